@@ -1,0 +1,1 @@
+"""Accord's domain model: governance records as event-sourced aggregates."""

@@ -1,0 +1,111 @@
+"""What every Accord aggregate and event shares: the actor, the error root, time helpers."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from dataclasses import field
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from eventsourcing.domain import AggregateCreated as Created
+from eventsourcing.domain import AggregateEvent, BaseAggregate, Snapshot
+
+# Set by interfaces/ from the authenticated caller; never from a request body.
+current_actor: ContextVar[str | None] = ContextVar("accord_actor", default=None)
+
+
+__all__ = ["AccordAggregate", "Created", "current_actor"]
+
+
+class AccordError(Exception):
+    """Base of every error Accord raises on purpose."""
+
+
+class NotFound(AccordError):
+    """A record that was named does not exist."""
+
+
+class InvalidInput(AccordError):
+    """A value given to a command breaks a rule about values."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class LifecycleError(AccordError):
+    """A transition the record's lifecycle does not allow from its current state."""
+
+    def __init__(self, message: str, current_state: str) -> None:
+        super().__init__(message)
+        self.current_state = current_state
+
+
+class NotAllowed(AccordError):
+    """The actor may not take this step on this record."""
+
+
+class AccordAggregate(BaseAggregate[UUID]):
+    """Base aggregate: every event records who recorded it.
+
+    Built on BaseAggregate rather than Aggregate so that no implicit, topic-less
+    "Created" class is inherited: each aggregate names its own first event.
+    """
+
+    @staticmethod
+    def create_id(*_: Any, **__: Any) -> UUID:
+        return uuid4()
+
+    class Event(AggregateEvent):
+        actor: str | None = field(default_factory=current_actor.get, init=False)
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.last_actor = self.actor
+
+    Snapshot = Snapshot
+
+
+def require_aware(value: datetime | None, field_name: str) -> datetime | None:
+    """Reject naive datetimes: the ledger compares instants, never wall-clock readings."""
+    if value is not None and value.tzinfo is None:
+        raise InvalidInput(f"{field_name} must include a time-zone offset", field_name)
+    return value
+
+
+def require_text(value: str, field_name: str, max_length: int = 10_000) -> str:
+    """Reject blank or oversized text."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{field_name} must not be blank", field_name)
+    if len(value) > max_length:
+        raise InvalidInput(f"{field_name} is longer than {max_length} characters", field_name)
+    return value.strip()
+
+
+def now() -> datetime:
+    """The current instant in UTC; called only from public methods, never from event bodies."""
+    return datetime.now(UTC)
+
+
+def effective(value: datetime | None, field_name: str = "effective_at") -> datetime:
+    """The real-world time a change took effect: as given, or now when not given."""
+    return require_aware(value, field_name) or now()
+
+
+def optional_text(value: str | None, field_name: str, max_length: int = 10_000) -> str | None:
+    """Blank means absent; otherwise the same limits as require_text."""
+    if value is None or not str(value).strip():
+        return None
+    return require_text(value, field_name, max_length)
+
+
+def id_list(values: list[str] | None, field_name: str) -> list[str]:
+    """A list of ids without duplicates, order kept, all as strings."""
+    result: list[str] = []
+    for value in values or []:
+        text = str(value).strip()
+        if not text:
+            raise InvalidInput(f"{field_name} must not contain blank ids", field_name)
+        if text not in result:
+            result.append(text)
+    return result
