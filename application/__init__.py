@@ -1,0 +1,1 @@
+"""Accord's application services: commands and queries over the ledger."""

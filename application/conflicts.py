@@ -1,0 +1,90 @@
+"""Commands on conflicts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import uuid4
+
+from application.core import Written, command
+from application.decisions import DecisionCommands
+from domain.base import InvalidInput
+from domain.conflict import Conflict
+from domain.decision import Decision
+from domain.group import Group
+
+
+class ConflictCommands(DecisionCommands):
+    def raise_conflict(
+        self,
+        group_id: str,
+        parties: list[dict[str, str]],
+        about: str,
+        description: str | None = None,
+        raised_by: str | None = None,
+    ) -> Written:
+        """Raise a conflict between parties; by default the caller is the one raising it."""
+        group = self._load(Group, group_id)
+        raised_by = raised_by or self.actor()
+        if raised_by is None:
+            raise InvalidInput("raised_by: say who raised the conflict", "raised_by")
+        for index, party in enumerate(parties):
+            self._require_party(party, f"parties[{index}]")
+        return self._save(Conflict.raise_conflict(group, raised_by, parties, about, description))
+
+    @command
+    def acknowledge_conflict(
+        self, conflict_id: str, note: str | None = None, expected_version: int | None = None
+    ) -> Written:
+        """Record that the group acknowledged the conflict."""
+        conflict = self._load(Conflict, conflict_id, expected_version)
+        conflict.acknowledge(self._load(Group, conflict.group_id), note)
+        return self._save(conflict)
+
+    @command
+    def add_conflict_note(
+        self, conflict_id: str, text: str, expected_version: int | None = None
+    ) -> Written:
+        """Record a note of working the conflict through."""
+        conflict = self._load(Conflict, conflict_id, expected_version)
+        note_id = str(uuid4())
+        conflict.add_note(self._load(Group, conflict.group_id), note_id, text)
+        return self._save(conflict, note_id=note_id)
+
+    @command
+    def resolve_conflict(
+        self,
+        conflict_id: str,
+        outcome: str,
+        decision_id: str | None = None,
+        effective_at: datetime | None = None,
+        expected_version: int | None = None,
+    ) -> Written:
+        """Record the conflict's outcome, optionally the decision that resolved it."""
+        conflict = self._load(Conflict, conflict_id, expected_version)
+        decision = self._cited(Decision, decision_id, "decision_id") if decision_id else None
+        conflict.resolve(self._load(Group, conflict.group_id), outcome, decision, effective_at)
+        return self._save(conflict)
+
+    @command
+    def escalate_conflict(
+        self,
+        conflict_id: str,
+        to_group_id: str,
+        reason: str,
+        expected_version: int | None = None,
+    ) -> Written:
+        """Record that the conflict was escalated to another group."""
+        conflict = self._load(Conflict, conflict_id, expected_version)
+        to_group = self._related_group(to_group_id, "to_group_id")
+        assert to_group is not None
+        conflict.escalate(self._load(Group, conflict.group_id), to_group, reason)
+        return self._save(conflict)
+
+    @command
+    def withdraw_conflict(
+        self, conflict_id: str, reason: str | None = None, expected_version: int | None = None
+    ) -> Written:
+        """Record that the conflict was withdrawn."""
+        conflict = self._load(Conflict, conflict_id, expected_version)
+        conflict.withdraw(self._load(Group, conflict.group_id), reason)
+        return self._save(conflict)

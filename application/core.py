@@ -1,0 +1,135 @@
+"""The ledger's foundation: one Application, loading and saving records, optimistic concurrency."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ParamSpec, TypeVar, cast
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError
+
+from application.errors import ConcurrentUpdate, RecordNotFound, VersionMismatch
+from application.ports import IndexRow, LedgerStore
+from domain.accountability import Accountability
+from domain.base import AccordAggregate, current_actor
+from domain.conflict import Conflict
+from domain.decision import Decision
+from domain.group import Group
+from domain.organisation import Organisation
+from domain.person import Person
+from domain.principle import Principle
+
+KINDS: dict[type[AccordAggregate], str] = {
+    Organisation: "organisation",
+    Person: "person",
+    Group: "group",
+    Decision: "decision",
+    Conflict: "conflict",
+    Principle: "principle",
+    Accountability: "accountability",
+}
+
+A = TypeVar("A", bound=AccordAggregate)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a command returns: the record's id, its new version and the event's ledger position."""
+
+    id: str
+    version: int
+    position: int
+    extra: dict[str, Any] | None = None
+
+
+def command(method: Callable[P, R]) -> Callable[P, R]:
+    """Re-run a command on fresh state when another writer got in first.
+
+    With an expected version (If-Match) a race means the caller's view is stale: 412.
+    Without one, the command is re-applied to the current state, up to three times.
+    """
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return method(*args, **kwargs)
+            except IntegrityError:
+                expected = kwargs.get("expected_version")
+                if expected is not None:
+                    raise VersionMismatch(str(args[1]), int(cast(int, expected)), None) from None
+                if attempt == ATTEMPTS:
+                    raise ConcurrentUpdate(
+                        "the record kept changing; read it and retry", "busy"
+                    ) from None
+        raise AssertionError("unreachable")
+
+    return wrapper
+
+
+class LedgerCore(Application[UUID]):
+    """One Application holding every aggregate, so every event has one global position."""
+
+    name = "Ledger"
+
+    @property
+    def store(self) -> LedgerStore:
+        recorder = self.recorder
+        if not isinstance(recorder, LedgerStore):
+            raise TypeError("the ledger needs one of Accord's recorders (see interfaces.bootstrap)")
+        return recorder
+
+    @staticmethod
+    def actor() -> str | None:
+        return current_actor.get()
+
+    def _load(self, cls: type[A], record_id: str | UUID, expected_version: int | None = None) -> A:
+        """Rebuild a record of the given kind, or raise RecordNotFound / VersionMismatch."""
+        kind = KINDS[cls]
+        try:
+            uuid = record_id if isinstance(record_id, UUID) else UUID(str(record_id))
+            aggregate = self.repository.get(uuid)
+        except (ValueError, AggregateNotFoundError):
+            raise RecordNotFound(kind, str(record_id)) from None
+        if not isinstance(aggregate, cls):
+            raise RecordNotFound(kind, str(record_id))
+        if expected_version is not None and aggregate.version != expected_version:
+            raise VersionMismatch(str(record_id), expected_version, aggregate.version)
+        return aggregate
+
+    def _exists(self, cls: type[AccordAggregate], record_id: str) -> bool:
+        try:
+            self._load(cls, record_id)
+        except RecordNotFound:
+            return False
+        return True
+
+    def _save(self, main: AccordAggregate, *others: AccordAggregate, **extra: Any) -> Written:
+        """Save every changed record in one transaction, with their index rows."""
+        aggregates = [main, *others]
+        rows = [self._index_row(a) for a in aggregates]
+        recordings = self.save(*aggregates, index_rows=[r for r in rows if r is not None])
+        return Written(str(main.id), main.version, recordings[-1].notification.id, extra or None)
+
+    @staticmethod
+    def _index_row(aggregate: AccordAggregate) -> IndexRow | None:
+        kind = KINDS[type(aggregate)]
+        if isinstance(aggregate, Person):
+            return None  # People are not listed: their names are personal data.
+        if isinstance(aggregate, Organisation):
+            return IndexRow(str(aggregate.id), kind, None, aggregate.name, "active")
+        if isinstance(aggregate, Group):
+            return IndexRow(
+                str(aggregate.id), kind, aggregate.parent_group_id, aggregate.name, aggregate.status
+            )
+        title = getattr(aggregate, "title", None) or getattr(aggregate, "about", None)
+        if isinstance(aggregate, Principle):
+            title = aggregate.statement[:200]
+        return IndexRow(str(aggregate.id), kind, aggregate.group_id, title, aggregate.status)  # type: ignore[attr-defined]

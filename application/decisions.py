@@ -1,0 +1,165 @@
+"""Commands on decisions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from application.core import Written, command
+from application.errors import RecordNotFound
+from application.groups import GroupCommands
+from domain.base import InvalidInput
+from domain.decision import Decision
+from domain.group import Group
+from domain.principle import Principle
+
+
+class DecisionCommands(GroupCommands):
+    def propose_decision(
+        self,
+        group_id: str,
+        title: str,
+        decision: str,
+        context: str | None = None,
+        rationale: str | None = None,
+    ) -> Written:
+        """Propose a decision in a group."""
+        group = self._load(Group, group_id)
+        return self._save(self._propose(group, title, decision, context, rationale))
+
+    def record_decision(
+        self,
+        group_id: str,
+        title: str,
+        decision: str,
+        agreement: dict[str, Any],
+        context: str | None = None,
+        rationale: str | None = None,
+    ) -> Written:
+        """Record a decision already taken: proposed and agreed in one transaction."""
+        group = self._load(Group, group_id)
+        proposed = self._propose(group, title, decision, context, rationale)
+        superseded = self._agree(group, proposed, **agreement)
+        return self._save(proposed, *superseded)
+
+    @command
+    def agree_decision(
+        self,
+        decision_id: str,
+        method: str,
+        participants: list[str],
+        objections: list[dict[str, Any]] | None = None,
+        principles: list[str] | None = None,
+        supersedes: list[str] | None = None,
+        effective_at: datetime | None = None,
+        review_date: date | None = None,
+        expected_version: int | None = None,
+    ) -> Written:
+        """Record that a proposed decision was agreed, how and by whom."""
+        decision = self._load(Decision, decision_id, expected_version)
+        group = self._load(Group, decision.group_id)
+        superseded = self._agree(
+            group,
+            decision,
+            method=method,
+            participants=participants,
+            objections=objections,
+            principles=principles,
+            supersedes=supersedes,
+            effective_at=effective_at,
+            review_date=review_date,
+        )
+        return self._save(decision, *superseded)
+
+    @command
+    def reject_decision(
+        self, decision_id: str, reason: str | None = None, expected_version: int | None = None
+    ) -> Written:
+        """Record that a proposed decision was rejected."""
+        decision = self._load(Decision, decision_id, expected_version)
+        self._load(Group, decision.group_id).require_open()
+        decision.reject(reason)
+        return self._save(decision)
+
+    @command
+    def withdraw_decision(
+        self, decision_id: str, reason: str | None = None, expected_version: int | None = None
+    ) -> Written:
+        """Record that a proposal was withdrawn."""
+        decision = self._load(Decision, decision_id, expected_version)
+        self._load(Group, decision.group_id).require_open()
+        decision.withdraw(reason)
+        return self._save(decision)
+
+    @command
+    def revoke_decision(
+        self,
+        decision_id: str,
+        reason: str,
+        effective_at: datetime | None = None,
+        expected_version: int | None = None,
+    ) -> Written:
+        """Record that an agreed decision was revoked."""
+        decision = self._load(Decision, decision_id, expected_version)
+        self._load(Group, decision.group_id).require_open()
+        decision.revoke(reason, effective_at)
+        return self._save(decision)
+
+    def _propose(
+        self,
+        group: Group,
+        title: str,
+        decision: str,
+        context: str | None,
+        rationale: str | None,
+    ) -> Decision:
+        actor = self.actor()
+        proposer = actor if actor is not None and group.is_member(actor) else None
+        return Decision.propose(group, title, decision, context, rationale, proposer)
+
+    def _agree(
+        self,
+        group: Group,
+        decision: Decision,
+        method: str,
+        participants: list[str],
+        objections: list[dict[str, Any]] | None = None,
+        principles: list[str] | None = None,
+        supersedes: list[str] | None = None,
+        effective_at: datetime | None = None,
+        review_date: date | None = None,
+    ) -> list[Decision]:
+        cited = [
+            self._cited(Principle, pid, f"principles[{i}]")
+            for i, pid in enumerate(principles or [])
+        ]
+        earlier = [
+            self._cited(Decision, did, f"supersedes[{i}]") for i, did in enumerate(supersedes or [])
+        ]
+        organisations = []
+        for index, person_id in enumerate(participants):
+            group.require_member(str(person_id), f"participants[{index}]")
+            person = self._require_person(str(person_id), f"participants[{index}]")
+            organisation = (
+                person.organisation_at(effective_at) if effective_at else person.organisation_id
+            )
+            if organisation is not None:
+                organisations.append(organisation)
+        decision.agree(
+            group,
+            method,
+            participants,
+            organisations,
+            objections,
+            cited,
+            earlier,
+            effective_at,
+            review_date,
+        )
+        return earlier
+
+    def _cited(self, cls: type[Any], record_id: str, field: str) -> Any:
+        try:
+            return self._load(cls, record_id)
+        except RecordNotFound as error:
+            raise InvalidInput(f"{field}: {error}", field) from None

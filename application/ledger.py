@@ -1,0 +1,98 @@
+"""The Ledger: Accord's one Application, composed of its command groups and queries."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from application import views
+from application.keys import KeyCommands
+from domain.accountability import Accountability
+from domain.base import InvalidInput
+from domain.conflict import Conflict
+from domain.decision import Decision
+from domain.group import Group
+from domain.organisation import Organisation
+from domain.person import Person
+from domain.principle import Principle
+
+MAX_PAGE = 200
+
+
+def encode_cursor(position: int) -> str:
+    return base64.urlsafe_b64encode(f"p{position}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int:
+    """The position a cursor stands for; a malformed cursor is invalid input."""
+    if not cursor:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not text.startswith("p"):
+            raise ValueError(text)
+        return int(text[1:])
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput("cursor is not one this API returned", "cursor") from None
+
+
+class Ledger(KeyCommands):
+    """Every governance record, one ordered log; commands return (id, version, position)."""
+
+    def get_organisation(self, record_id: str) -> dict[str, Any]:
+        return views.organisation(self._load(Organisation, record_id))
+
+    def get_person(self, record_id: str) -> dict[str, Any]:
+        return views.person(self._load(Person, record_id))
+
+    def get_group(self, record_id: str) -> dict[str, Any]:
+        return views.group(self._load(Group, record_id))
+
+    def get_decision(self, record_id: str) -> dict[str, Any]:
+        return views.decision(self._load(Decision, record_id))
+
+    def get_conflict(self, record_id: str) -> dict[str, Any]:
+        return views.conflict(self._load(Conflict, record_id))
+
+    def get_principle(self, record_id: str) -> dict[str, Any]:
+        return views.principle(self._load(Principle, record_id))
+
+    def get_accountability(self, record_id: str) -> dict[str, Any]:
+        return views.accountability(self._load(Accountability, record_id))
+
+    def list_records(
+        self,
+        kind: str,
+        group_id: str | None = None,
+        status: str | None = None,
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> dict[str, Any]:
+        """One page of a kind of record, oldest first, with a cursor to the next page."""
+        if group_id is not None:
+            self._load(Group, group_id)
+        limit = max(1, min(limit, MAX_PAGE))
+        rows = self.store.select_records(kind, group_id, status, decode_cursor(cursor), limit + 1)
+        page = rows[:limit]
+        next_cursor = encode_cursor(page[-1]["created_position"]) if len(rows) > limit else None
+        items = [
+            {
+                "id": r["record_id"],
+                "kind": r["kind"],
+                "group_id": r["group_id"],
+                "title": r["title"],
+                "status": r["status"],
+                "version": r["version"],
+                "position": r["updated_position"],
+            }
+            for r in page
+        ]
+        return {"items": items, "next_cursor": next_cursor}
+
+    def head_position(self) -> int:
+        """The position of the newest event in the ledger (0 when empty)."""
+        return self.recorder.max_notification_id() or 0
+
+    def ping(self) -> None:
+        """Raise if the store cannot be reached."""
+        self.store.ping()

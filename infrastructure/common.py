@@ -1,0 +1,100 @@
+"""SQL and row shaping shared by the SQLite and PostgreSQL recorders."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+
+from application.ports import ApiKeyRow, IndexRow
+
+RECORD_COLUMNS = (
+    "record_id, kind, group_id, title, status, version, created_position, updated_position"
+)
+KEY_COLUMNS = "key_id, person_id, role, label, created_at, revoked_at"
+
+
+def create_statements(prefix: str) -> list[str]:
+    """DDL for Accord's own tables; `prefix` is '' on SQLite and 'schema.' on PostgreSQL."""
+    return [
+        f"CREATE TABLE IF NOT EXISTS {prefix}accord_records ("
+        "record_id TEXT PRIMARY KEY, kind TEXT NOT NULL, group_id TEXT, title TEXT, "
+        "status TEXT NOT NULL, version BIGINT NOT NULL, "
+        "created_position BIGINT NOT NULL, updated_position BIGINT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS accord_records_by_group "
+        f"ON {prefix}accord_records (kind, group_id, created_position)",
+        f"CREATE TABLE IF NOT EXISTS {prefix}accord_api_keys ("
+        "key_id TEXT PRIMARY KEY, secret_hash TEXT NOT NULL UNIQUE, person_id TEXT NOT NULL, "
+        "role TEXT NOT NULL, label TEXT, created_at TEXT NOT NULL, revoked_at TEXT)",
+    ]
+
+
+def upsert_statement(prefix: str, p: str) -> str:
+    values = ", ".join([p] * 8)
+    return (
+        f"INSERT INTO {prefix}accord_records ({RECORD_COLUMNS}) VALUES ({values}) "
+        "ON CONFLICT (record_id) DO UPDATE SET title = excluded.title, "
+        "status = excluded.status, version = excluded.version, "
+        "updated_position = excluded.updated_position"
+    )
+
+
+def index_params(
+    stored_events: Sequence[StoredEvent],
+    notification_ids: Sequence[int] | None,
+    index_rows: Sequence[IndexRow],
+) -> list[tuple[Any, ...]]:
+    """One upsert per indexed record, at the position and version of its last event here."""
+    if not index_rows or not notification_ids:
+        return []
+    last: dict[str, tuple[int, int]] = {}
+    for stored, position in zip(stored_events, notification_ids, strict=True):
+        last[str(stored.originator_id)] = (stored.originator_version, position)
+    params = []
+    for row in index_rows:
+        version, position = last[row.record_id]
+        params.append(
+            (
+                row.record_id,
+                row.kind,
+                row.group_id,
+                row.title,
+                row.status,
+                version,
+                position,
+                position,
+            )
+        )
+    return params
+
+
+def select_records_statement(prefix: str, p: str, group_id: str | None, status: str | None) -> str:
+    statement = f"SELECT {RECORD_COLUMNS} FROM {prefix}accord_records WHERE kind = {p} "
+    statement += f"AND group_id = {p} " if group_id is not None else ""
+    statement += f"AND status = {p} " if status is not None else ""
+    return statement + f"AND created_position > {p} ORDER BY created_position LIMIT {p}"
+
+
+def select_records_params(
+    kind: str, group_id: str | None, status: str | None, after: int, limit: int
+) -> list[Any]:
+    params: list[Any] = [kind]
+    params += [group_id] if group_id is not None else []
+    params += [status] if status is not None else []
+    return [*params, after, limit]
+
+
+def key_row(row: Any) -> ApiKeyRow:
+    return ApiKeyRow(
+        key_id=row["key_id"],
+        person_id=row["person_id"],
+        role=row["role"],
+        label=row["label"],
+        created_at=row["created_at"],
+        revoked_at=row["revoked_at"],
+    )
+
+
+def record_row(row: Any) -> dict[str, Any]:
+    return {name.strip(): row[name.strip()] for name in RECORD_COLUMNS.split(",")}

@@ -1,0 +1,95 @@
+"""The library's PostgreSQL recorder plus Accord's record index and API keys, in the same schema."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL
+
+from application.ports import ApiKeyRow
+from infrastructure import common
+
+
+class AccordPostgresRecorder(PostgresApplicationRecorder):
+    """Writes index rows after the events are inserted, while the table lock is held."""
+
+    def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        self.prefix = '"' + datastore.schema.replace('"', '""') + '".'
+        for statement in common.create_statements(self.prefix):
+            self.sql_create_statements.append(SQL(statement).format())  # type: ignore[arg-type]
+        self.upsert_records = common.upsert_statement(self.prefix, "%s")
+
+    def _fetch_ids_after_insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        params = common.index_params(stored_events, ids, kwargs.get("index_rows", ()))
+        if params:
+            curs.executemany(self.upsert_records.encode(), params)  # type: ignore[arg-type]
+        return ids
+
+    @contextmanager
+    def _cursor(self, commit: bool = False) -> Iterator[Cursor[DictRow]]:
+        with self.datastore.transaction(commit=commit) as curs:
+            yield curs
+
+    def select_records(
+        self, kind: str, group_id: str | None, status: str | None, after: int, limit: int
+    ) -> list[dict[str, Any]]:
+        statement = common.select_records_statement(self.prefix, "%s", group_id, status)
+        params = common.select_records_params(kind, group_id, status, after, limit)
+        with self._cursor() as curs:
+            curs.execute(statement.encode(), params)  # type: ignore[call-overload]
+            return [common.record_row(row) for row in curs.fetchall()]
+
+    def insert_api_key(self, row: ApiKeyRow, secret_hash: str) -> None:
+        with self._cursor(commit=True) as curs:
+            curs.execute(
+                f"INSERT INTO {self.prefix}accord_api_keys (key_id, secret_hash, person_id, "  # type: ignore[call-overload]
+                "role, label, created_at, revoked_at) VALUES (%s,%s,%s,%s,%s,%s,%s)".encode(),
+                (row.key_id, secret_hash, row.person_id, row.role, row.label, row.created_at, None),
+            )
+
+    def find_api_key(self, key_id: str) -> tuple[ApiKeyRow, str] | None:
+        with self._cursor() as curs:
+            curs.execute(
+                f"SELECT {common.KEY_COLUMNS}, secret_hash FROM {self.prefix}accord_api_keys "  # type: ignore[call-overload]
+                "WHERE key_id = %s".encode(),
+                (key_id,),
+            )
+            row = curs.fetchone()
+            return (common.key_row(row), row["secret_hash"]) if row else None
+
+    def count_api_keys(self) -> int:
+        with self._cursor() as curs:
+            curs.execute(f"SELECT COUNT(*) AS n FROM {self.prefix}accord_api_keys".encode())  # type: ignore[call-overload]
+            row = curs.fetchone()
+            return int(row["n"]) if row else 0
+
+    def revoke_api_key(self, key_id: str, revoked_at: str) -> bool:
+        with self._cursor(commit=True) as curs:
+            curs.execute(
+                f"UPDATE {self.prefix}accord_api_keys SET revoked_at = %s "  # type: ignore[call-overload]
+                "WHERE key_id = %s AND revoked_at IS NULL".encode(),
+                (revoked_at, key_id),
+            )
+            return bool(curs.rowcount)
+
+    def list_api_keys(self) -> list[ApiKeyRow]:
+        with self._cursor() as curs:
+            curs.execute(
+                f"SELECT {common.KEY_COLUMNS} FROM {self.prefix}accord_api_keys "  # type: ignore[call-overload]
+                "ORDER BY created_at".encode()
+            )
+            return [common.key_row(row) for row in curs.fetchall()]
+
+    def ping(self) -> None:
+        with self._cursor() as curs:
+            curs.execute(b"SELECT 1")

@@ -1,0 +1,75 @@
+"""The library's SQLite recorder plus Accord's record index and API keys, in the same file."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+
+from application.ports import ApiKeyRow
+from infrastructure import common
+
+
+class AccordSQLiteRecorder(SQLiteApplicationRecorder):
+    """Writes index rows in the same transaction as the events they describe."""
+
+    def construct_create_table_statements(self) -> list[str]:
+        return super().construct_create_table_statements() + common.create_statements("")
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids = super()._insert_events(c, stored_events, **kwargs)
+        params = common.index_params(stored_events, ids, kwargs.get("index_rows", ()))
+        if params:
+            c.executemany(common.upsert_statement("", "?"), params)
+        return ids
+
+    def select_records(
+        self, kind: str, group_id: str | None, status: str | None, after: int, limit: int
+    ) -> list[dict[str, Any]]:
+        statement = common.select_records_statement("", "?", group_id, status)
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement, common.select_records_params(kind, group_id, status, after, limit))
+            return [common.record_row(row) for row in c.fetchall()]
+
+    def insert_api_key(self, row: ApiKeyRow, secret_hash: str) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(
+                "INSERT INTO accord_api_keys (key_id, secret_hash, person_id, role, label, "
+                "created_at, revoked_at) VALUES (?,?,?,?,?,?,?)",
+                (row.key_id, secret_hash, row.person_id, row.role, row.label, row.created_at, None),
+            )
+
+    def find_api_key(self, key_id: str) -> tuple[ApiKeyRow, str] | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT {common.KEY_COLUMNS}, secret_hash FROM accord_api_keys WHERE key_id = ?",
+                (key_id,),
+            )
+            row = c.fetchone()
+            return (common.key_row(row), row["secret_hash"]) if row else None
+
+    def count_api_keys(self) -> int:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT COUNT(*) FROM accord_api_keys")
+            return int(c.fetchone()[0])
+
+    def revoke_api_key(self, key_id: str, revoked_at: str) -> bool:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(
+                "UPDATE accord_api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL",
+                (revoked_at, key_id),
+            )
+            return bool(c.sqlite_cursor.rowcount)
+
+    def list_api_keys(self) -> list[ApiKeyRow]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT {common.KEY_COLUMNS} FROM accord_api_keys ORDER BY created_at")
+            return [common.key_row(row) for row in c.fetchall()]
+
+    def ping(self) -> None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT 1")

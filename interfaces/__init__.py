@@ -1,0 +1,1 @@
+"""Accord's interfaces: HTTP API, command line, settings and the composition root."""
