@@ -90,12 +90,18 @@ class LedgerCore(Application[UUID]):
     def actor() -> str | None:
         return current_actor.get()
 
-    def _load(self, cls: type[A], record_id: str | UUID, expected_version: int | None = None) -> A:
+    def _load(
+        self,
+        cls: type[A],
+        record_id: str | UUID,
+        expected_version: int | None = None,
+        at_version: int | None = None,
+    ) -> A:
         """Rebuild a record of the given kind, or raise RecordNotFound / VersionMismatch."""
         kind = KINDS[cls]
         try:
             uuid = record_id if isinstance(record_id, UUID) else UUID(str(record_id))
-            aggregate = self.repository.get(uuid)
+            aggregate = self.repository.get(uuid, version=at_version)
         except (ValueError, AggregateNotFoundError):
             raise RecordNotFound(kind, str(record_id)) from None
         if not isinstance(aggregate, cls):

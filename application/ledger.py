@@ -39,26 +39,26 @@ def decode_cursor(cursor: str | None) -> int:
 class Ledger(KeyCommands):
     """Every governance record, one ordered log; commands return (id, version, position)."""
 
-    def get_organisation(self, record_id: str) -> dict[str, Any]:
-        return views.organisation(self._load(Organisation, record_id))
+    def get_organisation(self, record_id: str, version: int | None = None) -> dict[str, Any]:
+        return views.organisation(self._load(Organisation, record_id, at_version=version))
 
-    def get_person(self, record_id: str) -> dict[str, Any]:
-        return views.person(self._load(Person, record_id))
+    def get_person(self, record_id: str, version: int | None = None) -> dict[str, Any]:
+        return views.person(self._load(Person, record_id, at_version=version))
 
-    def get_group(self, record_id: str) -> dict[str, Any]:
-        return views.group(self._load(Group, record_id))
+    def get_group(self, record_id: str, version: int | None = None) -> dict[str, Any]:
+        return views.group(self._load(Group, record_id, at_version=version))
 
-    def get_decision(self, record_id: str) -> dict[str, Any]:
-        return views.decision(self._load(Decision, record_id))
+    def get_decision(self, record_id: str, version: int | None = None) -> dict[str, Any]:
+        return views.decision(self._load(Decision, record_id, at_version=version))
 
-    def get_conflict(self, record_id: str) -> dict[str, Any]:
-        return views.conflict(self._load(Conflict, record_id))
+    def get_conflict(self, record_id: str, version: int | None = None) -> dict[str, Any]:
+        return views.conflict(self._load(Conflict, record_id, at_version=version))
 
-    def get_principle(self, record_id: str) -> dict[str, Any]:
-        return views.principle(self._load(Principle, record_id))
+    def get_principle(self, record_id: str, version: int | None = None) -> dict[str, Any]:
+        return views.principle(self._load(Principle, record_id, at_version=version))
 
-    def get_accountability(self, record_id: str) -> dict[str, Any]:
-        return views.accountability(self._load(Accountability, record_id))
+    def get_accountability(self, record_id: str, version: int | None = None) -> dict[str, Any]:
+        return views.accountability(self._load(Accountability, record_id, at_version=version))
 
     def list_records(
         self,

@@ -1,0 +1,1 @@
+"""Accord's HTTP API."""

@@ -1,0 +1,69 @@
+"""Builds the FastAPI application around one Ledger."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from application.ledger import Ledger
+from interfaces.api import errors
+from interfaces.api.routes import (
+    accountabilities,
+    conflicts,
+    decisions,
+    groups,
+    health,
+    me,
+    organisations,
+    principles,
+)
+from interfaces.bootstrap import build_ledger
+from interfaces.settings import Settings
+
+DESCRIPTION = """
+Accord keeps the governance record of groups that practise distributed leadership:
+decisions, conflicts, principles and accountabilities, as immutable events.
+
+**Authentication**: every route except `/health` and `/ready` needs
+`Authorization: Bearer <API key>` (create keys with `accord keys create`).
+The person behind the key is recorded as the actor of every event.
+
+**Writes** answer with the record as of the write, its `ETag` (the record's version)
+and `position` (the event's place in the ledger, also in `X-Accord-Position`).
+Send `If-Match: "<version>"` to make a write conditional: 412 if the record changed.
+
+**Errors** are `application/problem+json`: 401 no valid key, 403 not allowed,
+404 unknown id, 409 a transition the record's lifecycle forbids (`current_state` says
+where it is), 412 stale `If-Match`, 422 invalid input (`errors` names each field).
+"""
+
+
+def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -> FastAPI:
+    """The API; it opens the ledger on start-up (or uses the one given) and closes it on shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = ledger is None
+        app.state.ledger = ledger or build_ledger(settings or Settings())
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.ledger.close()
+
+    app = FastAPI(title="Accord", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    errors.install(app)
+    for module in (
+        health,
+        me,
+        organisations,
+        groups,
+        decisions,
+        conflicts,
+        principles,
+        accountabilities,
+    ):
+        app.include_router(module.router)
+    return app

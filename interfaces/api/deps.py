@@ -1,0 +1,93 @@
+"""Dependencies every route shares: the ledger, the authenticated caller, If-Match, pages."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from application.core import Written
+from application.keys import Caller
+from application.ledger import Ledger
+from domain.base import InvalidInput, current_actor
+
+bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer acc_...`")
+
+
+def get_ledger(request: Request) -> Ledger:
+    ledger: Ledger = request.app.state.ledger
+    return ledger
+
+
+LedgerDep = Annotated[Ledger, Depends(get_ledger)]
+
+
+async def authenticated(
+    ledger: LedgerDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Caller:
+    """The caller behind the bearer key; also the actor recorded on every event.
+
+    Async on purpose: the ContextVar is set in the request's own context, which the
+    thread running the (sync) route then copies; a sync dependency would set it in a
+    throw-away copy.
+    """
+    secret = credentials.credentials if credentials else None
+    caller = await run_in_threadpool(ledger.authenticate, secret)
+    current_actor.set(caller.person_id)
+    return caller
+
+
+CallerDep = Annotated[Caller, Depends(authenticated)]
+
+
+def if_match(
+    if_match: Annotated[
+        str | None,
+        Header(description='The version you last read, as its ETag (e.g. `"3"`); 412 if stale.'),
+    ] = None,
+) -> int | None:
+    if if_match is None:
+        return None
+    text = if_match.strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise InvalidInput('If-Match must be a version ETag such as "3"', "If-Match")
+    return int(text)
+
+
+IfMatch = Annotated[int | None, Depends(if_match)]
+
+
+class PageParams:
+    def __init__(
+        self,
+        status: Annotated[str | None, Query(description="Only records in this state.")] = None,
+        cursor: Annotated[
+            str | None, Query(description="From a previous page's next_cursor.")
+        ] = None,
+        limit: Annotated[int, Query(ge=1, le=200, description="Page size (at most 200).")] = 50,
+    ) -> None:
+        self.status = status
+        self.cursor = cursor
+        self.limit = limit
+
+
+PageDep = Annotated[PageParams, Depends()]
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def written(response: Response, record: dict[str, Any], result: Written) -> dict[str, Any]:
+    """The body of a write response: the record as of this write, its ETag and the position."""
+    response.headers["ETag"] = etag(result.version)
+    response.headers["X-Accord-Position"] = str(result.position)
+    return {**record, **(result.extra or {}), "position": result.position}
+
+
+def read(response: Response, record: dict[str, Any]) -> dict[str, Any]:
+    response.headers["ETag"] = etag(int(record["version"]))
+    return record

@@ -1,0 +1,135 @@
+"""Decisions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from interfaces.api.deps import CallerDep, IfMatch, LedgerDep, PageDep, read, written
+from interfaces.api.errors import problems
+from interfaces.api.schemas.common import Page, Reason
+from interfaces.api.schemas.decisions import Agreement, DecisionCreate, DecisionPublic, Revocation
+
+router = APIRouter(tags=["decisions"])
+WRITE = problems(404, 409, 412, 422)
+
+
+@router.post(
+    "/groups/{group_id}/decisions",
+    status_code=201,
+    response_model=DecisionPublic,
+    summary="Propose a decision, or record one already taken",
+    description="With `agreement`, the decision is proposed and agreed in one transaction.",
+    responses=problems(404, 409, 422),
+)
+def create_decision(
+    group_id: str, body: DecisionCreate, ledger: LedgerDep, _: CallerDep, response: Response
+) -> dict[str, Any]:
+    if body.agreement is None:
+        result = ledger.propose_decision(
+            group_id, body.title, body.decision, body.context, body.rationale
+        )
+    else:
+        agreement = body.agreement.model_dump()
+        result = ledger.record_decision(
+            group_id, body.title, body.decision, agreement, body.context, body.rationale
+        )
+    response.headers["Location"] = f"/decisions/{result.id}"
+    return written(response, ledger.get_decision(result.id, result.version), result)
+
+
+@router.get(
+    "/groups/{group_id}/decisions",
+    response_model=Page,
+    summary="List a group's decisions",
+    responses=problems(404, 422),
+)
+def list_decisions(group_id: str, ledger: LedgerDep, _: CallerDep, page: PageDep) -> dict[str, Any]:
+    return ledger.list_records("decision", group_id, page.status, page.cursor, page.limit)
+
+
+@router.get(
+    "/decisions/{decision_id}",
+    response_model=DecisionPublic,
+    summary="Get a decision",
+    responses=problems(404),
+)
+def get_decision(
+    decision_id: str, ledger: LedgerDep, _: CallerDep, response: Response
+) -> dict[str, Any]:
+    return read(response, ledger.get_decision(decision_id))
+
+
+@router.post(
+    "/decisions/{decision_id}/agree",
+    response_model=DecisionPublic,
+    summary="Agree a decision",
+    responses=WRITE,
+)
+def agree_decision(
+    decision_id: str,
+    body: Agreement,
+    ledger: LedgerDep,
+    _: CallerDep,
+    version: IfMatch,
+    response: Response,
+) -> dict[str, Any]:
+    result = ledger.agree_decision(decision_id, **body.model_dump(), expected_version=version)
+    return written(response, ledger.get_decision(result.id, result.version), result)
+
+
+@router.post(
+    "/decisions/{decision_id}/reject",
+    response_model=DecisionPublic,
+    summary="Reject a proposal",
+    responses=WRITE,
+)
+def reject_decision(
+    decision_id: str,
+    body: Reason,
+    ledger: LedgerDep,
+    _: CallerDep,
+    version: IfMatch,
+    response: Response,
+) -> dict[str, Any]:
+    result = ledger.reject_decision(decision_id, body.reason, expected_version=version)
+    return written(response, ledger.get_decision(result.id, result.version), result)
+
+
+@router.post(
+    "/decisions/{decision_id}/withdraw",
+    response_model=DecisionPublic,
+    summary="Withdraw a proposal",
+    responses=WRITE,
+)
+def withdraw_decision(
+    decision_id: str,
+    body: Reason,
+    ledger: LedgerDep,
+    _: CallerDep,
+    version: IfMatch,
+    response: Response,
+) -> dict[str, Any]:
+    result = ledger.withdraw_decision(decision_id, body.reason, expected_version=version)
+    return written(response, ledger.get_decision(result.id, result.version), result)
+
+
+@router.post(
+    "/decisions/{decision_id}/revoke",
+    response_model=DecisionPublic,
+    summary="Revoke an agreed decision",
+    responses=WRITE,
+)
+def revoke_decision(
+    decision_id: str,
+    body: Revocation,
+    ledger: LedgerDep,
+    _: CallerDep,
+    version: IfMatch,
+    response: Response,
+) -> dict[str, Any]:
+    result = ledger.revoke_decision(
+        decision_id, body.reason, body.effective_at, expected_version=version
+    )
+    return written(response, ledger.get_decision(result.id, result.version), result)

@@ -1,0 +1,156 @@
+"""Groups and their members."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+
+from interfaces.api.deps import CallerDep, IfMatch, LedgerDep, PageDep, read, written
+from interfaces.api.errors import problems
+from interfaces.api.schemas.common import Page
+from interfaces.api.schemas.groups import (
+    GroupClose,
+    GroupCreate,
+    GroupPublic,
+    MemberAdd,
+    MemberRoleChange,
+    PurposeRestatement,
+)
+
+router = APIRouter(tags=["groups"])
+WRITE = problems(404, 409, 412, 422)
+
+
+@router.post(
+    "/groups",
+    status_code=201,
+    response_model=GroupPublic,
+    summary="Convene a group",
+    description="The caller becomes the group's first convener.",
+    responses=problems(409, 422),
+)
+def convene_group(
+    body: GroupCreate, ledger: LedgerDep, _: CallerDep, response: Response
+) -> dict[str, Any]:
+    result = ledger.convene_group(body.name, body.kind, body.purpose, body.parent_group_id)
+    response.headers["Location"] = f"/groups/{result.id}"
+    return written(response, ledger.get_group(result.id, result.version), result)
+
+
+@router.get("/groups", response_model=Page, summary="List groups", responses=problems(404, 422))
+def list_groups(
+    ledger: LedgerDep,
+    _: CallerDep,
+    page: PageDep,
+    parent_group_id: Annotated[
+        str | None, Query(description="Only sub-groups of this group.")
+    ] = None,
+) -> dict[str, Any]:
+    return ledger.list_records("group", parent_group_id, page.status, page.cursor, page.limit)
+
+
+@router.get(
+    "/groups/{group_id}", response_model=GroupPublic, summary="Get a group", responses=problems(404)
+)
+def get_group(group_id: str, ledger: LedgerDep, _: CallerDep, response: Response) -> dict[str, Any]:
+    return read(response, ledger.get_group(group_id))
+
+
+@router.post(
+    "/groups/{group_id}/purpose",
+    response_model=GroupPublic,
+    summary="Restate the purpose",
+    responses=WRITE,
+)
+def restate_purpose(
+    group_id: str,
+    body: PurposeRestatement,
+    ledger: LedgerDep,
+    _: CallerDep,
+    version: IfMatch,
+    response: Response,
+) -> dict[str, Any]:
+    result = ledger.restate_purpose(
+        group_id, body.purpose, body.effective_at, expected_version=version
+    )
+    return written(response, ledger.get_group(result.id, result.version), result)
+
+
+@router.post(
+    "/groups/{group_id}/members",
+    status_code=201,
+    response_model=GroupPublic,
+    summary="Add a member in a role",
+    responses=WRITE,
+)
+def add_member(
+    group_id: str,
+    body: MemberAdd,
+    ledger: LedgerDep,
+    _: CallerDep,
+    version: IfMatch,
+    response: Response,
+) -> dict[str, Any]:
+    result = ledger.add_member(
+        group_id, body.person_id, body.role, body.effective_at, expected_version=version
+    )
+    return written(response, ledger.get_group(result.id, result.version), result)
+
+
+@router.post(
+    "/groups/{group_id}/members/{person_id}/role",
+    response_model=GroupPublic,
+    summary="Change a member's role",
+    responses=WRITE,
+)
+def change_role(
+    group_id: str,
+    person_id: str,
+    body: MemberRoleChange,
+    ledger: LedgerDep,
+    _: CallerDep,
+    version: IfMatch,
+    response: Response,
+) -> dict[str, Any]:
+    result = ledger.change_member_role(
+        group_id, person_id, body.role, body.effective_at, expected_version=version
+    )
+    return written(response, ledger.get_group(result.id, result.version), result)
+
+
+@router.delete(
+    "/groups/{group_id}/members/{person_id}",
+    response_model=GroupPublic,
+    summary="Record that a member left",
+    description="Nothing is deleted: a MemberLeft event is recorded.",
+    responses=WRITE,
+)
+def remove_member(
+    group_id: str,
+    person_id: str,
+    ledger: LedgerDep,
+    _: CallerDep,
+    version: IfMatch,
+    response: Response,
+) -> dict[str, Any]:
+    result = ledger.remove_member(group_id, person_id, expected_version=version)
+    return written(response, ledger.get_group(result.id, result.version), result)
+
+
+@router.post(
+    "/groups/{group_id}/close",
+    response_model=GroupPublic,
+    summary="Close the group",
+    responses=WRITE,
+)
+def close_group(
+    group_id: str,
+    body: GroupClose,
+    ledger: LedgerDep,
+    _: CallerDep,
+    version: IfMatch,
+    response: Response,
+) -> dict[str, Any]:
+    result = ledger.close_group(group_id, body.reason, body.effective_at, expected_version=version)
+    return written(response, ledger.get_group(result.id, result.version), result)

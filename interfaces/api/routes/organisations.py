@@ -1,0 +1,142 @@
+"""Organisations and people."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from interfaces.api.deps import CallerDep, IfMatch, LedgerDep, PageDep, read, written
+from interfaces.api.errors import problems
+from interfaces.api.schemas.common import Page
+from interfaces.api.schemas.organisations import (
+    AffiliationChange,
+    OrganisationCreate,
+    OrganisationPublic,
+    OrganisationRename,
+    OrganisationSectorChange,
+    PersonCreate,
+    PersonPublic,
+)
+
+router = APIRouter(tags=["organisations and people"])
+
+
+@router.post(
+    "/organisations",
+    status_code=201,
+    response_model=OrganisationPublic,
+    summary="Register an organisation",
+    responses=problems(422),
+)
+def register_organisation(
+    body: OrganisationCreate, ledger: LedgerDep, _: CallerDep, response: Response
+) -> dict[str, Any]:
+    result = ledger.register_organisation(body.name, body.sector)
+    response.headers["Location"] = f"/organisations/{result.id}"
+    return written(response, ledger.get_organisation(result.id, result.version), result)
+
+
+@router.get(
+    "/organisations", response_model=Page, summary="List organisations", responses=problems(422)
+)
+def list_organisations(ledger: LedgerDep, _: CallerDep, page: PageDep) -> dict[str, Any]:
+    return ledger.list_records("organisation", None, page.status, page.cursor, page.limit)
+
+
+@router.get(
+    "/organisations/{organisation_id}",
+    response_model=OrganisationPublic,
+    summary="Get an organisation",
+    responses=problems(404),
+)
+def get_organisation(
+    organisation_id: str, ledger: LedgerDep, _: CallerDep, response: Response
+) -> dict[str, Any]:
+    return read(response, ledger.get_organisation(organisation_id))
+
+
+@router.post(
+    "/organisations/{organisation_id}/rename",
+    response_model=OrganisationPublic,
+    summary="Rename an organisation",
+    responses=problems(404, 412, 422),
+)
+def rename_organisation(
+    organisation_id: str,
+    body: OrganisationRename,
+    ledger: LedgerDep,
+    _: CallerDep,
+    version: IfMatch,
+    response: Response,
+) -> dict[str, Any]:
+    result = ledger.rename_organisation(organisation_id, body.name, expected_version=version)
+    return written(response, ledger.get_organisation(result.id, result.version), result)
+
+
+@router.post(
+    "/organisations/{organisation_id}/sector",
+    response_model=OrganisationPublic,
+    summary="Change an organisation's sector",
+    responses=problems(404, 412, 422),
+)
+def change_sector(
+    organisation_id: str,
+    body: OrganisationSectorChange,
+    ledger: LedgerDep,
+    _: CallerDep,
+    version: IfMatch,
+    response: Response,
+) -> dict[str, Any]:
+    result = ledger.change_organisation_sector(
+        organisation_id, body.sector, expected_version=version
+    )
+    return written(response, ledger.get_organisation(result.id, result.version), result)
+
+
+@router.post(
+    "/people",
+    status_code=201,
+    response_model=PersonPublic,
+    summary="Register a person",
+    description="Names and emails are personal data and are held only in the person's own record.",
+    responses=problems(422),
+)
+def register_person(
+    body: PersonCreate, ledger: LedgerDep, _: CallerDep, response: Response
+) -> dict[str, Any]:
+    result = ledger.register_person(body.name, body.email, body.organisation_id)
+    response.headers["Location"] = f"/people/{result.id}"
+    return written(response, ledger.get_person(result.id, result.version), result)
+
+
+@router.get(
+    "/people/{person_id}",
+    response_model=PersonPublic,
+    summary="Get a person",
+    responses=problems(404),
+)
+def get_person(
+    person_id: str, ledger: LedgerDep, _: CallerDep, response: Response
+) -> dict[str, Any]:
+    return read(response, ledger.get_person(person_id))
+
+
+@router.post(
+    "/people/{person_id}/affiliation",
+    response_model=PersonPublic,
+    summary="Change the organisation a person belongs to",
+    responses=problems(404, 412, 422),
+)
+def change_affiliation(
+    person_id: str,
+    body: AffiliationChange,
+    ledger: LedgerDep,
+    _: CallerDep,
+    version: IfMatch,
+    response: Response,
+) -> dict[str, Any]:
+    result = ledger.change_affiliation(
+        person_id, body.organisation_id, body.effective_at, expected_version=version
+    )
+    return written(response, ledger.get_person(result.id, result.version), result)
