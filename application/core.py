@@ -101,7 +101,7 @@ class LedgerCore(Application[UUID]):
         kind = KINDS[cls]
         try:
             uuid = record_id if isinstance(record_id, UUID) else UUID(str(record_id))
-            aggregate = self.repository.get(uuid, version=at_version)
+            aggregate: AccordAggregate = self.repository.get(uuid, version=at_version)
         except (ValueError, AggregateNotFoundError):
             raise RecordNotFound(kind, str(record_id)) from None
         if not isinstance(aggregate, cls):

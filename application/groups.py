@@ -7,7 +7,7 @@ from datetime import datetime
 from application.core import Written, command
 from application.errors import RecordNotFound
 from application.organisations import OrganisationCommands
-from domain.base import InvalidInput
+from domain.base import AccordAggregate, InvalidInput
 from domain.group import Group
 from domain.organisation import Organisation
 from domain.person import Person
@@ -103,7 +103,12 @@ class GroupCommands(OrganisationCommands):
     def _require_party(self, party: dict[str, str], field: str) -> None:
         """A person, group or organisation named in a request must exist."""
         kind, party_id = party.get("kind"), str(party.get("id", ""))
-        cls = {"person": Person, "group": Group, "organisation": Organisation}.get(str(kind))
+        kinds: dict[str, type[AccordAggregate]] = {
+            "person": Person,
+            "group": Group,
+            "organisation": Organisation,
+        }
+        cls = kinds.get(str(kind))
         if cls is None:
             raise InvalidInput(
                 f"{field}.kind must be person, group or organisation", f"{field}.kind"

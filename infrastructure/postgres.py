@@ -23,7 +23,7 @@ class AccordPostgresRecorder(PostgresApplicationRecorder):
         super().__init__(datastore, **kwargs)
         self.prefix = '"' + datastore.schema.replace('"', '""') + '".'
         for statement in common.create_statements(self.prefix):
-            self.sql_create_statements.append(SQL(statement).format())  # type: ignore[arg-type]
+            self.sql_create_statements.append(SQL(statement).format())
         self.upsert_records = common.upsert_statement(self.prefix, "%s")
 
     def _fetch_ids_after_insert_events(
@@ -32,7 +32,7 @@ class AccordPostgresRecorder(PostgresApplicationRecorder):
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
         params = common.index_params(stored_events, ids, kwargs.get("index_rows", ()))
         if params:
-            curs.executemany(self.upsert_records.encode(), params)  # type: ignore[arg-type]
+            curs.executemany(self.upsert_records.encode(), params)
         return ids
 
     @contextmanager
@@ -46,13 +46,13 @@ class AccordPostgresRecorder(PostgresApplicationRecorder):
         statement = common.select_records_statement(self.prefix, "%s", group_id, status)
         params = common.select_records_params(kind, group_id, status, after, limit)
         with self._cursor() as curs:
-            curs.execute(statement.encode(), params)  # type: ignore[call-overload]
+            curs.execute(statement.encode(), params)
             return [common.record_row(row) for row in curs.fetchall()]
 
     def insert_api_key(self, row: ApiKeyRow, secret_hash: str) -> None:
         with self._cursor(commit=True) as curs:
             curs.execute(
-                f"INSERT INTO {self.prefix}accord_api_keys (key_id, secret_hash, person_id, "  # type: ignore[call-overload]
+                f"INSERT INTO {self.prefix}accord_api_keys (key_id, secret_hash, person_id, "
                 "role, label, created_at, revoked_at) VALUES (%s,%s,%s,%s,%s,%s,%s)".encode(),
                 (row.key_id, secret_hash, row.person_id, row.role, row.label, row.created_at, None),
             )
@@ -60,7 +60,7 @@ class AccordPostgresRecorder(PostgresApplicationRecorder):
     def find_api_key(self, key_id: str) -> tuple[ApiKeyRow, str] | None:
         with self._cursor() as curs:
             curs.execute(
-                f"SELECT {common.KEY_COLUMNS}, secret_hash FROM {self.prefix}accord_api_keys "  # type: ignore[call-overload]
+                f"SELECT {common.KEY_COLUMNS}, secret_hash FROM {self.prefix}accord_api_keys "
                 "WHERE key_id = %s".encode(),
                 (key_id,),
             )
@@ -69,14 +69,14 @@ class AccordPostgresRecorder(PostgresApplicationRecorder):
 
     def count_api_keys(self) -> int:
         with self._cursor() as curs:
-            curs.execute(f"SELECT COUNT(*) AS n FROM {self.prefix}accord_api_keys".encode())  # type: ignore[call-overload]
+            curs.execute(f"SELECT COUNT(*) AS n FROM {self.prefix}accord_api_keys".encode())
             row = curs.fetchone()
             return int(row["n"]) if row else 0
 
     def revoke_api_key(self, key_id: str, revoked_at: str) -> bool:
         with self._cursor(commit=True) as curs:
             curs.execute(
-                f"UPDATE {self.prefix}accord_api_keys SET revoked_at = %s "  # type: ignore[call-overload]
+                f"UPDATE {self.prefix}accord_api_keys SET revoked_at = %s "
                 "WHERE key_id = %s AND revoked_at IS NULL".encode(),
                 (revoked_at, key_id),
             )
@@ -85,7 +85,7 @@ class AccordPostgresRecorder(PostgresApplicationRecorder):
     def list_api_keys(self) -> list[ApiKeyRow]:
         with self._cursor() as curs:
             curs.execute(
-                f"SELECT {common.KEY_COLUMNS} FROM {self.prefix}accord_api_keys "  # type: ignore[call-overload]
+                f"SELECT {common.KEY_COLUMNS} FROM {self.prefix}accord_api_keys "
                 "ORDER BY created_at".encode()
             )
             return [common.key_row(row) for row in curs.fetchall()]

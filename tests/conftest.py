@@ -1,0 +1,103 @@
+"""Fixtures shared by every layer's tests: one ledger per store, and acting as a person."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from application.ledger import Ledger
+from domain.base import current_actor
+from interfaces.bootstrap import build_ledger
+from interfaces.settings import Settings
+
+POSTGRES_URL = os.environ.get(
+    "ACCORD_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+# CI sets this, so that an unreachable PostgreSQL fails the run instead of skipping tests.
+REQUIRE_POSTGRES = os.environ.get("ACCORD_REQUIRE_POSTGRES", "") not in ("", "0", "no")
+
+
+def postgres_reachable() -> bool:
+    import psycopg
+
+    try:
+        with psycopg.connect(POSTGRES_URL, connect_timeout=3):
+            return True
+    except psycopg.Error:
+        return False
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    if not postgres_reachable():
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"PostgreSQL is required but not reachable at {POSTGRES_URL}")
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}")
+    return POSTGRES_URL
+
+
+@contextmanager
+def postgres_schema(url: str) -> Iterator[str]:
+    """A fresh schema for one test, dropped afterwards."""
+    import psycopg
+
+    schema = f"accord_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield schema
+    finally:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@contextmanager
+def store_settings(
+    store: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Settings]:
+    """Settings for a fresh, empty ledger on the named store."""
+    if store == "memory":
+        yield Settings(database_url="memory://")
+    elif store == "sqlite":
+        yield Settings(database_url=f"sqlite:///{tmp_path / 'accord.db'}")
+    else:
+        url = request.getfixturevalue("postgres_url")
+        with postgres_schema(url) as schema:
+            yield Settings(database_url=url, postgres_schema=schema, postgres_pool_size=2)
+
+
+STORES = [
+    "memory",
+    "sqlite",
+    pytest.param("postgres", marks=pytest.mark.postgres),
+]
+
+
+@pytest.fixture(params=STORES)
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
+    with store_settings(request.param, tmp_path, request) as value:
+        yield value
+
+
+@pytest.fixture
+def ledger(settings: Settings) -> Iterator[Ledger]:
+    app = build_ledger(settings)
+    try:
+        yield app
+    finally:
+        app.close()
+
+
+@contextmanager
+def acting_as(person_id: str | None) -> Iterator[None]:
+    """Record events as this person, as the API does for an authenticated caller."""
+    token = current_actor.set(person_id)
+    try:
+        yield
+    finally:
+        current_actor.reset(token)
