@@ -29,9 +29,10 @@ def decode_cursor(cursor: str | None) -> int:
         return 0
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if not text.startswith("p"):
+        position = int(text[1:]) if text.startswith("p") and text[1:].isdigit() else -1
+        if not 0 <= position < 2**62:
             raise ValueError(text)
-        return int(text[1:])
+        return position
     except (ValueError, UnicodeDecodeError):
         raise InvalidInput("cursor is not one this API returned", "cursor") from None
 

@@ -73,10 +73,21 @@ def require_aware(value: datetime | None, field_name: str) -> datetime | None:
     return value
 
 
+def _has_unstorable(value: str) -> bool:
+    """NUL and lone surrogates cannot be stored as UTF-8 text (PostgreSQL refuses NUL)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return "\x00" in value
+
+
 def require_text(value: str, field_name: str, max_length: int = 10_000) -> str:
     """Reject blank or oversized text."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput(f"{field_name} must not be blank", field_name)
+    if _has_unstorable(value):
+        raise InvalidInput(f"{field_name} contains characters that cannot be stored", field_name)
     if len(value) > max_length:
         raise InvalidInput(f"{field_name} is longer than {max_length} characters", field_name)
     return value.strip()

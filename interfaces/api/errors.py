@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from eventsourcing.persistence import InterfaceError, OperationalError
+from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -84,6 +84,15 @@ def store_unavailable(_: Request, error: Exception) -> JSONResponse:
     )
 
 
+def write_conflict(_: Request, error: Exception) -> JSONResponse:
+    return problem(
+        409,
+        "Concurrent write",
+        "another write reached this record first; read it and retry",
+        current_state="changed",
+    )
+
+
 def unexpected(_: Request, error: Exception) -> JSONResponse:
     log.exception("unexpected error", exc_info=error)
     return problem(500, "Internal error", "an unexpected error occurred; it has been logged")
@@ -102,6 +111,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(AccordError, accord_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(IntegrityError, write_conflict)
     app.add_exception_handler(OperationalError, store_unavailable)
     app.add_exception_handler(InterfaceError, store_unavailable)
     app.add_exception_handler(Exception, unexpected)

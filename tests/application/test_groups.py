@@ -118,7 +118,9 @@ def test_a_closed_group_accepts_nothing_more(ledger, world):
 
 def test_membership_rules_are_enforced_and_break_nothing(ledger, world):
     g = world.group
-    error = assert_nothing_recorded(ledger, lambda: ledger.add_member(g, world.alice), AlreadyAMember)
+    error = assert_nothing_recorded(
+        ledger, lambda: ledger.add_member(g, world.alice), AlreadyAMember
+    )
     assert error.current_state == "member"
     error = assert_nothing_recorded(
         ledger, lambda: ledger.add_member(g, world.outsider, "chair"), InvalidInput
@@ -165,9 +167,7 @@ def test_a_group_cannot_be_convened_under_an_unknown_or_closed_parent(ledger, wo
     )
 
 
-def test_adding_an_unknown_person_is_invalid_input_but_an_unknown_group_is_not_found(
-    ledger, world
-):
+def test_adding_an_unknown_person_is_invalid_input_but_an_unknown_group_is_not_found(ledger, world):
     missing = "00000000-0000-4000-8000-000000000000"
     error = assert_nothing_recorded(
         ledger, lambda: ledger.add_member(world.group, missing), InvalidInput
@@ -189,7 +189,5 @@ def test_adding_an_unknown_person_is_invalid_input_but_an_unknown_group_is_not_f
 )
 def test_a_group_needs_a_name_a_kind_and_a_purpose(ledger, field, value):
     arguments = {"name": "Design team", "kind": "design", "purpose": "Design it", field: value}
-    error = assert_nothing_recorded(
-        ledger, lambda: ledger.convene_group(**arguments), InvalidInput
-    )
+    error = assert_nothing_recorded(ledger, lambda: ledger.convene_group(**arguments), InvalidInput)
     assert error.field == field
