@@ -78,6 +78,11 @@ class LedgerCore(Application[UUID]):
     """One Application holding every aggregate, so every event has one global position."""
 
     name = "Ledger"
+    # Long-lived records are rebuilt from a snapshot plus the events after it. People are
+    # left out: their snapshots would copy personal data outside their own events.
+    snapshotting_intervals = {
+        cls: 100 for cls in (Organisation, Group, Decision, Conflict, Principle, Accountability)
+    }
 
     @property
     def store(self) -> LedgerStore:
