@@ -77,8 +77,7 @@ class DecisionCommands(GroupCommands):
     ) -> Written:
         """Record that a proposed decision was rejected."""
         decision = self._load(Decision, decision_id, expected_version)
-        self._load(Group, decision.group_id).require_open()
-        decision.reject(reason)
+        decision.reject(self._load(Group, decision.group_id), reason)
         return self._save(decision)
 
     @command
@@ -87,8 +86,7 @@ class DecisionCommands(GroupCommands):
     ) -> Written:
         """Record that a proposal was withdrawn."""
         decision = self._load(Decision, decision_id, expected_version)
-        self._load(Group, decision.group_id).require_open()
-        decision.withdraw(reason)
+        decision.withdraw(self._load(Group, decision.group_id), reason)
         return self._save(decision)
 
     @command
@@ -101,8 +99,7 @@ class DecisionCommands(GroupCommands):
     ) -> Written:
         """Record that an agreed decision was revoked."""
         decision = self._load(Decision, decision_id, expected_version)
-        self._load(Group, decision.group_id).require_open()
-        decision.revoke(reason, effective_at)
+        decision.revoke(self._load(Group, decision.group_id), reason, effective_at)
         return self._save(decision)
 
     def _propose(

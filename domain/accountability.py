@@ -132,7 +132,7 @@ class Accountability(AccordAggregate):
     ) -> None:
         """Offer the accountability to another holder; a person recipient must be a member."""
         self._require_active()
-        group.require_open()
+        self._require_group(group)
         if self.open_handover_id is not None:
             raise HandoverAlreadyOpen(
                 f"handover {self.open_handover_id} is still open", "handover_offered"
@@ -140,6 +140,8 @@ class Accountability(AccordAggregate):
         ref = party(to.get("kind", ""), to.get("id", ""), "to")
         if ref == self.holder:
             raise AccountabilityInvalid("to must differ from the current holder", "to")
+        if handover_id in self.handovers:
+            raise AccountabilityInvalid(f"handover id {handover_id} is already used", "handover_id")
         if ref["kind"] == "person":
             group.require_member(ref["id"], "to.id")
         self._handover_offered(handover_id, dict(self.holder), ref, optional_text(reason, "reason"))
@@ -152,17 +154,20 @@ class Accountability(AccordAggregate):
         effective_at: datetime | None = None,
     ) -> None:
         self._require_active()
-        group.require_open()
+        self._require_group(group)
         handover = self._open_handover(handover_id)
         if not on_recipient_side:
             raise NotOnRecipientSide(f"only the recipient of handover {handover_id} can accept it")
+        if handover["to"]["kind"] == "person":
+            # The recipient must still be a member when they take the work on.
+            group.require_member(handover["to"]["id"], "to.id")
         self._handover_accepted(handover_id, dict(handover["to"]), effective(effective_at))
 
     def decline_handover(
         self, group: Group, handover_id: str, on_recipient_side: bool, reason: str | None
     ) -> None:
         self._require_active()
-        group.require_open()
+        self._require_group(group)
         self._open_handover(handover_id)
         if not on_recipient_side:
             raise NotOnRecipientSide(f"only the recipient of handover {handover_id} can decline it")
@@ -170,7 +175,7 @@ class Accountability(AccordAggregate):
 
     def withdraw_handover(self, group: Group, handover_id: str, reason: str | None) -> None:
         self._require_active()
-        group.require_open()
+        self._require_group(group)
         self._open_handover(handover_id)
         self._handover_withdrawn(handover_id, optional_text(reason, "reason"))
 
@@ -179,7 +184,7 @@ class Accountability(AccordAggregate):
     ) -> None:
         """Give the accountability back to whoever held it before the current holder."""
         self._require_active()
-        group.require_open()
+        self._require_group(group)
         previous = self.previous_holder
         if previous is None:
             raise NothingToReturn(f"accountability {self.id} has had only one holder", self.status)
@@ -193,7 +198,7 @@ class Accountability(AccordAggregate):
         self, group: Group, reason: str | None = None, effective_at: datetime | None = None
     ) -> None:
         self._require_active()
-        group.require_open()
+        self._require_group(group)
         if self.open_handover_id is not None:
             raise HandoverAlreadyOpen(
                 f"handover {self.open_handover_id} is still open", "handover_offered"
@@ -203,6 +208,10 @@ class Accountability(AccordAggregate):
     def _change_holder(self, holder: dict[str, str], effective_at: datetime) -> None:
         self.holder = dict(holder)
         self.holders.append({"holder": dict(holder), "from": effective_at})
+
+    def _require_group(self, group: Group) -> None:
+        group.require_own(self.group_id)
+        group.require_open()
 
     @event("HandoverOffered", topic="accord.Accountability.HandoverOffered")
     def _handover_offered(

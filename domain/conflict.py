@@ -36,6 +36,10 @@ class ConflictNotAcknowledged(LifecycleError, ConflictError):
     """Work on a conflict starts only once it is acknowledged."""
 
 
+class ConflictAlreadyAcknowledged(LifecycleError, ConflictError):
+    """The conflict was acknowledged already; work continues with notes."""
+
+
 class ConflictInvalid(InvalidInput, ConflictError):
     """A conflict's content breaks a rule."""
 
@@ -106,15 +110,17 @@ class Conflict(AccordAggregate):
 
     def acknowledge(self, group: Group, note: str | None = None) -> None:
         self._require_open()
-        group.require_open()
+        self._require_group(group)
         if self.status != "raised":
-            raise ConflictNotOpen(f"conflict {self.id} is already {self.status}", self.status)
+            raise ConflictAlreadyAcknowledged(
+                f"conflict {self.id} is already {self.status}", self.status
+            )
         self._acknowledged(optional_text(note, "note"))
 
     def add_note(self, group: Group, note_id: str, text: str) -> None:
         """Record a note of working the conflict through; any number may be added."""
         self._require_open()
-        group.require_open()
+        self._require_group(group)
         if self.status == "raised":
             raise ConflictNotAcknowledged(
                 f"conflict {self.id} is not yet acknowledged", self.status
@@ -129,7 +135,7 @@ class Conflict(AccordAggregate):
         effective_at: datetime | None = None,
     ) -> None:
         self._require_open()
-        group.require_open()
+        self._require_group(group)
         if self.status == "raised":
             raise ConflictNotAcknowledged(
                 f"conflict {self.id} is not yet acknowledged", self.status
@@ -146,7 +152,7 @@ class Conflict(AccordAggregate):
 
     def escalate(self, group: Group, to_group: Group, reason: str) -> None:
         self._require_open()
-        group.require_open()
+        self._require_group(group)
         if to_group.id == group.id:
             raise ConflictInvalid("a conflict is escalated to another group", "to_group_id")
         to_group.require_open()
@@ -154,8 +160,12 @@ class Conflict(AccordAggregate):
 
     def withdraw(self, group: Group, reason: str | None = None) -> None:
         self._require_open()
-        group.require_open()
+        self._require_group(group)
         self._withdrawn(optional_text(reason, "reason"))
+
+    def _require_group(self, group: Group) -> None:
+        group.require_own(self.group_id)
+        group.require_open()
 
     @event("Acknowledged", topic="accord.Conflict.Acknowledged")
     def _acknowledged(self, note: str | None) -> None:

@@ -123,13 +123,13 @@ class Decision(AccordAggregate):
     ) -> None:
         """Agree the decision; each decision it supersedes must be marked superseded too."""
         self._require("proposed")
-        group.require_open()
+        self._require_group(group)
         method = parse(Method, method, "method")
+        for index, person_id in enumerate(participants):
+            group.require_member(str(person_id).strip(), f"participants[{index}]")
         people = id_list(participants, "participants")
         if not people:
             raise DecisionInvalid("participants must name who took part", "participants")
-        for index, person_id in enumerate(people):
-            group.require_member(person_id, f"participants[{index}]")
         recorded_objections = []
         for index, objection in enumerate(objections or []):
             person_id = str(objection.get("person_id", ""))
@@ -138,7 +138,7 @@ class Decision(AccordAggregate):
                     f"objections[{index}].person_id must be one of the participants",
                     f"objections[{index}].person_id",
                 )
-            reason = require_text(str(objection.get("reason", "")), f"objections[{index}].reason")
+            reason = require_text(objection.get("reason") or "", f"objections[{index}].reason")
             recorded_objections.append({"person_id": person_id, "reason": reason})
         for index, principle in enumerate(principles or []):
             if principle.status != "agreed":
@@ -146,6 +146,7 @@ class Decision(AccordAggregate):
                     f"principles[{index}]: principle {principle.id} is not agreed",
                     f"principles[{index}]",
                 )
+        superseded: list[Decision] = []
         for index, earlier in enumerate(supersedes or []):
             if earlier.id == self.id or earlier.group_id != self.group_id:
                 raise DecisionInvalid(
@@ -153,6 +154,8 @@ class Decision(AccordAggregate):
                     f"supersedes[{index}]",
                 )
             earlier._require("agreed")
+            if all(earlier.id != d.id for d in superseded):
+                superseded.append(earlier)
         when = effective(effective_at)
         self._agreed(
             method=method,
@@ -160,24 +163,31 @@ class Decision(AccordAggregate):
             participant_organisations=sorted(set(participant_organisations)),
             objections=recorded_objections,
             principles=[str(p.id) for p in principles or []],
-            supersedes=[str(d.id) for d in supersedes or []],
+            supersedes=[str(d.id) for d in superseded],
             effective_at=when,
             review_date=review_date.isoformat() if review_date else None,
         )
-        for earlier in supersedes or []:
+        for earlier in superseded:
             earlier._superseded(by_decision_id=str(self.id), effective_at=when)
 
-    def reject(self, reason: str | None = None) -> None:
+    def reject(self, group: Group, reason: str | None = None) -> None:
         self._require("proposed")
+        self._require_group(group)
         self._rejected(optional_text(reason, "reason"))
 
-    def withdraw(self, reason: str | None = None) -> None:
+    def withdraw(self, group: Group, reason: str | None = None) -> None:
         self._require("proposed")
+        self._require_group(group)
         self._withdrawn(optional_text(reason, "reason"))
 
-    def revoke(self, reason: str, effective_at: datetime | None = None) -> None:
+    def revoke(self, group: Group, reason: str, effective_at: datetime | None = None) -> None:
         self._require("agreed")
+        self._require_group(group)
         self._revoked(require_text(reason, "reason"), effective(effective_at))
+
+    def _require_group(self, group: Group) -> None:
+        group.require_own(self.group_id)
+        group.require_open()
 
     @event("Agreed", topic="accord.Decision.Agreed")
     def _agreed(

@@ -98,6 +98,11 @@ class Group(AccordAggregate):
     def is_member(self, person_id: str) -> bool:
         return person_id in self.members
 
+    def require_own(self, group_id: str) -> None:
+        """Guard against being handed another record's group."""
+        if str(self.id) != group_id:
+            raise InvalidInput(f"group {self.id} is not the record's group {group_id}", "group_id")
+
     def require_member(self, person_id: str, field: str) -> None:
         if person_id not in self.members:
             raise NotAMember(
@@ -113,8 +118,11 @@ class Group(AccordAggregate):
     def join(self, person_id: str, role: str, effective_at: datetime | None = None) -> None:
         self.require_open()
         role = parse(Role, role, "role")
+        person_id = require_text(person_id, "person_id", 64)
         if person_id in self.members:
-            raise AlreadyAMember(f"person {person_id} is already a member", self.members[person_id])
+            raise AlreadyAMember(
+                f"person {person_id} is already a member, as {self.members[person_id]}", self.status
+            )
         self._member_joined(person_id, role, effective(effective_at))
 
     def change_role(self, person_id: str, role: str, effective_at: datetime | None = None) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from eventsourcing.domain import event
@@ -59,12 +59,15 @@ class Person(AccordAggregate):
 
     def organisation_at(self, when: datetime) -> str | None:
         """The organisation the person belonged to at `when`, by effective time."""
-        current: str | None = None
-        for affiliation in self.affiliations:
-            starts = affiliation["effective_at"]
-            if starts is None or starts <= when:
-                current = affiliation["organisation_id"]
-        return current
+        # Affiliations may be backdated, so order by effective time, then by recording order.
+        known = [
+            (a["effective_at"], index, a["organisation_id"])
+            for index, a in enumerate(self.affiliations)
+            if a["effective_at"] is None or a["effective_at"] <= when
+        ]
+        earliest = datetime.min.replace(tzinfo=when.tzinfo or UTC)
+        known.sort(key=lambda item: (item[0] or earliest, item[1]))
+        return known[-1][2] if known else None
 
     @event("AffiliationChanged", topic="accord.Person.AffiliationChanged")
     def _affiliation_changed(self, organisation_id: str | None, effective_at: datetime) -> None:

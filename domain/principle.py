@@ -79,7 +79,7 @@ class Principle(AccordAggregate):
     def respond(self, group: Group, person_id: str, stance: str, reason: str | None) -> None:
         """Record a member's endorsement of, or objection to, the proposed wording."""
         self._require("proposed")
-        group.require_open()
+        self._require_group(group)
         group.require_member(person_id, "person_id")
         reason = optional_text(reason, "reason")
         if stance == "endorse":
@@ -91,7 +91,7 @@ class Principle(AccordAggregate):
 
     def agree(self, group: Group, effective_at: datetime | None = None) -> None:
         self._require("proposed")
-        group.require_open()
+        self._require_group(group)
         self._agreed(effective(effective_at))
 
     def amend(
@@ -103,7 +103,7 @@ class Principle(AccordAggregate):
     ) -> None:
         """Replace the wording; the old wording stays in the history."""
         self._require("agreed")
-        group.require_open()
+        self._require_group(group)
         statement = require_text(statement, "statement")
         if statement == self.statement:
             raise InvalidInput("statement is unchanged", "statement")
@@ -113,8 +113,12 @@ class Principle(AccordAggregate):
         self, group: Group, reason: str | None = None, effective_at: datetime | None = None
     ) -> None:
         self._require("agreed")
-        group.require_open()
+        self._require_group(group)
         self._retired(optional_text(reason, "reason"), effective(effective_at))
+
+    def _require_group(self, group: Group) -> None:
+        group.require_own(self.group_id)
+        group.require_open()
 
     @event("Endorsed", topic="accord.Principle.Endorsed")
     def _endorsed(self, person_id: str, reason: str | None) -> None:

@@ -48,4 +48,7 @@ def parse(enum: type[StrEnum], value: str, field_name: str) -> str:
 
 def party(kind: str, party_id: str, field_name: str) -> dict[str, str]:
     """A reference to a person, group or organisation, JSON-friendly."""
-    return {"kind": parse(PartyKind, kind, f"{field_name}.kind"), "id": str(party_id)}
+    party_kind = parse(PartyKind, kind, f"{field_name}.kind")
+    if not isinstance(party_id, str) or not party_id.strip():
+        raise InvalidInput(f"{field_name}.id must name a {party_kind}", f"{field_name}.id")
+    return {"kind": party_kind, "id": party_id.strip()}

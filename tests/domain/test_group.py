@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from domain.base import InvalidInput, LifecycleError
+from domain.base import InvalidInput, LifecycleError, current_actor
 from domain.group import AlreadyAMember, Group, GroupClosed, LastConvener, NotAMember
 from domain.values import Role
 from tests.domain.conftest import (
@@ -24,6 +24,7 @@ from tests.domain.conftest import (
     closed_group,
     lifecycle_table,
     open_group,
+    replay,
     topics,
 )
 
@@ -171,13 +172,14 @@ def test_joining_in_an_unknown_role_names_the_role_field(role: str) -> None:
     assert group.collect_events() == []
 
 
-def test_joining_twice_is_refused_and_names_the_current_role() -> None:
+def test_joining_twice_is_refused_and_names_the_current_role_and_state() -> None:
     group = open_group()
     group.collect_events()
     with pytest.raises(AlreadyAMember) as caught:
         group.join("p2", "observer")
     assert isinstance(caught.value, LifecycleError)
-    assert caught.value.current_state == "member"
+    assert caught.value.current_state == "open"
+    assert "as member" in str(caught.value)
     assert group.members["p2"] == "member"
     assert group.collect_events() == []
 
@@ -372,6 +374,20 @@ def test_resetting_the_actor_stops_it_being_recorded() -> None:
         group.join("p4", "member")
     group.join("p5", "member")
     assert [e.actor for e in group.collect_events()] == ["p1", None]
+
+
+def test_the_actor_is_taken_when_the_event_happens_not_when_it_is_replayed() -> None:
+    token = current_actor.set("p1")
+    try:
+        group = open_group()
+    finally:
+        current_actor.reset(token)
+    assert current_actor.get() is None
+    events = group.collect_events()
+    with acting_as("someone-else"):
+        rebuilt = replay(events)
+    assert {e.actor for e in events} == {"p1"}
+    assert rebuilt.last_actor == "p1"
 
 
 # Replay.
