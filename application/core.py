@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import Any, ParamSpec, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -52,24 +52,22 @@ class Written:
 def command(method: Callable[P, R]) -> Callable[P, R]:
     """Re-run a command on fresh state when another writer got in first.
 
-    With an expected version (If-Match) a race means the caller's view is stale: 412.
-    Without one, the command is re-applied to the current state, up to three times.
+    The re-run reloads every record: with an expected version (If-Match) the reload
+    finds the record moved on and raises VersionMismatch (412); without one, the
+    command is re-applied to the current state, up to three times in all.
     """
 
     @functools.wraps(method)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        for attempt in range(1, ATTEMPTS + 1):
+        for _ in range(ATTEMPTS - 1):
             try:
                 return method(*args, **kwargs)
             except IntegrityError:
-                expected = kwargs.get("expected_version")
-                if expected is not None:
-                    raise VersionMismatch(str(args[1]), int(cast(int, expected)), None) from None
-                if attempt == ATTEMPTS:
-                    raise ConcurrentUpdate(
-                        "the record kept changing; read it and retry", "busy"
-                    ) from None
-        raise AssertionError("unreachable")
+                continue
+        try:
+            return method(*args, **kwargs)
+        except IntegrityError:
+            raise ConcurrentUpdate("the record kept changing; read it and retry", "busy") from None
 
     return wrapper
 
@@ -122,11 +120,21 @@ class LedgerCore(Application[UUID]):
             return False
         return True
 
-    def _save(self, main: AccordAggregate, *others: AccordAggregate, **extra: Any) -> Written:
+    def _save(
+        self,
+        main: AccordAggregate,
+        *others: AccordAggregate,
+        claim_bootstrap: bool = False,
+        **extra: Any,
+    ) -> Written:
         """Save every changed record in one transaction, with their index rows."""
         aggregates = [main, *others]
         rows = [self._index_row(a) for a in aggregates]
-        recordings = self.save(*aggregates, index_rows=[r for r in rows if r is not None])
+        recordings = self.save(
+            *aggregates,
+            index_rows=[r for r in rows if r is not None],
+            claim_bootstrap=claim_bootstrap,
+        )
         return Written(str(main.id), main.version, recordings[-1].notification.id, extra or None)
 
     @staticmethod

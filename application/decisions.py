@@ -8,7 +8,7 @@ from typing import Any
 from application.core import Written, command
 from application.errors import RecordNotFound
 from application.groups import GroupCommands
-from domain.base import InvalidInput
+from domain.base import InvalidInput, require_aware
 from domain.decision import Decision
 from domain.group import Group
 from domain.principle import Principle
@@ -27,6 +27,7 @@ class DecisionCommands(GroupCommands):
         group = self._load(Group, group_id)
         return self._save(self._propose(group, title, decision, context, rationale))
 
+    @command
     def record_decision(
         self,
         group_id: str,
@@ -126,6 +127,7 @@ class DecisionCommands(GroupCommands):
         effective_at: datetime | None = None,
         review_date: date | None = None,
     ) -> list[Decision]:
+        require_aware(effective_at, "effective_at")
         cited = [
             self._cited(Principle, pid, f"principles[{i}]")
             for i, pid in enumerate(principles or [])

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import uuid4
 
+from eventsourcing.persistence import IntegrityError
+
 from application.accountabilities import AccountabilityCommands
 from application.errors import AlreadyBootstrapped, RecordNotFound, Unauthenticated
 from application.ports import ApiKeyRow
@@ -52,7 +54,12 @@ class KeyCommands(AccountabilityCommands):
         """On a ledger with no keys, register the first administrator and give them a key."""
         if self.store.count_api_keys() > 0:
             raise AlreadyBootstrapped("an API key exists already")
-        person = self.register_person(name, email)
+        try:
+            # The claim is stored in the same transaction as the person, so of two
+            # concurrent bootstraps exactly one records anyone.
+            person = self._save(Person.register(name, email, None), claim_bootstrap=True)
+        except IntegrityError:
+            raise AlreadyBootstrapped("the ledger was bootstrapped already") from None
         row, secret = self.create_key(person.id, "administrator", "first administrator")
         return person.id, row, secret
 

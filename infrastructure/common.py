@@ -24,6 +24,8 @@ def create_statements(prefix: str) -> list[str]:
         "created_position BIGINT NOT NULL, updated_position BIGINT NOT NULL)",
         "CREATE INDEX IF NOT EXISTS accord_records_by_group "
         f"ON {prefix}accord_records (kind, group_id, created_position)",
+        # At most one row: the first administrator's bootstrap, claimed atomically.
+        f"CREATE TABLE IF NOT EXISTS {prefix}accord_bootstrap (id INTEGER PRIMARY KEY CHECK (id = 1))",
         f"CREATE TABLE IF NOT EXISTS {prefix}accord_api_keys ("
         "key_id TEXT PRIMARY KEY, secret_hash TEXT NOT NULL UNIQUE, person_id TEXT NOT NULL, "
         "role TEXT NOT NULL, label TEXT, created_at TEXT NOT NULL, revoked_at TEXT)",

@@ -20,12 +20,16 @@ class AccordMemoryRecorder(POPOApplicationRecorder):
         super().__init__()
         self._records: dict[str, dict[str, Any]] = {}
         self._keys: dict[str, tuple[ApiKeyRow, str]] = {}
+        self._bootstrapped = False
 
     def _insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         with self._database_lock:
+            if kwargs.get("claim_bootstrap") and self._bootstrapped:
+                raise IntegrityError("the ledger was bootstrapped already")
             ids = super()._insert_events(stored_events, **kwargs)
+            self._bootstrapped = self._bootstrapped or bool(kwargs.get("claim_bootstrap"))
             for params in common.index_params(stored_events, ids, kwargs.get("index_rows", ())):
                 row = dict(
                     zip([c.strip() for c in common.RECORD_COLUMNS.split(",")], params, strict=True)

@@ -26,6 +26,13 @@ class AccordPostgresRecorder(PostgresApplicationRecorder):
             self.sql_create_statements.append(SQL(statement).format())
         self.upsert_records = common.upsert_statement(self.prefix, "%s")
 
+    def _insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        super()._insert_events(curs, stored_events, **kwargs)
+        if kwargs.get("claim_bootstrap"):
+            curs.execute(f"INSERT INTO {self.prefix}accord_bootstrap (id) VALUES (1)".encode())
+
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:

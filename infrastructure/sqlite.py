@@ -21,6 +21,8 @@ class AccordSQLiteRecorder(SQLiteApplicationRecorder):
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
+        if kwargs.get("claim_bootstrap"):
+            c.execute("INSERT INTO accord_bootstrap (id) VALUES (1)")
         ids = super()._insert_events(c, stored_events, **kwargs)
         params = common.index_params(stored_events, ids, kwargs.get("index_rows", ()))
         if params:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -114,3 +114,102 @@ def assert_nothing_recorded(ledger: Ledger, attempt: Callable[[], Any], error: t
 
 def getter(ledger: Ledger, kind: str) -> Callable[[str], dict[str, Any]]:
     return getattr(ledger, f"get_{kind}")  # type: ignore[no-any-return]
+
+
+# A person whose name and email must appear only in their own events.
+SECRET_NAME = "Quentin Zabriskie-Marlowe"
+SECRET_EMAIL = "q.zabriskie@example.org"
+
+
+def rich_scenario(ledger: Ledger) -> dict[str, list[str]]:
+    """Every kind of record in many states, with one person taking part in all of it.
+
+    Returns the ids of every record, by kind.
+    """
+    w = build_world(ledger)
+    q = ledger.register_person(SECRET_NAME, SECRET_EMAIL, w.org_a).id
+    ledger.change_affiliation(q, w.org_b, effective_at=MAR)
+    ledger.add_member(w.group, q, "member", JAN)
+    ledger.change_member_role(w.group, q, "convener")
+    ledger.add_member(w.other_group, q)
+    ledger.rename_organisation(w.org_b, "Riverside Borough Council")
+    ledger.change_organisation_sector(w.org_b, "commissioner")
+    with acting_as(q):
+        sub = ledger.convene_group("Hub design", "design", "Design the hub", w.group).id
+        ledger.restate_purpose(sub, "Design and open the hub", JUN)
+        ledger.add_member(sub, w.alice, "observer")
+        principle = ledger.propose_principle(w.group, "Nothing about us without us", "Voice").id
+        ledger.respond_to_principle(principle, "endorse", "Agreed")
+        ledger.respond_to_principle(principle, "object", "Vague", w.bob)
+        ledger.agree_principle(principle, JAN)
+        ledger.amend_principle(principle, "Decide with people, not for them", None, MAR)
+        retired = ledger.propose_principle(w.group, "Meet weekly").id
+        ledger.agree_principle(retired)
+        ledger.retire_principle(retired, "Monthly is enough")
+        first = ledger.record_decision(
+            w.group,
+            "Open at nine",
+            "Open the hub at nine",
+            {"method": "consent", "participants": [q, w.alice], "principles": [principle]},
+        ).id
+        second = ledger.propose_decision(w.group, "Open at eight", "Open at eight", "Queues").id
+        ledger.agree_decision(
+            second,
+            "vote",
+            [q, w.alice, w.bob],
+            objections=[{"person_id": w.bob, "reason": "Buses"}],
+            principles=[principle],
+            supersedes=[first],
+            effective_at=JUN,
+            review_date=date(2025, 6, 1),
+        )
+        rejected = ledger.propose_decision(w.group, "Close Sundays", "Close on Sundays").id
+        ledger.reject_decision(rejected, "Need Sundays")
+        withdrawn = ledger.propose_decision(sub, "Paint it blue", "Blue").id
+        ledger.withdraw_decision(withdrawn)
+        revoked = ledger.record_decision(
+            sub, "Hire a designer", "Hire", {"method": "single_lead", "participants": [q]}
+        ).id
+        ledger.revoke_decision(revoked, "Budget cut", JUN)
+        open_decision = ledger.propose_decision(w.group, "Open Saturdays", "Saturdays").id
+        parties = [{"kind": "person", "id": q}, {"kind": "organisation", "id": w.org_b}]
+        resolved = ledger.raise_conflict(w.group, parties, "Referral delays", "Weeks").id
+        ledger.acknowledge_conflict(resolved, "Heard")
+        ledger.add_conflict_note(resolved, "Met both teams")
+        ledger.resolve_conflict(resolved, "Triage", second, JUN)
+        escalated = ledger.raise_conflict(
+            w.group, [{"kind": "group", "id": w.other_group}], "Budget"
+        ).id
+        ledger.escalate_conflict(escalated, w.other_group, "System view")
+        withdrawn_conflict = ledger.raise_conflict(w.group, parties, "Rooms").id
+        ledger.withdraw_conflict(withdrawn_conflict, "Sorted")
+        open_conflict = ledger.raise_conflict(w.group, parties, "Parking").id
+        held = ledger.define_accountability(
+            w.group, "Referral pathway", {"kind": "person", "id": q}, "All referrals", JAN
+        ).id
+        to_alice = ledger.offer_handover(held, {"kind": "person", "id": w.alice}).extra
+    with acting_as(w.alice):
+        ledger.accept_handover(held, to_alice["handover_id"], MAR)
+    with acting_as(q):
+        ledger.return_accountability(held, "Back", JUN)
+        to_org = ledger.offer_handover(held, {"kind": "organisation", "id": w.org_a}).extra
+    with acting_as(w.alice):
+        ledger.decline_handover(held, to_org["handover_id"], "No")
+    with acting_as(q):
+        to_group = ledger.offer_handover(held, {"kind": "group", "id": w.other_group}).extra
+        retired_acc = ledger.define_accountability(sub, "Hub keys", {"kind": "group", "id": sub}).id
+        spare = ledger.offer_handover(retired_acc, {"kind": "person", "id": q}).extra
+        ledger.withdraw_handover(retired_acc, spare["handover_id"], "Not needed")
+        ledger.retire_accountability(retired_acc, "Keyless")
+        ledger.remove_member(sub, w.alice)
+        ledger.close_group(sub, "Hub open")
+    del to_group
+    return {
+        "organisation": [w.org_a, w.org_b],
+        "person": [w.convener, w.alice, w.bob, w.outsider, q],
+        "group": [w.group, w.other_group, sub],
+        "decision": [first, second, rejected, withdrawn, revoked, open_decision],
+        "conflict": [resolved, escalated, withdrawn_conflict, open_conflict],
+        "principle": [principle, retired],
+        "accountability": [held, retired_acc],
+    }

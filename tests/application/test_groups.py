@@ -119,9 +119,10 @@ def test_a_closed_group_accepts_nothing_more(ledger, world):
 def test_membership_rules_are_enforced_and_break_nothing(ledger, world):
     g = world.group
     error = assert_nothing_recorded(
-        ledger, lambda: ledger.add_member(g, world.alice), AlreadyAMember
+        ledger, lambda: ledger.add_member(g, world.alice, "observer"), AlreadyAMember
     )
-    assert error.current_state == "member"
+    assert error.current_state == "open"
+    assert members(ledger, g)[world.alice] == "member"
     error = assert_nothing_recorded(
         ledger, lambda: ledger.add_member(g, world.outsider, "chair"), InvalidInput
     )

@@ -47,8 +47,14 @@ def test_an_organisation_is_registered_renamed_and_moved_to_another_sector(ledge
 
 @pytest.mark.parametrize(
     ("name", "sector", "field"),
-    [("North Trust", "hospital", "sector"), ("   ", "vcse", "name"), ("x" * 301, "vcse", "name")],
-    ids=["unknown sector", "blank name", "name too long"],
+    [
+        ("North Trust", "hospital", "sector"),
+        ("   ", "vcse", "name"),
+        ("x" * 301, "vcse", "name"),
+        ("North\x00Trust", "vcse", "name"),
+        ("North \ud800 Trust", "vcse", "name"),
+    ],
+    ids=["unknown sector", "blank name", "name too long", "NUL", "lone surrogate"],
 )
 def test_an_organisation_with_an_invalid_name_or_sector_is_not_registered(
     ledger, name, sector, field

@@ -1,0 +1,57 @@
+"""Names and emails live only in Person events: never in other events, never in the list index."""
+
+from __future__ import annotations
+
+import json
+
+from tests.application.support import (
+    LISTED_KINDS,
+    SECRET_EMAIL,
+    SECRET_NAME,
+    all_listed,
+    all_notifications,
+    rich_scenario,
+)
+
+
+def test_a_persons_name_and_email_appear_only_in_that_persons_events(ledger):
+    ids = rich_scenario(ledger)
+    person = ids["person"][-1]
+    assert ledger.get_person(person)["name"] == SECRET_NAME
+
+    notifications = all_notifications(ledger)
+    positions = [n.id for n in notifications]
+    assert positions == sorted(set(positions)) and positions[-1] == ledger.head_position()
+    topics = {n.topic.rsplit(".", 1)[0] for n in notifications}
+    assert topics >= {
+        "accord.Person",
+        "accord.Organisation",
+        "accord.Group",
+        "accord.Decision",
+        "accord.Conflict",
+        "accord.Principle",
+        "accord.Accountability",
+    }
+    for needle in (SECRET_NAME.encode(), SECRET_EMAIL.encode()):
+        holding = [n for n in notifications if needle in n.state]
+        assert holding, "the person's own registration must hold it"
+        assert all(n.topic.startswith("accord.Person.") for n in holding), [
+            n.topic for n in holding
+        ]
+        assert {str(n.originator_id) for n in holding} == {person}
+    # Their id, not their name, is what other records carry.
+    assert sum(person.encode() in n.state for n in notifications) > 20
+
+
+def test_the_list_index_never_holds_a_persons_name_or_email(ledger):
+    ids = rich_scenario(ledger)
+    everything = {kind: all_listed(ledger, kind) for kind in (*LISTED_KINDS, "person")}
+    assert everything["person"] == []
+    assert sum(len(items) for items in everything.values()) == sum(
+        len(ids[k]) for k in LISTED_KINDS
+    )
+    text = json.dumps(everything)
+    for needle in (SECRET_NAME, SECRET_EMAIL, "Alice Member", "alice@example.org"):
+        assert needle not in text
+    for kind in ("decision", "conflict", "principle", "accountability"):
+        assert all(item["title"] for item in everything[kind])
