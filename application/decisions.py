@@ -40,7 +40,11 @@ class DecisionCommands(GroupCommands):
         """Record a decision already taken: proposed and agreed in one transaction."""
         group = self._load(Group, group_id)
         proposed = self._propose(group, title, decision, context, rationale)
-        superseded = self._agree(group, proposed, **agreement)
+        try:
+            superseded = self._agree(group, proposed, **agreement)
+        except InvalidInput as error:
+            error.field = f"agreement.{error.field}" if error.field else "agreement"
+            raise
         return self._save(proposed, *superseded)
 
     @command

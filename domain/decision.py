@@ -146,6 +146,7 @@ class Decision(AccordAggregate):
                     f"principles[{index}]: principle {principle.id} is not agreed",
                     f"principles[{index}]",
                 )
+        when = effective(effective_at)
         superseded: list[Decision] = []
         for index, earlier in enumerate(supersedes or []):
             if earlier.id == self.id or earlier.group_id != self.group_id:
@@ -154,9 +155,13 @@ class Decision(AccordAggregate):
                     f"supersedes[{index}]",
                 )
             earlier._require("agreed")
+            if earlier.effective_at is not None and when < earlier.effective_at:
+                raise DecisionInvalid(
+                    f"supersedes[{index}] takes effect after this decision would",
+                    "effective_at",
+                )
             if all(earlier.id != d.id for d in superseded):
                 superseded.append(earlier)
-        when = effective(effective_at)
         self._agreed(
             method=method,
             participants=people,

@@ -12,6 +12,7 @@ from domain.base import (
     Created,
     InvalidInput,
     LifecycleError,
+    NotFound,
     effective,
     optional_text,
     require_text,
@@ -29,6 +30,10 @@ class GroupClosed(LifecycleError, GroupError):
 
 class NotAMember(InvalidInput, GroupError):
     """The person named is not a member of the group."""
+
+
+class MemberNotFound(NotFound, GroupError):
+    """The person named is not a member of the group, so has no membership to change."""
 
 
 class AlreadyAMember(LifecycleError, GroupError):
@@ -128,7 +133,7 @@ class Group(AccordAggregate):
     def change_role(self, person_id: str, role: str, effective_at: datetime | None = None) -> None:
         self.require_open()
         role = parse(Role, role, "role")
-        self.require_member(person_id, "person_id")
+        self._require_membership(person_id)
         if self.members[person_id] == role:
             raise InvalidInput(f"person {person_id} already has the role {role}", "role")
         self._require_another_convener(person_id)
@@ -136,13 +141,17 @@ class Group(AccordAggregate):
 
     def leave(self, person_id: str, effective_at: datetime | None = None) -> None:
         self.require_open()
-        self.require_member(person_id, "person_id")
+        self._require_membership(person_id)
         self._require_another_convener(person_id)
         self._member_left(person_id, effective(effective_at))
 
     def close(self, reason: str | None = None, effective_at: datetime | None = None) -> None:
         self.require_open()
         self._closed(optional_text(reason, "reason"), effective(effective_at))
+
+    def _require_membership(self, person_id: str) -> None:
+        if person_id not in self.members:
+            raise MemberNotFound(f"person {person_id} is not a member of group {self.id}")
 
     def _require_another_convener(self, person_id: str) -> None:
         conveners = [p for p, r in self.members.items() if r == Role.CONVENER.value]

@@ -23,8 +23,6 @@ class Settings(BaseSettings):
     postgres_pool_size: int = 10
     postgres_max_overflow: int = 10
     postgres_schema: str = "public"
-    # Largest page a list endpoint returns.
-    max_page_size: int = 200
 
     def resolved_database_url(self) -> str:
         if self.database_url:

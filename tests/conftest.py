@@ -101,3 +101,31 @@ def acting_as(person_id: str | None) -> Iterator[None]:
         yield
     finally:
         current_actor.reset(token)
+
+
+# Fixtures that only make sense on a database that outlives one Ledger object.
+DURABLE_FIXTURES = {"rival", "durable"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave out store combinations a test does not apply to (deselected, never skipped).
+
+    `@pytest.mark.stores("sqlite", ...)` names the stores a test applies to; a test using
+    a fixture in DURABLE_FIXTURES does not apply to the in-memory store.
+    """
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        store = callspec.params.get("settings") if callspec else None
+        marker = item.get_closest_marker("stores")
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if store is not None and (
+            (marker is not None and store not in marker.args)
+            or (store == "memory" and fixtures & DURABLE_FIXTURES)
+        ):
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep

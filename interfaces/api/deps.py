@@ -49,10 +49,10 @@ def if_match(
         Header(description='The version you last read, as its ETag (e.g. `"3"`); 412 if stale.'),
     ] = None,
 ) -> int | None:
-    if if_match is None:
+    if if_match is None or if_match.strip() == "*":
         return None
     text = if_match.strip().removeprefix("W/").strip('"')
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise InvalidInput('If-Match must be a version ETag such as "3"', "If-Match")
     return int(text)
 
@@ -63,7 +63,10 @@ IfMatch = Annotated[int | None, Depends(if_match)]
 class PageParams:
     def __init__(
         self,
-        status: Annotated[str | None, Query(description="Only records in this state.")] = None,
+        status: Annotated[
+            str | None,
+            Query(description="Only records in this state.", pattern="^[a-z_]{1,40}$"),
+        ] = None,
         cursor: Annotated[
             str | None, Query(description="From a previous page's next_cursor.")
         ] = None,

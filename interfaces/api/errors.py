@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
+from eventsourcing.persistence import DataError, IntegrityError, InterfaceError, OperationalError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -51,7 +51,8 @@ def accord_error(_: Request, error: Exception) -> JSONResponse:
     if isinstance(error, AlreadyBootstrapped):
         return problem(409, "Already set up", detail)
     if isinstance(error, InvalidInput):
-        errors = [{"field": error.field or "", "message": detail}]
+        field = (error.field or "").replace("[", ".").replace("]", "")
+        errors = [{"field": field, "message": detail}]
         return problem(422, "Invalid input", detail, errors=errors)
     return problem(400, "Bad request", detail)
 
@@ -59,14 +60,21 @@ def accord_error(_: Request, error: Exception) -> JSONResponse:
 def validation_error(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     errors = [
-        {
-            "field": ".".join(str(part) for part in e.get("loc", ()) if part != "body"),
-            "message": str(e.get("msg", "invalid")),
-        }
+        {"field": _field(e.get("loc", ())), "message": str(e.get("msg", "invalid"))}
         for e in error.errors()
     ]
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return problem(422, "Invalid input", detail, errors=errors)
+
+
+def _field(location: tuple[Any, ...]) -> str:
+    """`("body", "agreement", "participants", 0)` -> `agreement.participants.0`."""
+    parts = list(location)
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        where = parts.pop(0)
+        if not parts or all(isinstance(p, int) for p in parts):
+            return str(where)  # the body as a whole, e.g. not JSON at all
+    return ".".join(str(part) for part in parts)
 
 
 def http_error(_: Request, error: Exception) -> JSONResponse:
@@ -82,6 +90,11 @@ def store_unavailable(_: Request, error: Exception) -> JSONResponse:
     return problem(
         503, "Store unavailable", "the ledger's database cannot be reached; retry shortly"
     )
+
+
+def unstorable(_: Request, error: Exception) -> JSONResponse:
+    log.info("refused a value the database cannot store: %s", type(error).__name__)
+    return problem(422, "Invalid input", "a value cannot be stored (for example a NUL character)")
 
 
 def write_conflict(_: Request, error: Exception) -> JSONResponse:
@@ -112,6 +125,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(IntegrityError, write_conflict)
+    app.add_exception_handler(DataError, unstorable)
     app.add_exception_handler(OperationalError, store_unavailable)
     app.add_exception_handler(InterfaceError, store_unavailable)
     app.add_exception_handler(Exception, unexpected)

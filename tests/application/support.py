@@ -150,7 +150,12 @@ def rich_scenario(ledger: Ledger) -> dict[str, list[str]]:
             w.group,
             "Open at nine",
             "Open the hub at nine",
-            {"method": "consent", "participants": [q, w.alice], "principles": [principle]},
+            {
+                "method": "consent",
+                "participants": [q, w.alice],
+                "principles": [principle],
+                "effective_at": MAR,
+            },
         ).id
         second = ledger.propose_decision(w.group, "Open at eight", "Open at eight", "Queues").id
         ledger.agree_decision(

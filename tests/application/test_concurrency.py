@@ -23,8 +23,6 @@ from tests.application.support import Tape, all_listed, build_world
 @pytest.fixture
 def rival(settings, ledger) -> Iterator[Ledger]:
     """A second Ledger object on the same database as `ledger`."""
-    if settings.resolved_database_url().startswith("memory"):
-        pytest.skip("two in-memory ledgers do not share data")
     other = build_ledger(settings)
     try:
         yield other

@@ -25,9 +25,8 @@ MISSING = "00000000-0000-4000-8000-000000000000"
 
 
 def agreed_decision(ledger, world, title="Open doors"):
-    return ledger.record_decision(
-        world.group, title, "Open at eight", {"method": "consent", "participants": [world.alice]}
-    ).id
+    agreement = {"method": "consent", "participants": [world.alice], "effective_at": JAN}
+    return ledger.record_decision(world.group, title, "Open at eight", agreement).id
 
 
 def agreed_principle(ledger, world, statement="Nothing about us without us"):
@@ -198,7 +197,7 @@ def test_a_recorded_decision_whose_agreement_is_invalid_leaves_no_proposal_behin
             assert isinstance(error, DecisionNotAgreed)
         else:
             assert isinstance(error, InvalidInput), field
-            assert error.field == field
+            assert error.field == f"agreement.{field}"
     assert [r["id"] for r in all_listed(ledger, "decision")] == [proposed]
     assert ledger.get_decision(proposed)["version"] == 1
 

@@ -159,11 +159,10 @@ def test_a_command_with_a_stale_expected_version_raises_version_mismatch_and_rec
     assert getter(ledger, kind)(record_id)["version"] == version + 1
 
 
+@pytest.mark.stores("sqlite", "postgres")
 def test_a_version_read_from_another_ledger_object_goes_stale_after_a_write_there(
     ledger, settings, world
 ):
-    if settings.resolved_database_url().startswith("memory"):
-        pytest.skip("two in-memory ledgers do not share data")
     from interfaces.bootstrap import build_ledger
 
     other = build_ledger(settings)

@@ -155,10 +155,9 @@ def test_only_a_digest_of_the_secret_is_stored(ledger):
     assert len(stored) == 64 and int(stored, 16) >= 0  # a SHA-256 hex digest
 
 
+@pytest.mark.stores("sqlite")
 def test_the_sqlite_database_file_never_contains_a_secret_in_clear(ledger, settings):
     url = settings.resolved_database_url()
-    if not url.startswith("sqlite:///"):
-        pytest.skip("reads the SQLite database file")
     _, row, secret = ledger.bootstrap("Ada Admin")
     _, member_secret = ledger.create_key(ledger.register_person("Sam").id)
     path = Path(url[len("sqlite:///") :])
@@ -174,9 +173,8 @@ def test_the_sqlite_database_file_never_contains_a_secret_in_clear(ledger, setti
     assert not any(split(secret)[1] in str(value) for r in rows for value in r)
 
 
+@pytest.mark.stores("postgres")
 def test_the_postgresql_tables_never_contain_a_secret_in_clear(ledger, settings):
-    if not settings.resolved_database_url().startswith("postgres"):
-        pytest.skip("reads the PostgreSQL tables")
     import psycopg
 
     _, _, secret = ledger.bootstrap("Ada Admin")

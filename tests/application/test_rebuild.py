@@ -16,8 +16,7 @@ from tests.application.support import (
 
 @pytest.fixture
 def durable(settings):
-    if settings.resolved_database_url().startswith("memory"):
-        pytest.skip("an in-memory ledger does not outlive its Ledger object")
+    """Settings of a store that outlives one Ledger object (never the in-memory one)."""
     return settings
 
 

@@ -451,7 +451,9 @@ def test_revoking_records_the_reason_and_when() -> None:
 
 def test_agreeing_a_superseding_decision_marks_the_earlier_one_superseded() -> None:
     group = open_group()
-    earlier = decision_in("agreed", group)
+    earlier = propose(group)
+    agree(earlier, group, effective_at=AWARE)
+    earlier.collect_events()
     later = propose(group, "Pool three budgets")
     later.collect_events()
     agree(later, group, supersedes=[earlier], effective_at=LATER)
@@ -463,6 +465,17 @@ def test_agreeing_a_superseding_decision_marks_the_earlier_one_superseded() -> N
     assert type(superseded).TOPIC == "accord.Decision.Superseded"
     assert superseded.by_decision_id == str(later.id)
     assert superseded.effective_at == LATER
+
+
+def test_a_decision_cannot_take_effect_before_the_one_it_supersedes() -> None:
+    group = open_group()
+    earlier = propose(group)
+    agree(earlier, group, effective_at=LATER)
+    later = propose(group, "Pool three budgets")
+    with pytest.raises(DecisionInvalid) as caught:
+        agree(later, group, supersedes=[earlier], effective_at=AWARE)
+    assert caught.value.field == "effective_at"
+    assert (earlier.status, later.status) == ("agreed", "proposed")
 
 
 def test_one_decision_can_supersede_several() -> None:

@@ -82,6 +82,7 @@ def offer_handover(
     result = ledger.offer_handover(
         accountability_id, body.to.model_dump(), body.reason, expected_version=version
     )
+    response.headers["Location"] = f"/accountabilities/{result.id}"
     return written(response, ledger.get_accountability(result.id, result.version), result)
 
 

@@ -94,6 +94,7 @@ def add_note(
     response: Response,
 ) -> dict[str, Any]:
     result = ledger.add_conflict_note(conflict_id, body.text, expected_version=version)
+    response.headers["Location"] = f"/conflicts/{result.id}"
     return written(response, ledger.get_conflict(result.id, result.version), result)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
+from pydantic import AwareDatetime
 
 from interfaces.api.deps import CallerDep, IfMatch, LedgerDep, PageDep, read, written
 from interfaces.api.errors import problems
@@ -95,6 +96,7 @@ def add_member(
     result = ledger.add_member(
         group_id, body.person_id, body.role, body.effective_at, expected_version=version
     )
+    response.headers["Location"] = f"/groups/{result.id}"
     return written(response, ledger.get_group(result.id, result.version), result)
 
 
@@ -133,8 +135,12 @@ def remove_member(
     _: CallerDep,
     version: IfMatch,
     response: Response,
+    effective_at: Annotated[
+        AwareDatetime | None,
+        Query(description="When the member left, with a time-zone offset; defaults to now."),
+    ] = None,
 ) -> dict[str, Any]:
-    result = ledger.remove_member(group_id, person_id, expected_version=version)
+    result = ledger.remove_member(group_id, person_id, effective_at, expected_version=version)
     return written(response, ledger.get_group(result.id, result.version), result)
 
 

@@ -79,6 +79,7 @@ def respond(
     result = ledger.respond_to_principle(
         principle_id, body.stance, body.reason, body.person_id, expected_version=version
     )
+    response.headers["Location"] = f"/principles/{result.id}"
     return written(response, ledger.get_principle(result.id, result.version), result)
 
 

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from interfaces.api.schemas.common import (
     MAX_LIST,
+    About,
     Body,
     EffectiveAt,
     Id,
@@ -20,7 +21,7 @@ from interfaces.api.schemas.common import (
 
 class ConflictCreate(Body):
     parties: list[Party] = Field(min_length=1, max_length=MAX_LIST)
-    about: LongText = Field(max_length=500, examples=["Who triages self-referrals at the hub"])
+    about: About = Field(examples=["Who triages self-referrals at the hub"])
     description: LongText | None = None
     raised_by: Id | None = Field(
         default=None, description="The member raising it; defaults to the caller."

@@ -6,14 +6,14 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from interfaces.api.schemas.common import Body, EffectiveAt, Id, LongText, Record, ShortText
+from interfaces.api.schemas.common import Body, EffectiveAt, Id, Kind, LongText, Record, ShortText
 
 RoleName = Literal["convener", "member", "observer"]
 
 
 class GroupCreate(Body):
     name: ShortText = Field(examples=["Northshire Living Well transformation group"])
-    kind: ShortText = Field(
+    kind: Kind = Field(
         examples=["transformation group"],
         description="What sort of holding environment: transformation group, design team, ...",
     )

@@ -1,0 +1,155 @@
+"""The `accord keys` commands, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from application.errors import Unauthenticated
+from application.keys import Caller
+from interfaces import cli
+from interfaces.bootstrap import build_ledger
+from interfaces.settings import Settings
+from tests.conftest import postgres_schema
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """A URL for `--database-url`; on PostgreSQL a fresh schema named in ACCORD_POSTGRES_SCHEMA."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'cli' / 'accord.db'}"
+        return
+    url = request.getfixturevalue("postgres_url")
+    with postgres_schema(url) as schema:
+        monkeypatch.setenv("ACCORD_POSTGRES_SCHEMA", schema)
+        yield url
+
+
+def run(capsys: pytest.CaptureFixture[str], url: str, *args: str) -> tuple[int, str, str]:
+    code = cli.main(["--database-url", url, *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def printed(label: str, out: str) -> str:
+    match = re.search(rf"^{re.escape(label)}:\s+(\S+)$", out, re.MULTILINE)
+    assert match, (label, out)
+    return match.group(1)
+
+
+def stored_key_count(url: str) -> int:
+    """How many keys the database holds where the CLI was told to keep them."""
+    if url.startswith("sqlite:///"):
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM accord_api_keys").fetchone()[0])
+    import psycopg
+
+    schema = os.environ["ACCORD_POSTGRES_SCHEMA"]
+    with psycopg.connect(url) as conn:
+        row = conn.execute(f'SELECT COUNT(*) FROM "{schema}".accord_api_keys').fetchone()
+        assert row is not None
+        return int(row[0])
+
+
+def authenticate(url: str, secret: str) -> Caller:
+    ledger = build_ledger(Settings(database_url=url))
+    try:
+        return ledger.authenticate(secret)
+    finally:
+        ledger.close()
+
+
+def test_keys_can_be_bootstrapped_created_listed_and_revoked_from_the_command_line(
+    capsys, database_url
+):
+    code, out, err = run(capsys, database_url, "keys", "bootstrap", "--name", "Ada Admin")
+    assert (code, err) == (0, "")
+    admin = printed("administrator person id", out)
+    admin_key = printed("key id", out)
+    admin_secret = printed("API key (shown once)", out)
+    assert admin_secret.startswith("acc_")
+    assert authenticate(database_url, admin_secret) == Caller(admin, admin_key, "administrator")
+    assert stored_key_count(database_url) == 1
+
+    code, out, err = run(capsys, database_url, "keys", "bootstrap", "--name", "Someone Else")
+    assert code == 1 and out == ""
+    assert "A key exists already" in err and "keys create" in err
+
+    ledger = build_ledger(Settings(database_url=database_url))
+    try:
+        member = ledger.register_person("Mia Member").id
+        assert ledger.get_person(admin)["name"] == "Ada Admin"
+    finally:
+        ledger.close()
+    code, out, err = run(
+        capsys, database_url, "keys", "create", "--person", member, "--label", "laptop"
+    )
+    assert (code, err) == (0, "")
+    member_key = printed("key id", out)
+    member_secret = printed("API key (shown once)", out)
+    assert authenticate(database_url, member_secret) == Caller(member, member_key, "member")
+
+    assert stored_key_count(database_url) == 2
+    code, listing, err = run(capsys, database_url, "keys", "list")
+    assert (code, err) == (0, "")
+    lines = listing.strip().splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith(admin_key) and f"person={admin}" in lines[0]
+    assert "role=administrator" in lines[0] and "active" in lines[0]
+    assert lines[1].startswith(member_key) and f"person={member}" in lines[1]
+    assert "role=member" in lines[1] and "laptop" in lines[1]
+    for secret in (admin_secret, member_secret):
+        assert secret.split(".", 1)[1] not in listing
+    assert "acc_" not in listing
+
+    code, out, err = run(capsys, database_url, "keys", "revoke", member_key)
+    assert (code, out.strip(), err) == (0, f"revoked {member_key}", "")
+    with pytest.raises(Unauthenticated):
+        authenticate(database_url, member_secret)
+    assert authenticate(database_url, admin_secret).person_id == admin
+    code, listing, _ = run(capsys, database_url, "keys", "list")
+    assert "revoked" in listing.splitlines()[1] and "active" in listing.splitlines()[0]
+
+    code, out, err = run(capsys, database_url, "keys", "revoke", member_key)
+    assert code != 0 and out == ""
+    assert member_key in err
+
+
+@pytest.mark.parametrize("person", [str(uuid.uuid4()), "not-a-person-id"])
+def test_creating_a_key_for_an_unknown_person_fails_with_a_message(capsys, database_url, person):
+    code, out, err = run(capsys, database_url, "keys", "bootstrap", "--name", "Ada Admin")
+    assert code == 0
+    code, out, err = run(capsys, database_url, "keys", "create", "--person", person)
+    assert code not in (0, None)
+    assert out == ""
+    assert err.startswith("accord: ") and person in err
+    assert "Traceback" not in err
+    code, listing, _ = run(capsys, database_url, "keys", "list")
+    assert len(listing.strip().splitlines()) == 1
+
+
+def test_a_key_for_an_organisation_id_is_refused_like_an_unknown_person(capsys, database_url):
+    ledger = build_ledger(Settings(database_url=database_url))
+    try:
+        organisation = ledger.register_organisation("North Trust", "vcse").id
+    finally:
+        ledger.close()
+    code, out, err = run(capsys, database_url, "keys", "create", "--person", organisation)
+    assert code != 0 and out == "" and organisation in err
+
+
+def test_a_missing_subcommand_or_argument_is_a_usage_error(capsys, tmp_path):
+    url = f"sqlite:///{tmp_path / 'accord.db'}"
+    for argv in (["keys"], ["keys", "create"], ["keys", "bootstrap"], ["nonsense"]):
+        with pytest.raises(SystemExit) as stopped:
+            cli.main(["--database-url", url, *argv])
+        assert stopped.value.code == 2, argv
+        assert "usage: accord" in capsys.readouterr().err

@@ -1,0 +1,1262 @@
+"""Every endpoint's failures: 401, 403, 404, 409, 412 and 422, always as problem+json, never 500.
+
+Most checks run against one populated ledger per store (module-scoped): a request that is
+refused must record nothing, so every check also asserts that the ledger's head did not move.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from interfaces.api.app import create_app
+from interfaces.bootstrap import build_ledger
+from tests.conftest import STORES, store_settings
+from tests.interfaces.support import (
+    NAIVE,
+    PROBLEM,
+    Actor,
+    Api,
+    Route,
+    api_routes,
+    assert_problem,
+    body_paths,
+    error_fields,
+    model_field_paths,
+    mutations,
+    open_client,
+    set_path,
+    string_paths,
+)
+
+ROUTES: list[Route] = api_routes(create_app())
+BY_NAME: dict[str, Route] = {str(r): r for r in ROUTES}
+WHEN = "2026-03-01T09:00:00+00:00"
+
+
+@dataclass
+class World:
+    """A populated ledger: records in every state the error checks need."""
+
+    api: Api
+    store: str
+    admin: Actor
+    mia: Actor
+    bob: Actor
+    otto: Actor
+    revoked: Actor
+    org_a: str
+    org_b: str
+    group: str
+    other_group: str
+    decision_proposed: str
+    decision_agreed: str
+    conflict_raised: str
+    conflict_acknowledged: str
+    conflict_withdrawn: str
+    principle_proposed: str
+    principle_agreed: str
+    acc_open: str
+    handover_open: str
+    acc_single: str
+    handover_declined: str
+    acc_retired: str
+    acc_to_group: str
+    handover_to_group: str
+    acc_to_org: str
+    handover_to_org: str
+    closed: dict[str, str]
+
+    def call(
+        self,
+        method: str,
+        url: str,
+        as_: Actor | None = None,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        return self.api.call(method, url, as_, json=json, headers=headers, **kwargs)
+
+    def head(self) -> int:
+        return self.api.ledger.head_position()
+
+
+def build_world(api: Api, store: str) -> World:
+    admin = api.admin
+    assert admin is not None
+    org_a = api.organisation("North Trust")["id"]
+    org_b = api.organisation("River Council")["id"]
+    mia = api.person("Mia", org_a)
+    bob = api.person("Bob", org_b)
+    otto = api.person("Otto")
+    revoked = api.person("Rex Revoked")
+    api.ledger.revoke_key(revoked.key_id)
+
+    def group_with_records(name: str) -> dict[str, str]:
+        gid = api.group(name)["id"]
+        api.add_member(gid, mia)
+        api.add_member(gid, bob)
+        decisions = f"/groups/{gid}/decisions"
+        proposed = api.create(decisions, {"title": "P", "decision": "P"}, "/decisions")["id"]
+        agreed = api.create(
+            decisions,
+            {
+                "title": "A",
+                "decision": "A",
+                "agreement": {"method": "consent", "participants": [mia.person_id]},
+            },
+            "/decisions",
+        )["id"]
+        conflict = api.create(
+            f"/groups/{gid}/conflicts",
+            {"parties": [{"kind": "person", "id": bob.person_id}], "about": "Triage"},
+            "/conflicts",
+        )["id"]
+        principles = f"/groups/{gid}/principles"
+        principle = api.create(principles, {"statement": "Proposed"}, "/principles")["id"]
+        principle_agreed = api.create(principles, {"statement": "Agreed"}, "/principles")["id"]
+        api.write("POST", f"/principles/{principle_agreed}/agree", json={})
+        acc = api.create(
+            f"/groups/{gid}/accountabilities",
+            {"title": "Rota", "holder": {"kind": "person", "id": admin.person_id}},
+            "/accountabilities",
+        )["id"]
+        offered = api.write(
+            "POST",
+            f"/accountabilities/{acc}/handovers",
+            json={"to": {"kind": "person", "id": mia.person_id}},
+            status=201,
+        )
+        return {
+            "group": gid,
+            "decision_proposed": proposed,
+            "decision_agreed": agreed,
+            "conflict": conflict,
+            "principle_proposed": principle,
+            "principle_agreed": principle_agreed,
+            "acc": acc,
+            "handover": offered["open_handover_id"],
+        }
+
+    main = group_with_records("Transformation group")
+    gid = main["group"]
+    other_group = api.group("Coordinating group")["id"]
+    closed = group_with_records("Closed group")
+    api.write("POST", f"/groups/{closed['group']}/close", json={"reason": "Done"})
+
+    conflicts = f"/groups/{gid}/conflicts"
+    party = [{"kind": "person", "id": bob.person_id}]
+    acknowledged = api.create(conflicts, {"parties": party, "about": "Ack"}, "/conflicts")["id"]
+    api.write("POST", f"/conflicts/{acknowledged}/acknowledge", json={})
+    withdrawn = api.create(conflicts, {"parties": party, "about": "Gone"}, "/conflicts")["id"]
+    api.write("POST", f"/conflicts/{withdrawn}/withdraw", json={})
+
+    def accountability(title: str) -> str:
+        return api.create(
+            f"/groups/{gid}/accountabilities",
+            {"title": title, "holder": {"kind": "person", "id": admin.person_id}},
+            "/accountabilities",
+        )["id"]
+
+    def offer(acc: str, to: dict[str, str]) -> str:
+        body = api.write("POST", f"/accountabilities/{acc}/handovers", json={"to": to}, status=201)
+        return str(body["open_handover_id"])
+
+    single = accountability("Single holder")
+    declined = offer(single, {"kind": "person", "id": mia.person_id})
+    api.write("POST", f"/accountabilities/{single}/handovers/{declined}/decline", mia, {})
+    retired = accountability("Retired")
+    api.write("POST", f"/accountabilities/{retired}/retire", json={})
+    to_group = accountability("To a group")
+    handover_to_group = offer(to_group, {"kind": "group", "id": other_group})
+    to_org = accountability("To an organisation")
+    handover_to_org = offer(to_org, {"kind": "organisation", "id": org_a})
+
+    return World(
+        api=api,
+        store=store,
+        admin=admin,
+        mia=mia,
+        bob=bob,
+        otto=otto,
+        revoked=revoked,
+        org_a=org_a,
+        org_b=org_b,
+        group=gid,
+        other_group=other_group,
+        decision_proposed=main["decision_proposed"],
+        decision_agreed=main["decision_agreed"],
+        conflict_raised=main["conflict"],
+        conflict_acknowledged=acknowledged,
+        conflict_withdrawn=withdrawn,
+        principle_proposed=main["principle_proposed"],
+        principle_agreed=main["principle_agreed"],
+        acc_open=main["acc"],
+        handover_open=main["handover"],
+        acc_single=single,
+        handover_declined=declined,
+        acc_retired=retired,
+        acc_to_group=to_group,
+        handover_to_group=handover_to_group,
+        acc_to_org=to_org,
+        handover_to_org=handover_to_org,
+        closed=closed,
+    )
+
+
+@pytest.fixture(scope="module", params=STORES)
+def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    with store_settings(request.param, tmp_path_factory.mktemp("errors"), request) as settings:
+        ledger = build_ledger(settings)
+        try:
+            with open_client(ledger) as client:
+                person_id, row, secret = ledger.bootstrap("Ada Admin")
+                api = Api(client, ledger, admin=Actor(person_id, row.key_id, secret))
+                yield build_world(api, request.param)
+        finally:
+            ledger.close()
+
+
+# ---------------------------------------------------------------- one valid request per route
+
+PATH_IDS: dict[str, Callable[[World], str]] = {
+    "organisation_id": lambda w: w.org_a,
+    "person_id": lambda w: w.mia.person_id,
+    "group_id": lambda w: w.group,
+    "decision_id": lambda w: w.decision_proposed,
+    "conflict_id": lambda w: w.conflict_raised,
+    "principle_id": lambda w: w.principle_proposed,
+    "accountability_id": lambda w: w.acc_open,
+    "handover_id": lambda w: w.handover_open,
+}
+
+Body = Callable[[World], dict[str, Any]] | None
+
+
+def _agreement(w: World) -> dict[str, Any]:
+    return {
+        "method": "consent",
+        "participants": [w.mia.person_id],
+        "objections": [{"person_id": w.mia.person_id, "reason": "Not yet"}],
+        "principles": [w.principle_agreed],
+        "supersedes": [w.decision_agreed],
+        "effective_at": WHEN,
+        "review_date": "2027-03-01",
+    }
+
+
+# A schema-valid body for every route (with every field of its model), None for no body.
+EXAMPLES: dict[str, Body] = {
+    "GET /me": None,
+    "POST /organisations": lambda w: {"name": "New", "sector": "vcse"},
+    "GET /organisations": None,
+    "GET /organisations/{organisation_id}": None,
+    "POST /organisations/{organisation_id}/rename": lambda w: {"name": "Renamed"},
+    "POST /organisations/{organisation_id}/sector": lambda w: {"sector": "other"},
+    "POST /people": lambda w: {"name": "New", "email": "n@example.org", "organisation_id": w.org_a},
+    "GET /people/{person_id}": None,
+    "POST /people/{person_id}/affiliation": lambda w: {
+        "organisation_id": w.org_b,
+        "effective_at": WHEN,
+    },
+    "POST /groups": lambda w: {
+        "name": "Sub",
+        "kind": "design team",
+        "purpose": "P",
+        "parent_group_id": w.group,
+    },
+    "GET /groups": None,
+    "GET /groups/{group_id}": None,
+    "POST /groups/{group_id}/purpose": lambda w: {"purpose": "New", "effective_at": WHEN},
+    "POST /groups/{group_id}/members": lambda w: {
+        "person_id": w.otto.person_id,
+        "role": "observer",
+        "effective_at": WHEN,
+    },
+    "POST /groups/{group_id}/members/{person_id}/role": lambda w: {
+        "role": "observer",
+        "effective_at": WHEN,
+    },
+    "DELETE /groups/{group_id}/members/{person_id}": None,
+    "POST /groups/{group_id}/close": lambda w: {"reason": "Done", "effective_at": WHEN},
+    "POST /groups/{group_id}/decisions": lambda w: {
+        "title": "T",
+        "decision": "D",
+        "context": "C",
+        "rationale": "R",
+        "agreement": _agreement(w),
+    },
+    "GET /groups/{group_id}/decisions": None,
+    "GET /decisions/{decision_id}": None,
+    "POST /decisions/{decision_id}/agree": _agreement,
+    "POST /decisions/{decision_id}/reject": lambda w: {"reason": "No"},
+    "POST /decisions/{decision_id}/withdraw": lambda w: {"reason": "No"},
+    "POST /decisions/{decision_id}/revoke": lambda w: {"reason": "No", "effective_at": WHEN},
+    "POST /groups/{group_id}/conflicts": lambda w: {
+        "parties": [{"kind": "person", "id": w.bob.person_id}],
+        "about": "A",
+        "description": "D",
+        "raised_by": w.mia.person_id,
+    },
+    "GET /groups/{group_id}/conflicts": None,
+    "GET /conflicts/{conflict_id}": None,
+    "POST /conflicts/{conflict_id}/acknowledge": lambda w: {"note": "N"},
+    "POST /conflicts/{conflict_id}/notes": lambda w: {"text": "T"},
+    "POST /conflicts/{conflict_id}/resolve": lambda w: {
+        "outcome": "O",
+        "decision_id": w.decision_agreed,
+        "effective_at": WHEN,
+    },
+    "POST /conflicts/{conflict_id}/escalate": lambda w: {
+        "to_group_id": w.other_group,
+        "reason": "R",
+    },
+    "POST /conflicts/{conflict_id}/withdraw": lambda w: {"reason": "R"},
+    "POST /groups/{group_id}/principles": lambda w: {"statement": "S", "rationale": "R"},
+    "GET /groups/{group_id}/principles": None,
+    "GET /principles/{principle_id}": None,
+    "POST /principles/{principle_id}/endorsements": lambda w: {
+        "stance": "object",
+        "reason": "R",
+        "person_id": w.mia.person_id,
+    },
+    "POST /principles/{principle_id}/agree": lambda w: {"effective_at": WHEN},
+    "POST /principles/{principle_id}/amend": lambda w: {
+        "statement": "S2",
+        "rationale": "R",
+        "effective_at": WHEN,
+    },
+    "POST /principles/{principle_id}/retire": lambda w: {"reason": "R", "effective_at": WHEN},
+    "POST /groups/{group_id}/accountabilities": lambda w: {
+        "title": "T",
+        "scope": "S",
+        "holder": {"kind": "person", "id": w.admin.person_id},
+        "effective_at": WHEN,
+    },
+    "GET /groups/{group_id}/accountabilities": None,
+    "GET /accountabilities/{accountability_id}": None,
+    "POST /accountabilities/{accountability_id}/handovers": lambda w: {
+        "to": {"kind": "person", "id": w.bob.person_id},
+        "reason": "R",
+    },
+    "POST /accountabilities/{accountability_id}/handovers/{handover_id}/accept": lambda w: {
+        "effective_at": WHEN
+    },
+    "POST /accountabilities/{accountability_id}/handovers/{handover_id}/decline": lambda w: {
+        "reason": "R"
+    },
+    "POST /accountabilities/{accountability_id}/handovers/{handover_id}/withdraw": lambda w: {
+        "reason": "R"
+    },
+    "POST /accountabilities/{accountability_id}/return": lambda w: {
+        "reason": "R",
+        "effective_at": WHEN,
+    },
+    "POST /accountabilities/{accountability_id}/retire": lambda w: {
+        "reason": "R",
+        "effective_at": WHEN,
+    },
+}
+
+BODY_ROUTES = [r for r in ROUTES if r.body_model is not None]
+PATH_ROUTES = [r for r in ROUTES if r.params]
+IF_MATCH_ROUTES = [r for r in ROUTES if r.takes_if_match]
+LIST_ROUTES = [r for r in ROUTES if r.method == "GET" and r.route.response_model.__name__ == "Page"]
+
+
+def url_for(route: Route, world: World, **overrides: str) -> str:
+    values = {name: overrides.get(name) or PATH_IDS[name](world) for name in route.params}
+    return route.path.format(**values)
+
+
+def body_for(route: Route, world: World) -> dict[str, Any] | None:
+    make = EXAMPLES[str(route)]
+    return make(world) if make is not None else None
+
+
+def record_url(url: str) -> str:
+    """The record a write acts on: /groups/{id}/members/... -> /groups/{id}."""
+    return "/".join(url.split("/")[:3])
+
+
+def refused(
+    world: World,
+    status: int,
+    method: str,
+    url: str,
+    as_: Actor | None = None,
+    json: Any = None,
+    headers: dict[str, str] | None = None,
+    **kwargs: Any,
+) -> dict[str, Any]:
+    """The request is answered with a problem document of `status`, and records nothing."""
+    before = world.head()
+    response = world.call(method, url, as_, json, headers, **kwargs)
+    body = assert_problem(response, status)
+    assert world.head() == before, f"{method} {url} was refused with {status} but recorded events"
+    return body
+
+
+def b64(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def route_param(route: Route, *, marks: Any = ()) -> Any:
+    return pytest.param(route, id=str(route), marks=marks)
+
+
+# ---------------------------------------------------------------- the list of routes
+
+
+def test_the_checks_cover_every_route_of_the_app_and_every_field_of_every_body(world):
+    names = {str(route) for route in ROUTES}
+    assert len(names) > 40, names
+    assert names == set(EXAMPLES), names ^ set(EXAMPLES)
+    assert {p for route in ROUTES for p in route.params} == set(PATH_IDS)
+    for route in ROUTES:
+        body = body_for(route, world)
+        if route.body_model is None:
+            assert body is None, route
+        else:
+            missing = model_field_paths(route.body_model) - body_paths(body)
+            assert missing == set(), (str(route), missing)
+    assert IF_MATCH_ROUTES and LIST_ROUTES and BODY_ROUTES and PATH_ROUTES
+
+
+# ---------------------------------------------------------------- 401
+
+
+@pytest.mark.parametrize("route", [route_param(r) for r in ROUTES])
+def test_every_route_answers_401_without_a_valid_key(world, route):
+    url, body = url_for(route, world), body_for(route, world)
+    key_id = world.admin.key_id
+    credentials: list[dict[str, str]] = [
+        {},
+        {"Authorization": "Bearer acc_unknown.secret"},
+        {"Authorization": f"Bearer acc_{key_id}.not-the-secret"},
+        {"Authorization": "Bearer not-an-accord-key"},
+        {"Authorization": "Bearer "},
+        {"Authorization": f"Basic {world.admin.secret}"},
+        {"Authorization": world.admin.secret},
+        world.revoked.headers,
+    ]
+    for headers in credentials:
+        problem = refused(world, 401, route.method, url, json=body, headers=headers)
+        assert problem["title"] == "Unauthenticated", headers
+    # Authentication comes first: an unknown id or a malformed body still answers 401.
+    if route.params:
+        unknown = url_for(route, world, **dict.fromkeys(route.params, str(uuid.uuid4())))
+        refused(world, 401, route.method, unknown, json=body)
+    if route.body_model is not None:
+        refused(world, 401, route.method, url, json={"unexpected_field": 1})
+    # The same request with the revoked person's new key is accepted past authentication.
+    fresh = world.api.new_key(world.revoked.person_id)
+    response = world.call("GET", "/me", fresh)
+    assert response.status_code == 200 and response.json()["person_id"] == fresh.person_id
+
+
+# ---------------------------------------------------------------- 404
+
+
+def path_cases() -> Iterator[Any]:
+    for route in PATH_ROUTES:
+        for param in route.params:
+            yield pytest.param(route, param, id=f"{route} [{param}]")
+
+
+@pytest.mark.parametrize(("route", "param"), list(path_cases()))
+def test_every_route_answers_404_for_an_unknown_id_in_its_path(world, route, param):
+    body = body_for(route, world)
+    unknown = str(uuid.uuid4())
+    for bad in (unknown, "no-such-id", "🌱", "9" * 40):
+        url = url_for(route, world, **{param: bad})
+        problem = refused(world, 404, route.method, url, world.admin, body)
+        assert problem["title"] == "Not found"
+        if bad == unknown:
+            assert unknown in problem["detail"]
+
+
+def test_a_list_of_sub_groups_of_an_unknown_group_answers_404(world):
+    for bad in (str(uuid.uuid4()), "nope", ""):
+        refused(world, 404, "GET", "/groups", world.admin, params={"parent_group_id": bad})
+
+
+def test_an_id_of_another_kind_of_record_is_not_found(world):
+    refused(world, 404, "GET", f"/decisions/{world.conflict_raised}", world.admin)
+    refused(world, 404, "GET", f"/people/{world.org_a}", world.admin)
+    refused(world, 404, "GET", f"/groups/{world.decision_agreed}/decisions", world.admin)
+    refused(
+        world,
+        404,
+        "POST",
+        f"/accountabilities/{world.acc_single}/handovers/{world.handover_open}/withdraw",
+        world.admin,
+        {},
+    )
+
+
+# ---------------------------------------------------------------- 422: bodies
+
+
+@pytest.mark.parametrize("route", [route_param(r) for r in BODY_ROUTES])
+def test_every_body_with_a_malformed_field_answers_422_naming_the_field(world, route):
+    url, valid = url_for(route, world), body_for(route, world)
+    assert valid is not None
+    broken = mutations(route.body_model, valid)
+    labels = " | ".join(m.label for m in broken)
+    assert "unknown field" in labels
+    for mutation in broken:
+        problem = refused(world, 422, route.method, url, world.admin, mutation.body)
+        assert problem["title"] == "Invalid input"
+        fields = error_fields(problem)
+        assert mutation.field in fields, (mutation.label, fields)
+        assert mutation.field in problem["detail"], mutation.label
+
+
+def test_the_malformed_bodies_include_each_kind_of_mistake(world):
+    found = " | ".join(
+        m.label
+        for route in BODY_ROUTES
+        for m in mutations(route.body_model, body_for(route, world) or {})
+    )
+    for kind in (
+        "unknown field",
+        "missing name",
+        "is an object",
+        "huge integer",
+        "not a list",
+        "too long",
+        "effective_at naive",
+        "sector bogus choice",
+        "holder: kind bogus choice",
+        "agreement: method bogus choice",
+        "agreement: effective_at naive",
+        "parties[0]: missing kind",
+        "agreement: objections[0]: reason too long",
+        "agreement: participants[0] too long",
+    ):
+        assert kind in found, kind
+
+
+def test_a_naive_effective_at_is_refused_with_the_field_named(world):
+    url = f"/groups/{world.group}/purpose"
+    problem = refused(
+        world, 422, "POST", url, world.admin, {"purpose": "New", "effective_at": NAIVE}
+    )
+    assert error_fields(problem) == ["effective_at"]
+    problem = refused(
+        world,
+        422,
+        "POST",
+        f"/decisions/{world.decision_proposed}/agree",
+        world.admin,
+        {"method": "consent", "participants": [world.mia.person_id], "effective_at": NAIVE},
+    )
+    assert error_fields(problem) == ["effective_at"]
+
+
+def test_a_field_the_ledger_refuses_is_named_as_the_schema_would_name_it(world):
+    body = {
+        "title": "T",
+        "decision": "D",
+        "agreement": {"method": "consent", "participants": [world.otto.person_id]},
+    }
+    url = f"/groups/{world.group}/decisions"
+    schema_named = error_fields(
+        refused(
+            world,
+            422,
+            "POST",
+            url,
+            world.admin,
+            set_path(body, ("agreement", "participants", "0"), ""),
+        )
+    )
+    assert schema_named == ["agreement.participants.0"]
+    ledger_named = error_fields(refused(world, 422, "POST", url, world.admin, body))
+    assert ledger_named == ["agreement.participants.0"]
+    parties = {"parties": [{"kind": "group", "id": str(uuid.uuid4())}], "about": "A"}
+    ledger_named = error_fields(
+        refused(world, 422, "POST", f"/groups/{world.group}/conflicts", world.admin, parties)
+    )
+    assert ledger_named == ["parties.0.id"]
+
+
+def test_an_unknown_sector_is_refused_with_the_choices(world):
+    problem = refused(
+        world, 422, "POST", "/organisations", world.admin, {"name": "X", "sector": "bogus"}
+    )
+    assert error_fields(problem) == ["sector"]
+    assert "statutory_health" in problem["detail"]
+
+
+def garbage() -> list[tuple[str, bytes, str]]:
+    return [
+        ("not JSON", b"{not json", "application/json"),
+        ("empty", b"", "application/json"),
+        ("a JSON array", b'[{"name": "x"}]', "application/json"),
+        ("a JSON string", b'"text"', "application/json"),
+        ("a JSON number", b"42", "application/json"),
+        ("JSON null", b"null", "application/json"),
+        ("a huge integer", b"9" * 5000, "application/json"),
+        ("deeply nested", b"[" * 100_000, "application/json"),
+        ("invalid UTF-8", b'{"name": "\xff\xfe"}', "application/json"),
+        ("a form", b"name=x&sector=vcse", "application/x-www-form-urlencoded"),
+        ("plain text", b'{"name": "x"}', "text/plain"),
+        ("no content type", b"{}", ""),
+    ]
+
+
+@pytest.mark.parametrize("route", [route_param(r) for r in BODY_ROUTES])
+def test_every_body_that_is_not_a_json_object_is_refused_as_a_problem(world, route):
+    url = url_for(route, world)
+    for label, content, content_type in garbage():
+        headers = {**world.admin.headers}
+        if content_type:
+            headers["Content-Type"] = content_type
+        before = world.head()
+        response = world.api.client.request(route.method, url, content=content, headers=headers)
+        assert response.status_code in (400, 422), (label, response.status_code, response.text)
+        assert_problem(response, response.status_code)
+        assert world.head() == before, label
+
+
+@pytest.mark.parametrize("route", [route_param(r) for r in BODY_ROUTES])
+def test_every_text_field_refuses_text_that_cannot_be_stored(world, route):
+    url, valid = url_for(route, world), body_for(route, world)
+    paths = string_paths(route.body_model)
+    for path in paths:
+        for bad in ("before\x00after", "lone \ud800 surrogate"):
+            content = json.dumps(set_path(valid, path, bad)).encode()
+            headers = {**world.admin.headers, "Content-Type": "application/json"}
+            before = world.head()
+            response = world.api.client.request(route.method, url, content=content, headers=headers)
+            problem = assert_problem(response, response.status_code)
+            # 403 or 409 when the request fails on another rule before its text is looked at.
+            assert response.status_code in (403, 409, 422), (path, bad, response.text)
+            if response.status_code == 422:
+                leaf = [p for p in path if not p.isdigit()][-1]
+                assert any(leaf in f for f in error_fields(problem)), (path, problem)
+            assert world.head() == before, (path, bad)
+
+
+# ---------------------------------------------------------------- 422: query strings
+
+
+@pytest.mark.parametrize("route", [route_param(r) for r in LIST_ROUTES])
+def test_every_list_refuses_a_bad_limit_or_cursor_naming_the_parameter(world, route):
+    url = url_for(route, world)
+    for limit in ("0", "-1", "201", "abc", str(10**40), "1.5"):
+        problem = refused(world, 422, "GET", url, world.admin, params={"limit": limit})
+        assert any("limit" in f for f in error_fields(problem)), limit
+    forged = [b64(text) for text in ("p-1", "q5", "p" + "9" * 30, "p1.5", "pabc", "p")]
+    for cursor in ("garbage", "!!!", "\u00e9", "%", *forged):
+        problem = refused(world, 422, "GET", url, world.admin, params={"cursor": cursor})
+        assert error_fields(problem) == ["cursor"], cursor
+    response = world.call("GET", url, world.admin, params={"status": "bogus"})
+    assert response.status_code == 200, response.text
+    assert response.json() == {"items": [], "next_cursor": None}
+    for status in ("✓ agreed", "x" * 5000, "a\x00b"):
+        problem = refused(world, 422, "GET", url, world.admin, params={"status": status})
+        assert error_fields(problem) == ["status"], status
+
+
+def test_a_list_filtered_by_a_status_with_a_nul_character_is_not_a_server_error(
+    api, settings, request
+):
+    api.organisation("North Trust")
+    response = api.call("GET", "/organisations", api.admin, params={"status": "a\x00b"})
+    assert response.status_code in (200, 422), response.text
+    if response.status_code == 200:
+        assert response.json()["items"] == []
+
+
+# ---------------------------------------------------------------- If-Match: 412 and 422
+
+
+@pytest.mark.parametrize("route", [route_param(r) for r in IF_MATCH_ROUTES])
+def test_every_conditional_write_answers_412_for_a_stale_if_match(world, route):
+    url, body = url_for(route, world), body_for(route, world)
+    current = world.call("GET", record_url(url), world.admin).json()["version"]
+    for stale in (f'"{current + 7}"', f'W/"{current + 7}"', '"0"', f'"{10**30}"'):
+        problem = refused(world, 412, route.method, url, world.admin, body, {"If-Match": stale})
+        assert problem["current_version"] == current, stale
+        assert problem["title"] == "Precondition failed"
+
+
+@pytest.mark.parametrize("route", [route_param(r) for r in IF_MATCH_ROUTES])
+def test_every_conditional_write_answers_422_for_a_malformed_if_match(world, route):
+    url, body = url_for(route, world), body_for(route, world)
+    for malformed in ("abc", '"abc"', '""', '"-1"', '"1.5"', '"1", "2"', '"0x1"', '"1 "'):
+        problem = refused(world, 422, route.method, url, world.admin, body, {"If-Match": malformed})
+        assert error_fields(problem) == ["If-Match"], malformed
+
+
+def test_an_if_match_with_a_superscript_digit_is_refused_as_malformed(world):
+    app = world.api.client.app
+    url = f"/organisations/{world.org_a}/rename"
+    headers = {**world.admin.headers, "If-Match": b'"\xb2"'}
+
+    async def send() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url="http://accord") as client:
+            return await client.post(url, json={"name": "Renamed"}, headers=headers)
+
+    before = world.head()
+    response = asyncio.run(send())
+    assert world.head() == before
+    assert_problem(response, 422)
+
+
+# ---------------------------------------------------------------- 409: lifecycle
+
+Case = Callable[[World], tuple[str, str, Actor | None, dict[str, Any] | None, str]]
+
+
+def _agree(w: World) -> dict[str, Any]:
+    return {"method": "consent", "participants": [w.mia.person_id]}
+
+
+LIFECYCLE: dict[str, Case] = {
+    "agree an agreed decision": lambda w: (
+        "POST",
+        f"/decisions/{w.decision_agreed}/agree",
+        None,
+        _agree(w),
+        "agreed",
+    ),
+    "reject an agreed decision": lambda w: (
+        "POST",
+        f"/decisions/{w.decision_agreed}/reject",
+        None,
+        {},
+        "agreed",
+    ),
+    "withdraw an agreed decision": lambda w: (
+        "POST",
+        f"/decisions/{w.decision_agreed}/withdraw",
+        None,
+        {},
+        "agreed",
+    ),
+    "revoke a proposed decision": lambda w: (
+        "POST",
+        f"/decisions/{w.decision_proposed}/revoke",
+        None,
+        {"reason": "R"},
+        "proposed",
+    ),
+    "supersede a decision that is only proposed": lambda w: (
+        "POST",
+        f"/groups/{w.group}/decisions",
+        None,
+        {
+            "title": "T",
+            "decision": "D",
+            "agreement": {**_agree(w), "supersedes": [w.decision_proposed]},
+        },
+        "proposed",
+    ),
+    "acknowledge an acknowledged conflict": lambda w: (
+        "POST",
+        f"/conflicts/{w.conflict_acknowledged}/acknowledge",
+        None,
+        {},
+        "acknowledged",
+    ),
+    "resolve a raised conflict nobody acknowledged": lambda w: (
+        "POST",
+        f"/conflicts/{w.conflict_raised}/resolve",
+        None,
+        {"outcome": "O"},
+        "raised",
+    ),
+    "add a note to a conflict nobody acknowledged": lambda w: (
+        "POST",
+        f"/conflicts/{w.conflict_raised}/notes",
+        None,
+        {"text": "T"},
+        "raised",
+    ),
+    "acknowledge a withdrawn conflict": lambda w: (
+        "POST",
+        f"/conflicts/{w.conflict_withdrawn}/acknowledge",
+        None,
+        {},
+        "withdrawn",
+    ),
+    "escalate a withdrawn conflict": lambda w: (
+        "POST",
+        f"/conflicts/{w.conflict_withdrawn}/escalate",
+        None,
+        {"to_group_id": w.other_group, "reason": "R"},
+        "withdrawn",
+    ),
+    "withdraw a withdrawn conflict": lambda w: (
+        "POST",
+        f"/conflicts/{w.conflict_withdrawn}/withdraw",
+        None,
+        {},
+        "withdrawn",
+    ),
+    "amend a proposed principle": lambda w: (
+        "POST",
+        f"/principles/{w.principle_proposed}/amend",
+        None,
+        {"statement": "New wording"},
+        "proposed",
+    ),
+    "retire a proposed principle": lambda w: (
+        "POST",
+        f"/principles/{w.principle_proposed}/retire",
+        None,
+        {},
+        "proposed",
+    ),
+    "endorse an agreed principle": lambda w: (
+        "POST",
+        f"/principles/{w.principle_agreed}/endorsements",
+        w.mia,
+        {},
+        "agreed",
+    ),
+    "agree an agreed principle": lambda w: (
+        "POST",
+        f"/principles/{w.principle_agreed}/agree",
+        None,
+        {},
+        "agreed",
+    ),
+    "offer a second handover while one is open": lambda w: (
+        "POST",
+        f"/accountabilities/{w.acc_open}/handovers",
+        None,
+        {"to": {"kind": "person", "id": w.bob.person_id}},
+        "handover_offered",
+    ),
+    "retire an accountability with a handover open": lambda w: (
+        "POST",
+        f"/accountabilities/{w.acc_open}/retire",
+        None,
+        {},
+        "handover_offered",
+    ),
+    "return an accountability that has had one holder": lambda w: (
+        "POST",
+        f"/accountabilities/{w.acc_single}/return",
+        None,
+        {},
+        "active",
+    ),
+    "accept a declined handover": lambda w: (
+        "POST",
+        f"/accountabilities/{w.acc_single}/handovers/{w.handover_declined}/accept",
+        w.mia,
+        {},
+        "declined",
+    ),
+    "withdraw a declined handover": lambda w: (
+        "POST",
+        f"/accountabilities/{w.acc_single}/handovers/{w.handover_declined}/withdraw",
+        None,
+        {},
+        "declined",
+    ),
+    "offer a retired accountability": lambda w: (
+        "POST",
+        f"/accountabilities/{w.acc_retired}/handovers",
+        None,
+        {"to": {"kind": "person", "id": w.bob.person_id}},
+        "retired",
+    ),
+    "retire a retired accountability": lambda w: (
+        "POST",
+        f"/accountabilities/{w.acc_retired}/retire",
+        None,
+        {},
+        "retired",
+    ),
+    "add a member twice": lambda w: (
+        "POST",
+        f"/groups/{w.group}/members",
+        None,
+        {"person_id": w.mia.person_id},
+        "open",
+    ),
+    "demote the only convener": lambda w: (
+        "POST",
+        f"/groups/{w.group}/members/{w.admin.person_id}/role",
+        None,
+        {"role": "member"},
+        "open",
+    ),
+    "remove the only convener": lambda w: (
+        "DELETE",
+        f"/groups/{w.group}/members/{w.admin.person_id}",
+        None,
+        None,
+        "open",
+    ),
+    "escalate a conflict to a closed group": lambda w: (
+        "POST",
+        f"/conflicts/{w.conflict_raised}/escalate",
+        None,
+        {"to_group_id": w.closed["group"], "reason": "R"},
+        "closed",
+    ),
+}
+
+
+def _in_closed(w: World) -> dict[str, str]:
+    return w.closed
+
+
+IN_CLOSED_GROUP: dict[str, Case] = {
+    "restate its purpose": lambda w: (
+        "POST",
+        f"/groups/{w.closed['group']}/purpose",
+        None,
+        {"purpose": "P"},
+        "closed",
+    ),
+    "add a member": lambda w: (
+        "POST",
+        f"/groups/{w.closed['group']}/members",
+        None,
+        {"person_id": w.otto.person_id},
+        "closed",
+    ),
+    "change a member's role": lambda w: (
+        "POST",
+        f"/groups/{w.closed['group']}/members/{w.mia.person_id}/role",
+        None,
+        {"role": "observer"},
+        "closed",
+    ),
+    "remove a member": lambda w: (
+        "DELETE",
+        f"/groups/{w.closed['group']}/members/{w.bob.person_id}",
+        None,
+        None,
+        "closed",
+    ),
+    "close it again": lambda w: ("POST", f"/groups/{w.closed['group']}/close", None, {}, "closed"),
+    "convene a sub-group under it": lambda w: (
+        "POST",
+        "/groups",
+        None,
+        {"name": "N", "kind": "K", "purpose": "P", "parent_group_id": w.closed["group"]},
+        "closed",
+    ),
+    "propose a decision": lambda w: (
+        "POST",
+        f"/groups/{w.closed['group']}/decisions",
+        None,
+        {"title": "T", "decision": "D"},
+        "closed",
+    ),
+    "record a decision already taken": lambda w: (
+        "POST",
+        f"/groups/{w.closed['group']}/decisions",
+        None,
+        {"title": "T", "decision": "D", "agreement": _agree(w)},
+        "closed",
+    ),
+    "agree a proposed decision": lambda w: (
+        "POST",
+        f"/decisions/{w.closed['decision_proposed']}/agree",
+        None,
+        _agree(w),
+        "closed",
+    ),
+    "reject a proposed decision": lambda w: (
+        "POST",
+        f"/decisions/{w.closed['decision_proposed']}/reject",
+        None,
+        {},
+        "closed",
+    ),
+    "withdraw a proposed decision": lambda w: (
+        "POST",
+        f"/decisions/{w.closed['decision_proposed']}/withdraw",
+        None,
+        {},
+        "closed",
+    ),
+    "revoke an agreed decision": lambda w: (
+        "POST",
+        f"/decisions/{w.closed['decision_agreed']}/revoke",
+        None,
+        {"reason": "R"},
+        "closed",
+    ),
+    "raise a conflict": lambda w: (
+        "POST",
+        f"/groups/{w.closed['group']}/conflicts",
+        None,
+        {"parties": [{"kind": "person", "id": w.bob.person_id}], "about": "A"},
+        "closed",
+    ),
+    "acknowledge a conflict": lambda w: (
+        "POST",
+        f"/conflicts/{w.closed['conflict']}/acknowledge",
+        None,
+        {},
+        "closed",
+    ),
+    "add a note to a conflict": lambda w: (
+        "POST",
+        f"/conflicts/{w.closed['conflict']}/notes",
+        None,
+        {"text": "T"},
+        "closed",
+    ),
+    "resolve a conflict": lambda w: (
+        "POST",
+        f"/conflicts/{w.closed['conflict']}/resolve",
+        None,
+        {"outcome": "O"},
+        "closed",
+    ),
+    "escalate a conflict": lambda w: (
+        "POST",
+        f"/conflicts/{w.closed['conflict']}/escalate",
+        None,
+        {"to_group_id": w.other_group, "reason": "R"},
+        "closed",
+    ),
+    "withdraw a conflict": lambda w: (
+        "POST",
+        f"/conflicts/{w.closed['conflict']}/withdraw",
+        None,
+        {},
+        "closed",
+    ),
+    "propose a principle": lambda w: (
+        "POST",
+        f"/groups/{w.closed['group']}/principles",
+        None,
+        {"statement": "S"},
+        "closed",
+    ),
+    "endorse a principle": lambda w: (
+        "POST",
+        f"/principles/{w.closed['principle_proposed']}/endorsements",
+        w.mia,
+        {},
+        "closed",
+    ),
+    "agree a principle": lambda w: (
+        "POST",
+        f"/principles/{w.closed['principle_proposed']}/agree",
+        None,
+        {},
+        "closed",
+    ),
+    "amend a principle": lambda w: (
+        "POST",
+        f"/principles/{w.closed['principle_agreed']}/amend",
+        None,
+        {"statement": "New"},
+        "closed",
+    ),
+    "retire a principle": lambda w: (
+        "POST",
+        f"/principles/{w.closed['principle_agreed']}/retire",
+        None,
+        {},
+        "closed",
+    ),
+    "define an accountability": lambda w: (
+        "POST",
+        f"/groups/{w.closed['group']}/accountabilities",
+        None,
+        {"title": "T", "holder": {"kind": "person", "id": w.admin.person_id}},
+        "closed",
+    ),
+    "offer a handover": lambda w: (
+        "POST",
+        f"/accountabilities/{w.closed['acc']}/handovers",
+        None,
+        {"to": {"kind": "person", "id": w.bob.person_id}},
+        "closed",
+    ),
+    "accept a handover": lambda w: (
+        "POST",
+        f"/accountabilities/{w.closed['acc']}/handovers/{w.closed['handover']}/accept",
+        w.mia,
+        {},
+        "closed",
+    ),
+    "decline a handover": lambda w: (
+        "POST",
+        f"/accountabilities/{w.closed['acc']}/handovers/{w.closed['handover']}/decline",
+        w.mia,
+        {},
+        "closed",
+    ),
+    "withdraw a handover": lambda w: (
+        "POST",
+        f"/accountabilities/{w.closed['acc']}/handovers/{w.closed['handover']}/withdraw",
+        None,
+        {},
+        "closed",
+    ),
+    "return an accountability": lambda w: (
+        "POST",
+        f"/accountabilities/{w.closed['acc']}/return",
+        None,
+        {},
+        "closed",
+    ),
+    "retire an accountability": lambda w: (
+        "POST",
+        f"/accountabilities/{w.closed['acc']}/retire",
+        None,
+        {},
+        "closed",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(LIFECYCLE), ids=list(LIFECYCLE))
+def test_a_transition_the_lifecycle_forbids_answers_409_with_the_current_state(world, case):
+    method, url, as_, body, state = LIFECYCLE[case](world)
+    problem = refused(world, 409, method, url, as_ or world.admin, body)
+    assert problem["current_state"] == state, problem
+
+
+@pytest.mark.parametrize("case", list(IN_CLOSED_GROUP), ids=list(IN_CLOSED_GROUP))
+def test_nothing_can_be_recorded_in_a_closed_group(world, case):
+    method, url, as_, body, state = IN_CLOSED_GROUP[case](world)
+    problem = refused(world, 409, method, url, as_ or world.admin, body)
+    assert problem["current_state"] == state, problem
+    assert world.closed["group"] in problem["detail"]
+
+
+def test_a_closed_group_and_its_records_can_still_be_read(world):
+    closed = world.closed
+    assert world.call("GET", f"/groups/{closed['group']}", world.admin).json()["status"] == "closed"
+    for url in (
+        f"/decisions/{closed['decision_agreed']}",
+        f"/conflicts/{closed['conflict']}",
+        f"/principles/{closed['principle_agreed']}",
+        f"/accountabilities/{closed['acc']}",
+        f"/groups/{closed['group']}/decisions",
+    ):
+        assert world.call("GET", url, world.admin).status_code == 200, url
+
+
+# ---------------------------------------------------------------- 403
+
+WRONG_SIDE: dict[str, Case] = {
+    "an outsider accepts a handover offered to a person": lambda w: (
+        "POST",
+        f"/accountabilities/{w.acc_open}/handovers/{w.handover_open}/accept",
+        w.otto,
+        {},
+        "",
+    ),
+    "the current holder accepts the handover they offered": lambda w: (
+        "POST",
+        f"/accountabilities/{w.acc_open}/handovers/{w.handover_open}/accept",
+        w.admin,
+        {},
+        "",
+    ),
+    "another member declines a handover offered to a person": lambda w: (
+        "POST",
+        f"/accountabilities/{w.acc_open}/handovers/{w.handover_open}/decline",
+        w.bob,
+        {},
+        "",
+    ),
+    "a non-member accepts a handover offered to a group": lambda w: (
+        "POST",
+        f"/accountabilities/{w.acc_to_group}/handovers/{w.handover_to_group}/accept",
+        w.bob,
+        {},
+        "",
+    ),
+    "someone of another organisation accepts a handover offered to an organisation": lambda w: (
+        "POST",
+        f"/accountabilities/{w.acc_to_org}/handovers/{w.handover_to_org}/accept",
+        w.bob,
+        {},
+        "",
+    ),
+    "someone of no organisation declines a handover offered to an organisation": lambda w: (
+        "POST",
+        f"/accountabilities/{w.acc_to_org}/handovers/{w.handover_to_org}/decline",
+        w.otto,
+        {},
+        "",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(WRONG_SIDE), ids=list(WRONG_SIDE))
+def test_only_the_recipient_side_may_accept_or_decline_a_handover(world, case):
+    method, url, as_, body, _ = WRONG_SIDE[case](world)
+    problem = refused(world, 403, method, url, as_, body)
+    assert problem["title"] == "Forbidden"
+    holder = world.call("GET", record_url(url), world.admin).json()
+    assert holder["open_handover_id"] is not None
+
+
+def test_problem_documents_are_served_with_the_problem_media_type(world):
+    response = world.call("GET", f"/groups/{uuid.uuid4()}", world.admin)
+    assert response.headers["content-type"] == PROBLEM
+
+
+def test_extreme_but_valid_effective_times_are_recorded_and_read_back(api):
+    """The earliest and latest instants a datetime can hold, far from UTC: no server error."""
+    admin = api.admin
+    earliest, latest = "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"
+    north = api.organisation("North")["id"]
+    river = api.organisation("River")["id"]
+    mia = api.person("Mia", north)
+    api.write(
+        "POST",
+        f"/people/{mia.person_id}/affiliation",
+        json={"organisation_id": river, "effective_at": latest},
+    )
+    group = api.group("Group")["id"]
+    api.write(
+        "POST",
+        f"/groups/{group}/members",
+        json={"person_id": mia.person_id, "effective_at": earliest},
+        status=201,
+    )
+    for when, organisations in ((earliest, [north]), (latest, [river])):
+        decision = api.create(
+            f"/groups/{group}/decisions",
+            {
+                "title": "T",
+                "decision": "D",
+                "agreement": {
+                    "method": "vote",
+                    "participants": [mia.person_id, admin.person_id],
+                    "effective_at": when,
+                    "review_date": "9999-12-31",
+                },
+            },
+            "/decisions",
+        )
+        assert decision["effective_at"] == when
+        assert decision["participant_organisations"] == organisations, when
+        assert api.read(f"/decisions/{decision['id']}")["effective_at"] == when
+        principle = api.create(f"/groups/{group}/principles", {"statement": "S"}, "/principles")
+        agreed = api.write(
+            "POST", f"/principles/{principle['id']}/agree", json={"effective_at": when}
+        )
+        assert agreed["agreed_at"] == when
