@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
@@ -13,6 +14,7 @@ from eventsourcing.persistence import IntegrityError
 
 from application.errors import ConcurrentUpdate, RecordNotFound, VersionMismatch
 from application.ports import IndexRow, LedgerStore
+from application.projections.projector import Projector
 from domain.accountability import Accountability
 from domain.base import AccordAggregate, current_actor
 from domain.conflict import Conflict
@@ -81,6 +83,23 @@ class LedgerCore(Application[UUID]):
     snapshotting_intervals = {
         cls: 100 for cls in (Organisation, Group, Decision, Conflict, Principle, Accountability)
     }
+
+    def __init__(self, env: Any = None) -> None:
+        super().__init__(env=env)
+        # Set after every save in this process, to wake an in-process projector.
+        self.writes = threading.Event()
+        self._projector: Any = None
+
+    def _notify(self, recordings: list[Any]) -> None:
+        super()._notify(recordings)
+        self.writes.set()
+
+    @property
+    def projector(self) -> Projector:
+        """The projector that keeps this ledger's read models."""
+        if self._projector is None:
+            self._projector = Projector(self)
+        return self._projector
 
     @property
     def store(self) -> LedgerStore:

@@ -51,3 +51,82 @@ class LedgerStore(Protocol):
     def list_api_keys(self) -> list[ApiKeyRow]: ...
 
     def ping(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    """One event in the timeline read model."""
+
+    position: int
+    record_id: str
+    kind: str
+    group_id: str | None
+    type: str
+    version: int
+    recorded_at: str
+    actor: str | None
+    effective_at: str
+    data: str
+    people: tuple[str, ...]
+    organisations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FactRow:
+    """One valid-time interval of a fact, as recorded from one position on."""
+
+    key: str
+    group_id: str | None
+    state: str
+    effective_from: str
+    effective_to: str
+
+
+@dataclass
+class Batch:
+    """Everything one page of events changes in the read models, applied in one transaction."""
+
+    after: int
+    last: int
+    timeline: list[TimelineRow]
+    record_groups: list[tuple[str, str, str | None]]
+    # In event order: at `position`, the fact `key` is now described by these rows.
+    facts: list[tuple[int, str, list[FactRow]]]
+    # The full change history of each fact touched, to continue from next time.
+    sources: dict[str, tuple[str | None, str]]
+
+
+@runtime_checkable
+class ReadModelStore(Protocol):
+    """Read-model tables beside the events, with their tracking position."""
+
+    def tracking_position(self) -> int: ...
+
+    def load_sources(self, keys: list[str]) -> dict[str, tuple[str | None, str]]: ...
+
+    def load_record_groups(self, record_ids: list[str]) -> dict[str, str | None]: ...
+
+    def apply_batch(self, batch: Batch) -> bool: ...
+
+    def reset_read_models(self) -> None: ...
+
+    def select_timeline(
+        self,
+        after: int,
+        limit: int,
+        record_id: str | None = None,
+        group_id: str | None = None,
+        kinds: tuple[str, ...] = (),
+        types: tuple[str, ...] = (),
+        person: str | None = None,
+        organisation: str | None = None,
+        recorded_from: str | None = None,
+        recorded_to: str | None = None,
+        until: int | None = None,
+    ) -> list[dict[str, Any]]: ...
+
+    def select_facts(
+        self, group_id: str, position: int, effective: str
+    ) -> list[dict[str, Any]]: ...
+
+    def position_at(self, recorded_at: str) -> int: ...

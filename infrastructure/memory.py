@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -10,14 +13,25 @@ from eventsourcing.persistence import ApplicationRecorder, IntegrityError, Store
 from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
 
 from application.ports import ApiKeyRow
-from infrastructure import common
+from infrastructure import common, readmodels
+from infrastructure.readmodels import SQLReadModels
 
 
-class AccordMemoryRecorder(POPOApplicationRecorder):
-    """Keeps the index and keys in dictionaries, updated under the recorder's lock."""
+class AccordMemoryRecorder(SQLReadModels, POPOApplicationRecorder):
+    """Keeps the index and keys in dictionaries; the read models in an in-memory SQLite."""
+
+    prefix = ""
+    _p = "?"
 
     def __init__(self) -> None:
         super().__init__()
+        # The read models share their SQL with the SQLite store; nothing is written to disk.
+        self._rm_db = sqlite3.connect(":memory:", check_same_thread=False)
+        self._rm_db.row_factory = sqlite3.Row
+        self._rm_lock = threading.RLock()
+        for statement in readmodels.create_statements(""):
+            self._rm_db.execute(statement)
+        self._rm_db.commit()
         self._records: dict[str, dict[str, Any]] = {}
         self._keys: dict[str, tuple[ApiKeyRow, str]] = {}
         self._bootstrapped = False
@@ -79,6 +93,20 @@ class AccordMemoryRecorder(POPOApplicationRecorder):
 
     def ping(self) -> None:
         return None
+
+    @contextmanager
+    def _rm_cursor(self, commit: bool) -> Iterator[sqlite3.Cursor]:
+        with self._rm_lock:
+            cursor = self._rm_db.cursor()
+            try:
+                yield cursor
+                if commit:
+                    self._rm_db.commit()
+            except BaseException:
+                self._rm_db.rollback()
+                raise
+            finally:
+                cursor.close()
 
 
 class AccordMemoryFactory(POPOFactory):

@@ -3,26 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg import Cursor
 from psycopg.rows import DictRow
-from psycopg.sql import SQL
+from psycopg.sql import SQL, Identifier
 
 from application.ports import ApiKeyRow
-from infrastructure import common
+from infrastructure import common, readmodels
+from infrastructure.readmodels import SQLReadModels
 
 
-class AccordPostgresRecorder(PostgresApplicationRecorder):
+class AccordPostgresRecorder(SQLReadModels, PostgresApplicationRecorder):
     """Writes index rows after the events are inserted, while the table lock is held."""
 
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         self.prefix = '"' + datastore.schema.replace('"', '""') + '".'
-        for statement in common.create_statements(self.prefix):
+        self._p = "%s"
+        for statement in common.create_statements(self.prefix) + readmodels.create_statements(
+            self.prefix
+        ):
             self.sql_create_statements.append(SQL(statement).format())
         self.upsert_records = common.upsert_statement(self.prefix, "%s")
 
@@ -46,6 +50,9 @@ class AccordPostgresRecorder(PostgresApplicationRecorder):
     def _cursor(self, commit: bool = False) -> Iterator[Cursor[DictRow]]:
         with self.datastore.transaction(commit=commit) as curs:
             yield curs
+
+    def _rm_cursor(self, commit: bool) -> AbstractContextManager[Any]:
+        return self._cursor(commit)
 
     def select_records(
         self, kind: str, group_id: str | None, status: str | None, after: int, limit: int
@@ -97,6 +104,28 @@ class AccordPostgresRecorder(PostgresApplicationRecorder):
             )
             return [common.key_row(row) for row in curs.fetchall()]
 
+    def write_listener(self) -> PostgresWriteListener:
+        return PostgresWriteListener(self.datastore, self.channel_name)
+
     def ping(self) -> None:
         with self._cursor() as curs:
             curs.execute(b"SELECT 1")
+
+
+class PostgresWriteListener:
+    """Holds one pooled connection that LISTENs for the ledger's insert notifications."""
+
+    def __init__(self, datastore: PostgresDatastore, channel: str) -> None:
+        self.pool = datastore.pool
+        self.conn = self.pool.getconn()
+        self.conn.execute(SQL("LISTEN {}").format(Identifier(channel)))
+
+    def wait(self, timeout: float) -> None:
+        for _ in self.conn.notifies(timeout=timeout, stop_after=1):
+            pass
+
+    def close(self) -> None:
+        try:
+            self.conn.execute(b"UNLISTEN *")
+        finally:
+            self.pool.putconn(self.conn)

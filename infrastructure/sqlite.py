@@ -3,20 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from application.ports import ApiKeyRow
-from infrastructure import common
+from infrastructure import common, readmodels
+from infrastructure.readmodels import SQLReadModels
 
 
-class AccordSQLiteRecorder(SQLiteApplicationRecorder):
+class AccordSQLiteRecorder(SQLReadModels, SQLiteApplicationRecorder):
     """Writes index rows in the same transaction as the events they describe."""
 
+    prefix = ""
+    _p = "?"
+
     def construct_create_table_statements(self) -> list[str]:
-        return super().construct_create_table_statements() + common.create_statements("")
+        return (
+            super().construct_create_table_statements()
+            + common.create_statements("")
+            + readmodels.create_statements("")
+        )
+
+    def _rm_cursor(self, commit: bool) -> AbstractContextManager[Any]:
+        return self.datastore.transaction(commit=commit)
+
+    def _rowcount(self, cursor: Any) -> int:
+        return int(cursor.sqlite_cursor.rowcount)
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any

@@ -1,0 +1,114 @@
+"""What an event says, as plain data: its type, times, actor, data and the parties it names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+PERSONAL_FIELDS = ("name", "email")
+BASE_FIELDS = ("originator_id", "originator_version", "timestamp", "actor", "originator_topic")
+
+
+def iso(moment: datetime) -> str:
+    """A fixed-width UTC timestamp, so that text order is time order (also for SQL)."""
+    d = moment.astimezone(UTC)
+    return (
+        f"{d.year:04d}-{d.month:02d}-{d.day:02d}T{d.hour:02d}:{d.minute:02d}:{d.second:02d}"
+        f".{d.microsecond:06d}+00:00"
+    )
+
+
+def parse_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Described:
+    """One event, described for the read models."""
+
+    position: int
+    record_id: str
+    kind: str
+    type: str
+    version: int
+    recorded_at: datetime
+    actor: str | None
+    effective_at: datetime
+    has_own_effective_time: bool
+    data: dict[str, Any]
+    people: list[str] = field(default_factory=list)
+    organisations: list[str] = field(default_factory=list)
+
+
+def describe(position: int, event: Any) -> Described:
+    """Describe a domain event; personal fields of Person events are left out of `data`."""
+    topic = type(event).TOPIC  # e.g. "accord.Decision.Agreed"
+    _, kind, name = topic.split(".", 2)
+    data = {k: v for k, v in vars(event).items() if k not in BASE_FIELDS}
+    if kind == "Person":
+        data = {k: v for k, v in data.items() if k not in PERSONAL_FIELDS}
+    own = data.get("effective_at")
+    people: set[str] = set()
+    organisations: set[str] = set()
+    if event.actor:
+        people.add(event.actor)
+    _collect(data, people, organisations)
+    if kind == "Person":
+        people.add(str(event.originator_id))
+    if kind == "Organisation":
+        organisations.add(str(event.originator_id))
+    return Described(
+        position=position,
+        record_id=str(event.originator_id),
+        kind=kind.lower(),
+        type=f"{kind}.{name}",
+        version=event.originator_version,
+        recorded_at=event.timestamp,
+        actor=event.actor,
+        effective_at=own if isinstance(own, datetime) else event.timestamp,
+        has_own_effective_time=isinstance(own, datetime),
+        data=jsonable(data),
+        people=sorted(people),
+        organisations=sorted(organisations),
+    )
+
+
+PERSON_KEYS = ("person_id", "raised_by", "proposed_by", "convener_id")
+PERSON_LISTS = ("participants",)
+ORGANISATION_KEYS = ("organisation_id",)
+ORGANISATION_LISTS = ("participant_organisations",)
+PARTY_KEYS = ("holder", "to", "from_holder")
+PARTY_LISTS = ("parties",)
+
+
+def _collect(data: dict[str, Any], people: set[str], organisations: set[str]) -> None:
+    for key in PERSON_KEYS:
+        if isinstance(data.get(key), str):
+            people.add(data[key])
+    for key in PERSON_LISTS:
+        people.update(str(p) for p in data.get(key) or [])
+    for objection in data.get("objections") or []:
+        people.add(str(objection.get("person_id")))
+    for key in ORGANISATION_KEYS:
+        if isinstance(data.get(key), str):
+            organisations.add(data[key])
+    for key in ORGANISATION_LISTS:
+        organisations.update(str(o) for o in data.get(key) or [])
+    refs = [data[k] for k in PARTY_KEYS if isinstance(data.get(k), dict)]
+    refs += [p for k in PARTY_LISTS for p in data.get(k) or [] if isinstance(p, dict)]
+    for ref in refs:
+        if ref.get("kind") == "person":
+            people.add(str(ref.get("id")))
+        elif ref.get("kind") == "organisation":
+            organisations.add(str(ref.get("id")))

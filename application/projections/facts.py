@@ -1,0 +1,173 @@
+"""Bitemporal facts: what each event asserts, and when each state held in the real world.
+
+A fact is one subject (a group's own fields, one membership, one record, one person's
+affiliation) whose state changes event by event. Each change takes effect at its
+effective time; a change recorded later with an earlier effective time overrides what
+was recorded before it from that time on ("the later record wins from its effective
+time"). So the effective starts are the running minimum, from the end, of the
+effective times in recording order, and each state holds from its start to the next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from application.projections.describe import Described
+
+END_OF_TIME = "9999-12-31T23:59:59.999999+00:00"
+END = None  # a patch that ends the fact (e.g. a member left)
+
+Patch = dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Assertion:
+    """One event's effect on one fact."""
+
+    key: str
+    group_id: str | None
+    patch: Patch
+
+
+def _record(d: Described) -> str:
+    return f"record:{d.record_id}"
+
+
+def _status(status: str, **more: Any) -> Callable[[Described], Patch]:
+    return lambda d: {"status": status, **{k: d.data.get(v) for k, v in more.items()}}
+
+
+PATCHES: dict[str, Callable[[Described], Patch]] = {
+    "Decision.Proposed": lambda d: {
+        "kind": "decision",
+        "id": d.record_id,
+        "title": d.data["title"],
+        "status": "proposed",
+    },
+    "Decision.Agreed": lambda d: {
+        "status": "agreed",
+        "method": d.data["method"],
+        "participant_organisations": d.data["participant_organisations"],
+        "effective_at": d.data["effective_at"],
+        "review_date": d.data["review_date"],
+        "principles": d.data["principles"],
+    },
+    "Decision.Rejected": _status("rejected"),
+    "Decision.Withdrawn": _status("withdrawn"),
+    "Decision.Revoked": _status("revoked"),
+    "Decision.Superseded": _status("superseded", superseded_by="by_decision_id"),
+    "Conflict.Raised": lambda d: {
+        "kind": "conflict",
+        "id": d.record_id,
+        "about": d.data["about"],
+        "raised_by": d.data["raised_by"],
+        "parties": d.data["parties"],
+        "status": "raised",
+    },
+    "Conflict.Acknowledged": _status("acknowledged"),
+    "Conflict.NoteAdded": _status("working_through"),
+    "Conflict.Resolved": _status("resolved", outcome="outcome", decision_id="decision_id"),
+    "Conflict.Escalated": _status("escalated", escalated_to_group_id="to_group_id"),
+    "Conflict.Withdrawn": _status("withdrawn"),
+    "Principle.Proposed": lambda d: {
+        "kind": "principle",
+        "id": d.record_id,
+        "statement": d.data["statement"],
+        "status": "proposed",
+    },
+    "Principle.Agreed": _status("agreed"),
+    "Principle.Amended": lambda d: {"statement": d.data["statement"]},
+    "Principle.Retired": _status("retired"),
+    "Accountability.Defined": lambda d: {
+        "kind": "accountability",
+        "id": d.record_id,
+        "title": d.data["title"],
+        "status": "active",
+        "holder": d.data["holder"],
+        "open_handover": None,
+    },
+    "Accountability.HandoverOffered": lambda d: {
+        "open_handover": {"handover_id": d.data["handover_id"], "to": d.data["to"]}
+    },
+    "Accountability.HandoverAccepted": lambda d: {"holder": d.data["to"], "open_handover": None},
+    "Accountability.HandoverDeclined": lambda d: {"open_handover": None},
+    "Accountability.HandoverWithdrawn": lambda d: {"open_handover": None},
+    "Accountability.Returned": lambda d: {"holder": d.data["to"]},
+    "Accountability.Retired": _status("retired"),
+}
+
+
+def assertions(d: Described, group_of: Callable[[str], str | None]) -> list[Assertion]:
+    """The facts an event changes; `group_of` gives the group of an existing record."""
+    if d.type in PATCHES:
+        group_id = d.data.get("group_id") or group_of(d.record_id)
+        return [Assertion(_record(d), group_id, PATCHES[d.type](d))]
+    if d.kind == "group":
+        return _group(d)
+    if d.kind == "organisation":
+        fields: dict[str, Any] = {k: d.data[k] for k in ("name", "sector") if k in d.data}
+        return [Assertion(f"organisation:{d.record_id}", None, {"id": d.record_id, **fields})]
+    if d.type in ("Person.Registered", "Person.AffiliationChanged"):
+        patch = {"person_id": d.record_id, "organisation_id": d.data.get("organisation_id")}
+        return [Assertion(f"affiliation:{d.record_id}", None, patch)]
+    return []  # e.g. endorsements: kept in the timeline, not a change of state
+
+
+def _group(d: Described) -> list[Assertion]:
+    gid = d.record_id
+    own = f"group:{gid}"
+    if d.type == "Group.Convened":
+        found = [
+            Assertion(
+                own,
+                gid,
+                {
+                    "kind": "group",
+                    "id": gid,
+                    "name": d.data["name"],
+                    "group_kind": d.data["kind"],
+                    "purpose": d.data["purpose"],
+                    "parent_group_id": d.data["parent_group_id"],
+                    "status": "open",
+                },
+            )
+        ]
+        if d.data.get("convener_id"):
+            person = d.data["convener_id"]
+            found.append(
+                Assertion(f"member:{gid}:{person}", gid, {"person_id": person, "role": "convener"})
+            )
+        return found
+    if d.type == "Group.PurposeRestated":
+        return [Assertion(own, gid, {"purpose": d.data["purpose"]})]
+    if d.type == "Group.Closed":
+        return [Assertion(own, gid, {"status": "closed"})]
+    person = d.data["person_id"]
+    member = f"member:{gid}:{person}"
+    if d.type == "Group.MemberLeft":
+        return [Assertion(member, gid, END)]
+    return [Assertion(member, gid, {"person_id": person, "role": d.data["role"]})]
+
+
+def apply_patch(state: dict[str, Any] | None, patch: Patch) -> dict[str, Any] | None:
+    if patch is END:
+        return None
+    return {**(state or {}), **patch}
+
+
+def intervals(history: list[list[Any]]) -> list[tuple[str, str, dict[str, Any]]]:
+    """Valid-time intervals [start, end) with the state that held in each.
+
+    `history` is the fact's changes in recording order: [effective_iso, position, state].
+    """
+    starts = [entry[0] for entry in history]
+    for i in range(len(starts) - 2, -1, -1):
+        starts[i] = min(starts[i], starts[i + 1])
+    result = []
+    for i, (_, _, state) in enumerate(history):
+        end = starts[i + 1] if i + 1 < len(history) else END_OF_TIME
+        if state is not None and starts[i] < end:
+            result.append((starts[i], end, state))
+    return result

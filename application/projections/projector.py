@@ -1,0 +1,188 @@
+"""The projector: follows the notification log and applies each page of events exactly once."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from typing import Any
+
+from application.ports import Batch, FactRow, ReadModelStore, TimelineRow
+from application.projections.describe import Described, describe, iso
+from application.projections.facts import apply_patch, assertions, intervals
+
+log = logging.getLogger("accord.projector")
+
+
+class Projector:
+    """Pull-based: reads pages of events after the tracking position, on every store.
+
+    Each page and the new tracking position are written in one transaction, guarded by
+    a compare-and-set on the position, so an event is applied once even when several
+    projectors run or one dies mid-page.
+    """
+
+    def __init__(self, ledger: Any, page_size: int = 500) -> None:
+        self.ledger = ledger
+        self.page_size = page_size
+        store = ledger.recorder
+        if not isinstance(store, ReadModelStore):
+            raise TypeError("the ledger's recorder keeps no read models")
+        self.store: ReadModelStore = store
+        self._listener: Any = None
+
+    def position(self) -> int:
+        return self.store.tracking_position()
+
+    def lag(self) -> int:
+        """Events recorded but not yet in the read models."""
+        head = self.ledger.recorder.max_notification_id() or 0
+        return max(0, head - self.position())
+
+    def catch_up(self) -> int:
+        """Apply every event recorded so far; returns how many were applied."""
+        applied = 0
+        while True:
+            count = self.run_once()
+            if count == 0:
+                return applied
+            applied += count
+
+    def rebuild(self) -> int:
+        """Empty every read model and apply the whole ledger again from position zero."""
+        self.store.reset_read_models()
+        return self.catch_up()
+
+    def run_once(self) -> int:
+        after = self.store.tracking_position()
+        notifications = self.ledger.recorder.select_notifications(
+            after + 1, self.page_size, inclusive_of_start=True
+        )
+        if not notifications:
+            return 0
+        described = [describe(n.id, self.ledger.mapper.to_domain_event(n)) for n in notifications]
+        batch = self._batch(after, notifications[-1].id, described)
+        if not self.store.apply_batch(batch):
+            log.info("positions %s-%s were applied by another projector", after + 1, batch.last)
+            return 0
+        return len(notifications)
+
+    def _batch(self, after: int, last: int, described: list[Described]) -> Batch:
+        groups = self.store.load_record_groups(sorted({d.record_id for d in described}))
+        new_groups: list[tuple[str, str, str | None]] = []
+        for d in described:
+            if d.record_id not in groups:
+                group_id = d.record_id if d.kind == "group" else d.data.get("group_id")
+                groups[d.record_id] = group_id
+                new_groups.append((d.record_id, d.kind, group_id))
+
+        pending = [(d, assertions(d, groups.get)) for d in described]
+        keys = sorted({a.key for _, found in pending for a in found})
+        sources: dict[str, tuple[str | None, list[Any]]] = {
+            key: (group_id, json.loads(history))
+            for key, (group_id, history) in self.store.load_sources(keys).items()
+        }
+        facts: list[tuple[int, str, list[FactRow]]] = []
+        for d, found in pending:
+            for a in found:
+                group_id, history = sources.get(a.key, (a.group_id, []))
+                state = apply_patch(history[-1][2] if history else None, a.patch)
+                history = [*history, [iso(d.effective_at), d.position, state]]
+                sources[a.key] = (group_id, history)
+                rows = [
+                    FactRow(a.key, group_id, json.dumps(s, sort_keys=True), start, end)
+                    for start, end, s in intervals(history)
+                ]
+                facts.append((d.position, a.key, rows))
+
+        timeline = [
+            TimelineRow(
+                position=d.position,
+                record_id=d.record_id,
+                kind=d.kind,
+                group_id=groups.get(d.record_id),
+                type=d.type,
+                version=d.version,
+                recorded_at=iso(d.recorded_at),
+                actor=d.actor,
+                effective_at=iso(d.effective_at),
+                data=json.dumps(d.data, sort_keys=True),
+                people=tuple(d.people),
+                organisations=tuple(d.organisations),
+            )
+            for d in described
+        ]
+        return Batch(
+            after=after,
+            last=last,
+            timeline=timeline,
+            record_groups=new_groups,
+            facts=facts,
+            sources={k: (g, json.dumps(h)) for k, (g, h) in sources.items() if k in keys},
+        )
+
+    def wait_for_writes(self, timeout: float) -> None:
+        """Block until something is written (or `timeout` passes).
+
+        On PostgreSQL this listens for the NOTIFY each insert sends, so a projector in
+        another process wakes at once; elsewhere it waits for this process's own writes
+        and otherwise polls every `timeout` seconds.
+        """
+        if self._listener is None and hasattr(self.ledger.recorder, "write_listener"):
+            self._listener = self.ledger.recorder.write_listener()
+        if self._listener is not None:
+            self._listener.wait(timeout)
+        else:
+            self.ledger.writes.wait(timeout)
+        self.ledger.writes.clear()
+
+    def close(self) -> None:
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
+
+    def wait_for(self, position: int, timeout: float) -> bool:
+        """Wait until the read models include `position`; False if they do not in time."""
+        deadline = time.monotonic() + timeout
+        while self.position() < position:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
+        return True
+
+
+class ProjectorThread:
+    """Runs a projector in the background: woken by writes, resuming after failures."""
+
+    def __init__(self, projector: Projector, poll_seconds: float = 0.5) -> None:
+        self.projector = projector
+        self.poll_seconds = poll_seconds
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self.run, name="accord-projector", daemon=True)
+        self.failures = 0
+        self.last_error: str | None = None
+
+    def start(self) -> ProjectorThread:
+        self.thread.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self.stopping.set()
+        self.projector.ledger.writes.set()
+        self.thread.join(timeout)
+        self.projector.close()
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                self.projector.catch_up()
+                self.last_error = None
+            except Exception as error:
+                # Fail loudly, then resume from the last committed position.
+                self.failures += 1
+                self.last_error = f"{type(error).__name__}: {error}"
+                log.exception("projector failed; resuming from its last position")
+                self.stopping.wait(min(30.0, 0.5 * 2 ** min(self.failures, 6)))
+                continue
+            self.projector.wait_for_writes(self.poll_seconds)

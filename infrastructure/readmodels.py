@@ -1,0 +1,283 @@
+"""SQL for the read models, shared by SQLite (and the in-memory store) and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from typing import Any
+
+from application.ports import Batch
+
+TRACKING = "ledger"
+
+
+def create_statements(prefix: str) -> list[str]:
+    t = prefix
+    return [
+        f"CREATE TABLE IF NOT EXISTS {t}accord_tracking "
+        "(name TEXT PRIMARY KEY, position BIGINT NOT NULL)",
+        f"INSERT INTO {t}accord_tracking (name, position) VALUES ('{TRACKING}', 0) "
+        "ON CONFLICT DO NOTHING",
+        f"CREATE TABLE IF NOT EXISTS {t}accord_timeline (position BIGINT PRIMARY KEY, "
+        "record_id TEXT NOT NULL, kind TEXT NOT NULL, group_id TEXT, type TEXT NOT NULL, "
+        "version BIGINT NOT NULL, recorded_at TEXT NOT NULL, actor TEXT, "
+        "effective_at TEXT NOT NULL, data TEXT NOT NULL)",
+        f"CREATE INDEX IF NOT EXISTS accord_timeline_by_group ON {t}accord_timeline (group_id, position)",
+        f"CREATE INDEX IF NOT EXISTS accord_timeline_by_record ON {t}accord_timeline (record_id, position)",
+        f"CREATE INDEX IF NOT EXISTS accord_timeline_by_time ON {t}accord_timeline (recorded_at)",
+        f"CREATE TABLE IF NOT EXISTS {t}accord_timeline_parties (party_kind TEXT NOT NULL, "
+        "party_id TEXT NOT NULL, position BIGINT NOT NULL, "
+        "PRIMARY KEY (party_kind, party_id, position))",
+        f"CREATE TABLE IF NOT EXISTS {t}accord_record_groups (record_id TEXT PRIMARY KEY, "
+        "kind TEXT NOT NULL, group_id TEXT)",
+        f"CREATE TABLE IF NOT EXISTS {t}accord_fact_sources (fact_key TEXT PRIMARY KEY, "
+        "group_id TEXT, history TEXT NOT NULL)",
+        f"CREATE TABLE IF NOT EXISTS {t}accord_facts (fact_key TEXT NOT NULL, group_id TEXT, "
+        "state TEXT NOT NULL, effective_from TEXT NOT NULL, effective_to TEXT NOT NULL, "
+        "recorded_from BIGINT NOT NULL, recorded_to BIGINT)",
+        f"CREATE INDEX IF NOT EXISTS accord_facts_by_group ON {t}accord_facts (group_id, recorded_from)",
+        f"CREATE INDEX IF NOT EXISTS accord_facts_open ON {t}accord_facts (fact_key, recorded_to)",
+    ]
+
+
+READ_MODEL_TABLES = (
+    "accord_timeline",
+    "accord_timeline_parties",
+    "accord_record_groups",
+    "accord_fact_sources",
+    "accord_facts",
+)
+TIMELINE_COLUMNS = (
+    "position, record_id, kind, group_id, type, version, recorded_at, actor, effective_at, data"
+)
+
+
+class SQLReadModels:
+    """Implements application.ports.ReadModelStore over `_rm_cursor()` and `_p`."""
+
+    prefix: str
+    _p: str
+
+    def _rm_cursor(self, commit: bool) -> AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    def _rowcount(self, cursor: Any) -> int:
+        return int(cursor.rowcount)
+
+    def _in(self, values: list[Any]) -> str:
+        return ", ".join([self._p] * len(values))
+
+    def tracking_position(self) -> int:
+        with self._rm_cursor(False) as c:
+            c.execute(
+                f"SELECT position FROM {self.prefix}accord_tracking WHERE name = {self._p}",
+                (TRACKING,),
+            )
+            row = c.fetchone()
+            return int(row["position"]) if row else 0
+
+    def load_sources(self, keys: list[str]) -> dict[str, tuple[str | None, str]]:
+        found: dict[str, tuple[str | None, str]] = {}
+        for chunk in _chunks(sorted(set(keys))):
+            with self._rm_cursor(False) as c:
+                c.execute(
+                    f"SELECT fact_key, group_id, history FROM {self.prefix}accord_fact_sources "
+                    f"WHERE fact_key IN ({self._in(chunk)})",
+                    chunk,
+                )
+                for row in c.fetchall():
+                    found[row["fact_key"]] = (row["group_id"], row["history"])
+        return found
+
+    def load_record_groups(self, record_ids: list[str]) -> dict[str, str | None]:
+        found: dict[str, str | None] = {}
+        for chunk in _chunks(sorted(set(record_ids))):
+            with self._rm_cursor(False) as c:
+                c.execute(
+                    f"SELECT record_id, group_id FROM {self.prefix}accord_record_groups "
+                    f"WHERE record_id IN ({self._in(chunk)})",
+                    chunk,
+                )
+                for row in c.fetchall():
+                    found[row["record_id"]] = row["group_id"]
+        return found
+
+    def apply_batch(self, batch: Batch) -> bool:
+        """Apply a page of events; False (and nothing written) if another projector did."""
+        try:
+            self._apply(batch)
+        except _Superseded:
+            return False
+        return True
+
+    def _apply(self, batch: Batch) -> None:
+        t, p = self.prefix, self._p
+        with self._rm_cursor(True) as c:
+            c.execute(
+                f"UPDATE {t}accord_tracking SET position = {p} WHERE name = {p} AND position = {p}",
+                (batch.last, TRACKING, batch.after),
+            )
+            if self._rowcount(c) != 1:
+                raise _Superseded
+            if batch.timeline:
+                c.executemany(
+                    f"INSERT INTO {t}accord_timeline ({TIMELINE_COLUMNS}) "
+                    f"VALUES ({', '.join([p] * 10)})",
+                    [
+                        (
+                            *(r.position, r.record_id, r.kind, r.group_id, r.type, r.version),
+                            *(r.recorded_at, r.actor, r.effective_at, r.data),
+                        )
+                        for r in batch.timeline
+                    ],
+                )
+                parties = [
+                    (kind, party, r.position)
+                    for r in batch.timeline
+                    for kind, ids in (("person", r.people), ("organisation", r.organisations))
+                    for party in ids
+                ]
+                if parties:
+                    c.executemany(
+                        f"INSERT INTO {t}accord_timeline_parties (party_kind, party_id, position) "
+                        f"VALUES ({p}, {p}, {p})",
+                        parties,
+                    )
+            if batch.record_groups:
+                c.executemany(
+                    f"INSERT INTO {t}accord_record_groups (record_id, kind, group_id) "
+                    f"VALUES ({p}, {p}, {p}) ON CONFLICT (record_id) DO NOTHING",
+                    batch.record_groups,
+                )
+            for position, key, rows in batch.facts:
+                c.execute(
+                    f"UPDATE {t}accord_facts SET recorded_to = {p} "
+                    f"WHERE fact_key = {p} AND recorded_to IS NULL",
+                    (position, key),
+                )
+                if rows:
+                    c.executemany(
+                        f"INSERT INTO {t}accord_facts (fact_key, group_id, state, effective_from, "
+                        f"effective_to, recorded_from, recorded_to) "
+                        f"VALUES ({p}, {p}, {p}, {p}, {p}, {p}, NULL)",
+                        [
+                            (r.key, r.group_id, r.state, r.effective_from, r.effective_to, position)
+                            for r in rows
+                        ],
+                    )
+            if batch.sources:
+                c.executemany(
+                    f"INSERT INTO {t}accord_fact_sources (fact_key, group_id, history) "
+                    f"VALUES ({p}, {p}, {p}) ON CONFLICT (fact_key) DO UPDATE "
+                    "SET history = excluded.history",
+                    [(key, group, history) for key, (group, history) in batch.sources.items()],
+                )
+
+    def reset_read_models(self) -> None:
+        with self._rm_cursor(True) as c:
+            for table in READ_MODEL_TABLES:
+                c.execute(f"DELETE FROM {self.prefix}{table}")
+            c.execute(
+                f"UPDATE {self.prefix}accord_tracking SET position = 0 WHERE name = {self._p}",
+                (TRACKING,),
+            )
+
+    def select_timeline(
+        self,
+        after: int,
+        limit: int,
+        record_id: str | None = None,
+        group_id: str | None = None,
+        kinds: tuple[str, ...] = (),
+        types: tuple[str, ...] = (),
+        person: str | None = None,
+        organisation: str | None = None,
+        recorded_from: str | None = None,
+        recorded_to: str | None = None,
+        until: int | None = None,
+    ) -> list[dict[str, Any]]:
+        t, p = self.prefix, self._p
+        where: list[str] = ["e.position > " + p]
+        params: list[Any] = [after]
+        for column, value in (("e.record_id", record_id), ("e.group_id", group_id)):
+            if value is not None:
+                where.append(f"{column} = {p}")
+                params.append(value)
+        for column, values in (("e.kind", kinds), ("e.type", types)):
+            if values:
+                where.append(f"{column} IN ({self._in(list(values))})")
+                params.extend(values)
+        for kind, value in (("person", person), ("organisation", organisation)):
+            if value is not None:
+                where.append(
+                    f"EXISTS (SELECT 1 FROM {t}accord_timeline_parties x WHERE x.party_kind = {p} "
+                    f"AND x.party_id = {p} AND x.position = e.position)"
+                )
+                params.extend([kind, value])
+        if recorded_from is not None:
+            where.append(f"e.recorded_at >= {p}")
+            params.append(recorded_from)
+        if recorded_to is not None:
+            where.append(f"e.recorded_at < {p}")
+            params.append(recorded_to)
+        if until is not None:
+            where.append(f"e.position <= {p}")
+            params.append(until)
+        columns = ", ".join(f"e.{c.strip()}" for c in TIMELINE_COLUMNS.split(","))
+        statement = (
+            f"SELECT {columns} FROM {t}accord_timeline e WHERE {' AND '.join(where)} "
+            f"ORDER BY e.position LIMIT {p}"
+        )
+        with self._rm_cursor(False) as c:
+            c.execute(statement, [*params, limit])
+            return [_timeline(row) for row in c.fetchall()]
+
+    def select_facts(self, group_id: str, position: int, effective: str) -> list[dict[str, Any]]:
+        p = self._p
+        with self._rm_cursor(False) as c:
+            c.execute(
+                f"SELECT fact_key, state, effective_from, effective_to, recorded_from "
+                f"FROM {self.prefix}accord_facts WHERE group_id = {p} AND recorded_from <= {p} "
+                f"AND (recorded_to IS NULL OR recorded_to > {p}) "
+                f"AND effective_from <= {p} AND effective_to > {p} ORDER BY fact_key",
+                (group_id, position, position, effective, effective),
+            )
+            return [
+                {
+                    "key": row["fact_key"],
+                    "state": json.loads(row["state"]),
+                    "effective_from": row["effective_from"],
+                    "effective_to": row["effective_to"],
+                    "recorded_from": int(row["recorded_from"]),
+                }
+                for row in c.fetchall()
+            ]
+
+    def position_at(self, recorded_at: str) -> int:
+        with self._rm_cursor(False) as c:
+            c.execute(
+                f"SELECT MAX(position) AS position FROM {self.prefix}accord_timeline "
+                f"WHERE recorded_at <= {self._p}",
+                (recorded_at,),
+            )
+            row = c.fetchone()
+            return int(row["position"]) if row and row["position"] is not None else 0
+
+
+class _Superseded(Exception):
+    """Another projector applied this page first; the transaction is rolled back."""
+
+
+def _timeline(row: Any) -> dict[str, Any]:
+    names = [c.strip() for c in TIMELINE_COLUMNS.split(",")]
+    item = {name: row[name] for name in names}
+    item["data"] = json.loads(item["data"])
+    item["position"] = int(item["position"])
+    item["version"] = int(item["version"])
+    return item
+
+
+def _chunks(values: list[Any], size: int = 500) -> Iterator[list[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
