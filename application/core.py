@@ -108,6 +108,10 @@ class LedgerCore(Application[UUID]):
             raise TypeError("the ledger needs one of Accord's recorders (see interfaces.bootstrap)")
         return recorder
 
+    def head_position(self) -> int:
+        """The position of the newest event in the ledger (0 when empty)."""
+        return self.recorder.max_notification_id() or 0
+
     @staticmethod
     def actor() -> str | None:
         return current_actor.get()

@@ -29,6 +29,10 @@ class ConcurrentUpdate(LifecycleError):
     """The record kept changing under the command; the caller should read it and retry."""
 
 
+class ReadModelsBehind(AccordError):
+    """The read models did not reach the asked-for position in time; retry shortly."""
+
+
 class Unauthenticated(AccordError):
     """No valid API key was presented."""
 

@@ -15,13 +15,18 @@ from domain.person import Person
 
 class GroupCommands(OrganisationCommands):
     def convene_group(
-        self, name: str, kind: str, purpose: str, parent_group_id: str | None = None
+        self,
+        name: str,
+        kind: str,
+        purpose: str,
+        parent_group_id: str | None = None,
+        effective_at: datetime | None = None,
     ) -> Written:
         """Set up a group; the person convening it becomes its first convener."""
         parent = self._related_group(parent_group_id, "parent_group_id")
         actor = self.actor()
         convener = actor if actor is not None and self._exists(Person, actor) else None
-        return self._save(Group.convene(name, kind, purpose, parent, convener))
+        return self._save(Group.convene(name, kind, purpose, parent, convener, effective_at))
 
     @command
     def restate_purpose(

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import base64
+from datetime import datetime
 from typing import Any
 
 from application import views
+from application.changes import ChangeQueries
 from application.keys import KeyCommands
 from domain.accountability import Accountability
 from domain.base import InvalidInput
@@ -37,8 +39,42 @@ def decode_cursor(cursor: str | None) -> int:
         raise InvalidInput("cursor is not one this API returned", "cursor") from None
 
 
-class Ledger(KeyCommands):
+class Ledger(ChangeQueries, KeyCommands):
     """Every governance record, one ordered log; commands return (id, version, position)."""
+
+    def get_record(
+        self,
+        kind: str,
+        record_id: str,
+        as_of: datetime | None = None,
+        effective_at: datetime | None = None,
+        min_position: int | None = None,
+    ) -> dict[str, Any]:
+        """A record now, or as the ledger showed it at `as_of`, in effect at `effective_at`."""
+        getter = getattr(self, f"get_{kind}")
+        if as_of is None and effective_at is None:
+            return dict(getter(record_id))
+        if kind == "group" and effective_at is not None:
+            return self._group_in_effect(record_id, as_of, effective_at, min_position)
+        version = self.record_version_at(kind, record_id, as_of, effective_at, min_position)
+        return dict(getter(record_id, version))
+
+    def _group_in_effect(
+        self,
+        group_id: str,
+        as_of: datetime | None,
+        effective_at: datetime,
+        min_position: int | None,
+    ) -> dict[str, Any]:
+        # Memberships are facts of their own: one member's back-dated change must not move
+        # another's, so a group in effect is assembled from its facts, not one version.
+        state = self.group_state(group_id, as_of, effective_at, min_position)
+        view = self.get_group(group_id, self.record_version_at("group", group_id, as_of))
+        view.update({k: state[k] for k in ("name", "kind", "purpose", "status", "parent_group_id")})
+        view["members"] = [
+            {"person_id": m["person_id"], "role": m["role"]} for m in state["members"]
+        ]
+        return view
 
     def get_organisation(self, record_id: str, version: int | None = None) -> dict[str, Any]:
         return views.organisation(self._load(Organisation, record_id, at_version=version))
@@ -89,10 +125,6 @@ class Ledger(KeyCommands):
             for r in page
         ]
         return {"items": items, "next_cursor": next_cursor}
-
-    def head_position(self) -> int:
-        """The position of the newest event in the ledger (0 when empty)."""
-        return self.recorder.max_notification_id() or 0
 
     def ping(self) -> None:
         """Raise if the store cannot be reached."""

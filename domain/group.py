@@ -56,6 +56,7 @@ class Group(AccordAggregate):
         purpose: str
         parent_group_id: str | None
         convener_id: str | None
+        effective_at: datetime
 
     def __init__(
         self,
@@ -64,6 +65,7 @@ class Group(AccordAggregate):
         purpose: str,
         parent_group_id: str | None,
         convener_id: str | None,
+        effective_at: datetime,
     ) -> None:
         self.name = name
         self.kind = kind
@@ -82,8 +84,12 @@ class Group(AccordAggregate):
         purpose: str,
         parent: Group | None,
         convener_id: str | None,
+        effective_at: datetime | None = None,
     ) -> Group:
-        """Set up a group; whoever convenes it becomes its first convener."""
+        """Set up a group; whoever convenes it becomes its first convener.
+
+        `effective_at` is when the group began meeting, if earlier than its recording.
+        """
         if parent is not None:
             parent.require_open()
         return cls(
@@ -92,6 +98,7 @@ class Group(AccordAggregate):
             require_text(purpose, "purpose"),
             str(parent.id) if parent is not None else None,
             convener_id,
+            effective(effective_at),
         )
 
     # Rules other aggregates ask of their group.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -23,6 +24,9 @@ class Settings(BaseSettings):
     postgres_pool_size: int = 10
     postgres_max_overflow: int = 10
     postgres_schema: str = "public"
+    # "thread": the API keeps the read models up to date itself; "off": a separate
+    # `accord project` worker does (reads then wait for it, see min_position).
+    projector: Literal["thread", "off"] = "thread"
 
     def resolved_database_url(self) -> str:
         if self.database_url:

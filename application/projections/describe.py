@@ -51,12 +51,12 @@ class Described:
     organisations: list[str] = field(default_factory=list)
 
 
-def describe(position: int, event: Any) -> Described:
-    """Describe a domain event; personal fields of Person events are left out of `data`."""
+def describe(position: int, event: Any, personal: bool = False) -> Described:
+    """Describe a domain event; personal fields of Person events are left out unless asked."""
     topic = type(event).TOPIC  # e.g. "accord.Decision.Agreed"
     _, kind, name = topic.split(".", 2)
     data = {k: v for k, v in vars(event).items() if k not in BASE_FIELDS}
-    if kind == "Person":
+    if kind == "Person" and not personal:
         data = {k: v for k, v in data.items() if k not in PERSONAL_FIELDS}
     own = data.get("effective_at")
     people: set[str] = set()

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from application.projections.describe import Described
+from application.projections.describe import Described, iso
 
 END_OF_TIME = "9999-12-31T23:59:59.999999+00:00"
 END = None  # a patch that ends the fact (e.g. a member left)
@@ -149,6 +149,16 @@ def _group(d: Described) -> list[Assertion]:
     if d.type == "Group.MemberLeft":
         return [Assertion(member, gid, END)]
     return [Assertion(member, gid, {"person_id": person, "role": d.data["role"]})]
+
+
+# Registrations say who someone or something is, not when that began: they hold
+# from the beginning of time until a later change says otherwise.
+TIMELESS = ("Person.Registered", "Organisation.Registered")
+BEGINNING_OF_TIME = "0001-01-01T00:00:00.000000+00:00"
+
+
+def effective_of(d: Described) -> str:
+    return BEGINNING_OF_TIME if d.type in TIMELESS else iso(d.effective_at)
 
 
 def apply_patch(state: dict[str, Any] | None, patch: Patch) -> dict[str, Any] | None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from application.ports import Batch, FactRow, ReadModelStore, TimelineRow
 from application.projections.describe import Described, describe, iso
-from application.projections.facts import apply_patch, assertions, intervals
+from application.projections.facts import apply_patch, assertions, effective_of, intervals
 
 log = logging.getLogger("accord.projector")
 
@@ -88,7 +88,7 @@ class Projector:
             for a in found:
                 group_id, history = sources.get(a.key, (a.group_id, []))
                 state = apply_patch(history[-1][2] if history else None, a.patch)
-                history = [*history, [iso(d.effective_at), d.position, state]]
+                history = [*history, [effective_of(d), d.position, state]]
                 sources[a.key] = (group_id, history)
                 rows = [
                     FactRow(a.key, group_id, json.dumps(s, sort_keys=True), start, end)

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from application.ledger import Ledger
+from application.projections.projector import ProjectorThread
 from interfaces.api import errors
 from interfaces.api.routes import (
     accountabilities,
@@ -15,6 +16,7 @@ from interfaces.api.routes import (
     decisions,
     groups,
     health,
+    history,
     me,
     organisations,
     principles,
@@ -43,13 +45,22 @@ where it is), 412 stale `If-Match`, 422 invalid input (`errors` names each field
 def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -> FastAPI:
     """The API; it opens the ledger on start-up (or uses the one given) and closes it on shutdown."""
 
+    config = settings or Settings()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = ledger is None
-        app.state.ledger = ledger or build_ledger(settings or Settings())
+        app.state.ledger = ledger or build_ledger(config)
+        # Reads of the read models wait for the projector instead of projecting inline.
+        app.state.ledger.inline_projection = False
+        app.state.projector = None
+        if config.projector == "thread":
+            app.state.projector = ProjectorThread(app.state.ledger.projector).start()
         try:
             yield
         finally:
+            if app.state.projector is not None:
+                app.state.projector.stop()
             if owned:
                 app.state.ledger.close()
 
@@ -64,6 +75,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         conflicts,
         principles,
         accountabilities,
+        history,
     ):
         app.include_router(module.router)
     return app

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import AwareDatetime
 
 from application.core import Written
 from application.keys import Caller
@@ -58,6 +59,25 @@ def if_match(
 
 
 IfMatch = Annotated[int | None, Depends(if_match)]
+
+AsOf = Annotated[
+    AwareDatetime | None,
+    Query(description="Transaction time: what the ledger said at this moment."),
+]
+EffectiveAt = Annotated[
+    AwareDatetime | None,
+    Query(description="Valid time: what was in effect at this moment, by what is known now."),
+]
+
+MinPosition = Annotated[
+    int | None,
+    Query(
+        ge=0,
+        le=2**62,
+        description="Wait (a few seconds at most) until the read models include this ledger "
+        "position, e.g. one a write returned; 503 with Retry-After if they do not in time.",
+    ),
+]
 
 
 class PageParams:

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 
 from application.errors import (
     AlreadyBootstrapped,
+    ReadModelsBehind,
     RecordNotFound,
     Unauthenticated,
     VersionMismatch,
@@ -48,6 +49,8 @@ def accord_error(_: Request, error: Exception) -> JSONResponse:
         return problem(
             409, "Conflict with the record's state", detail, current_state=error.current_state
         )
+    if isinstance(error, ReadModelsBehind):
+        return problem(503, "Read models behind", detail)
     if isinstance(error, AlreadyBootstrapped):
         return problem(409, "Already set up", detail)
     if isinstance(error, InvalidInput):

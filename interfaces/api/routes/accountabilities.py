@@ -6,7 +6,17 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from interfaces.api.deps import CallerDep, IfMatch, LedgerDep, PageDep, read, written
+from interfaces.api.deps import (
+    AsOf,
+    CallerDep,
+    EffectiveAt,
+    IfMatch,
+    LedgerDep,
+    MinPosition,
+    PageDep,
+    read,
+    written,
+)
 from interfaces.api.errors import problems
 from interfaces.api.schemas.accountabilities import (
     AccountabilityCreate,
@@ -58,9 +68,18 @@ def list_accountabilities(
     responses=problems(404),
 )
 def get_accountability(
-    accountability_id: str, ledger: LedgerDep, _: CallerDep, response: Response
+    accountability_id: str,
+    ledger: LedgerDep,
+    _: CallerDep,
+    response: Response,
+    min_position: MinPosition = None,
+    as_of: AsOf = None,
+    effective_at: EffectiveAt = None,
 ) -> dict[str, Any]:
-    return read(response, ledger.get_accountability(accountability_id))
+    return read(
+        response,
+        ledger.get_record("accountability", accountability_id, as_of, effective_at, min_position),
+    )
 
 
 @router.post(

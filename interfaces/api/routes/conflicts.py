@@ -6,7 +6,17 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from interfaces.api.deps import CallerDep, IfMatch, LedgerDep, PageDep, read, written
+from interfaces.api.deps import (
+    AsOf,
+    CallerDep,
+    EffectiveAt,
+    IfMatch,
+    LedgerDep,
+    MinPosition,
+    PageDep,
+    read,
+    written,
+)
 from interfaces.api.errors import problems
 from interfaces.api.schemas.common import Page, Reason
 from interfaces.api.schemas.conflicts import (
@@ -55,9 +65,17 @@ def list_conflicts(group_id: str, ledger: LedgerDep, _: CallerDep, page: PageDep
     responses=problems(404),
 )
 def get_conflict(
-    conflict_id: str, ledger: LedgerDep, _: CallerDep, response: Response
+    conflict_id: str,
+    ledger: LedgerDep,
+    _: CallerDep,
+    response: Response,
+    min_position: MinPosition = None,
+    as_of: AsOf = None,
+    effective_at: EffectiveAt = None,
 ) -> dict[str, Any]:
-    return read(response, ledger.get_conflict(conflict_id))
+    return read(
+        response, ledger.get_record("conflict", conflict_id, as_of, effective_at, min_position)
+    )
 
 
 @router.post(

@@ -7,7 +7,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from pydantic import AwareDatetime
 
-from interfaces.api.deps import CallerDep, IfMatch, LedgerDep, PageDep, read, written
+from interfaces.api.deps import (
+    AsOf,
+    CallerDep,
+    EffectiveAt,
+    IfMatch,
+    LedgerDep,
+    MinPosition,
+    PageDep,
+    read,
+    written,
+)
 from interfaces.api.errors import problems
 from interfaces.api.schemas.common import Page
 from interfaces.api.schemas.groups import (
@@ -34,7 +44,9 @@ WRITE = problems(404, 409, 412, 422)
 def convene_group(
     body: GroupCreate, ledger: LedgerDep, _: CallerDep, response: Response
 ) -> dict[str, Any]:
-    result = ledger.convene_group(body.name, body.kind, body.purpose, body.parent_group_id)
+    result = ledger.convene_group(
+        body.name, body.kind, body.purpose, body.parent_group_id, body.effective_at
+    )
     response.headers["Location"] = f"/groups/{result.id}"
     return written(response, ledger.get_group(result.id, result.version), result)
 
@@ -54,8 +66,16 @@ def list_groups(
 @router.get(
     "/groups/{group_id}", response_model=GroupPublic, summary="Get a group", responses=problems(404)
 )
-def get_group(group_id: str, ledger: LedgerDep, _: CallerDep, response: Response) -> dict[str, Any]:
-    return read(response, ledger.get_group(group_id))
+def get_group(
+    group_id: str,
+    ledger: LedgerDep,
+    _: CallerDep,
+    response: Response,
+    min_position: MinPosition = None,
+    as_of: AsOf = None,
+    effective_at: EffectiveAt = None,
+) -> dict[str, Any]:
+    return read(response, ledger.get_record("group", group_id, as_of, effective_at, min_position))
 
 
 @router.post(

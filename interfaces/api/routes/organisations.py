@@ -6,7 +6,17 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from interfaces.api.deps import CallerDep, IfMatch, LedgerDep, PageDep, read, written
+from interfaces.api.deps import (
+    AsOf,
+    CallerDep,
+    EffectiveAt,
+    IfMatch,
+    LedgerDep,
+    MinPosition,
+    PageDep,
+    read,
+    written,
+)
 from interfaces.api.errors import problems
 from interfaces.api.schemas.common import Page
 from interfaces.api.schemas.organisations import (
@@ -51,9 +61,18 @@ def list_organisations(ledger: LedgerDep, _: CallerDep, page: PageDep) -> dict[s
     responses=problems(404),
 )
 def get_organisation(
-    organisation_id: str, ledger: LedgerDep, _: CallerDep, response: Response
+    organisation_id: str,
+    ledger: LedgerDep,
+    _: CallerDep,
+    response: Response,
+    min_position: MinPosition = None,
+    as_of: AsOf = None,
+    effective_at: EffectiveAt = None,
 ) -> dict[str, Any]:
-    return read(response, ledger.get_organisation(organisation_id))
+    return read(
+        response,
+        ledger.get_record("organisation", organisation_id, as_of, effective_at, min_position),
+    )
 
 
 @router.post(
@@ -117,9 +136,15 @@ def register_person(
     responses=problems(404),
 )
 def get_person(
-    person_id: str, ledger: LedgerDep, _: CallerDep, response: Response
+    person_id: str,
+    ledger: LedgerDep,
+    _: CallerDep,
+    response: Response,
+    min_position: MinPosition = None,
+    as_of: AsOf = None,
+    effective_at: EffectiveAt = None,
 ) -> dict[str, Any]:
-    return read(response, ledger.get_person(person_id))
+    return read(response, ledger.get_record("person", person_id, as_of, effective_at, min_position))
 
 
 @router.post(

@@ -19,6 +19,7 @@ class GroupCreate(Body):
     )
     purpose: LongText = Field(examples=["Co-produce community mental health services."])
     parent_group_id: Id | None = Field(default=None, description="The group this one reports to.")
+    effective_at: EffectiveAt = None
 
 
 class PurposeRestatement(Body):

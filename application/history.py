@@ -1,0 +1,254 @@
+"""History queries: record histories, group timelines, the event feed, state as of any moment."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from application.core import LedgerCore
+from application.errors import ReadModelsBehind, RecordNotFound
+from application.projections.describe import describe, iso, jsonable
+from application.projections.facts import END_OF_TIME
+from domain.base import InvalidInput, require_aware
+
+MAX_PAGE = 500
+OPEN_CONFLICT = ("raised", "acknowledged", "working_through")
+KIND_OF_TOPIC = {
+    "Organisation": "organisation",
+    "Person": "person",
+    "Group": "group",
+    "Decision": "decision",
+    "Conflict": "conflict",
+    "Principle": "principle",
+    "Accountability": "accountability",
+}
+
+
+class HistoryQueries(LedgerCore):
+    # Set False when a projector thread or worker keeps the read models (the API does).
+    inline_projection = True
+    read_timeout = 5.0
+
+    def fresh(self, min_position: int | None = None) -> None:
+        """Make the read models include `min_position` (waiting a bounded time) before a read."""
+        if self.inline_projection:
+            self.projector.catch_up()
+            return
+        if min_position:
+            self.writes.set()
+            if not self.projector.wait_for(min_position, self.read_timeout):
+                raise ReadModelsBehind(
+                    f"the read models have not reached position {min_position} yet"
+                )
+
+    def record_history(
+        self,
+        kind: str,
+        record_id: str,
+        after: int = 0,
+        limit: int = 100,
+        min_position: int | None = None,
+    ) -> dict[str, Any]:
+        """Every event of one record, oldest first, with its position and times."""
+        self._require_kind(kind, record_id)
+        self.fresh(min_position)
+        limit = _page(limit)
+        rows = self.projector.store.select_timeline(after, limit + 1, record_id=record_id)
+        items = [_item(r) for r in rows[:limit]]
+        if kind == "person":
+            # The person's own events hold their personal data; the read models do not.
+            by_version = {e.originator_version: e for e in self.events.get(UUID(record_id))}
+            for item in items:
+                event = by_version.get(item["version"])
+                if event is not None:
+                    item["data"] = describe(item["position"], event, personal=True).data
+        return {"items": items, "next_after": items[-1]["position"] if len(rows) > limit else None}
+
+    def group_timeline(
+        self,
+        group_id: str,
+        after: int = 0,
+        limit: int = 100,
+        kinds: tuple[str, ...] = (),
+        types: tuple[str, ...] = (),
+        person: str | None = None,
+        organisation: str | None = None,
+        recorded_from: datetime | None = None,
+        recorded_to: datetime | None = None,
+        min_position: int | None = None,
+    ) -> dict[str, Any]:
+        """Events of a group and every record in it, oldest first, filtered."""
+        self._require_kind("group", group_id)
+        self.fresh(min_position)
+        limit = _page(limit)
+        rows = self.projector.store.select_timeline(
+            after,
+            limit + 1,
+            group_id=group_id,
+            kinds=kinds,
+            types=types,
+            person=person,
+            organisation=organisation,
+            recorded_from=_iso(recorded_from, "from"),
+            recorded_to=_iso(recorded_to, "to"),
+        )
+        items = [_item(r) for r in rows[:limit]]
+        return {"items": items, "next_after": items[-1]["position"] if len(rows) > limit else None}
+
+    def ledger_events(self, after: int = 0, limit: int = 100) -> dict[str, Any]:
+        """The whole ledger in order, straight from the event log (personal data left out)."""
+        limit = _page(limit)
+        if after < 0:
+            raise InvalidInput("after must not be negative", "after")
+        notifications = self.recorder.select_notifications(after + 1, limit)
+        items = []
+        for n in notifications:
+            d = describe(n.id, self.mapper.to_domain_event(n))
+            items.append(
+                {
+                    "position": d.position,
+                    "type": d.type,
+                    "kind": d.kind,
+                    "record_id": d.record_id,
+                    "version": d.version,
+                    "recorded_at": iso(d.recorded_at),
+                    "recorded_by": d.actor,
+                    "effective_at": iso(d.effective_at),
+                    "data": d.data,
+                }
+            )
+        last = items[-1]["position"] if items else after
+        return {"items": items, "next_after": last, "head_position": self.head_position()}
+
+    def moment(
+        self, as_of: datetime | None, effective_at: datetime | None, min_position: int | None
+    ) -> tuple[int, str, datetime | None, datetime]:
+        """(position, effective instant) for a bitemporal read, and the two moments used."""
+        require_aware(as_of, "as_of")
+        require_aware(effective_at, "effective_at")
+        self.fresh(min_position)
+        if as_of is not None:
+            position = self.projector.store.position_at(iso(as_of))
+            return position, iso(effective_at or as_of), as_of, effective_at or as_of
+        position = self.projector.position()
+        when = effective_at or datetime.now(UTC)
+        return position, iso(when), None, when
+
+    def record_version_at(
+        self,
+        kind: str,
+        record_id: str,
+        as_of: datetime | None = None,
+        effective_at: datetime | None = None,
+        min_position: int | None = None,
+    ) -> int:
+        """The version of a record that the ledger showed at `as_of`, in effect at `effective_at`."""
+        self._require_kind(kind, record_id)
+        position, _, _, when = self.moment(as_of, effective_at, min_position)
+        rows = self.projector.store.select_timeline(0, 100_000, record_id=record_id, until=position)
+        if not rows:
+            raise RecordNotFound(kind, f"{record_id} as of {iso(as_of) if as_of else 'now'}")
+        if effective_at is None:
+            return int(rows[-1]["version"])
+        # Later-recorded changes with earlier effective times override from then on.
+        starts = [r["effective_at"] for r in rows]
+        for i in range(len(starts) - 2, -1, -1):
+            starts[i] = min(starts[i], starts[i + 1])
+        chosen = [
+            int(r["version"]) for r, start in zip(rows, starts, strict=True) if start <= iso(when)
+        ]
+        if not chosen:
+            raise RecordNotFound(kind, f"{record_id} in effect at {iso(when)}")
+        return chosen[-1]
+
+    def group_state(
+        self,
+        group_id: str,
+        as_of: datetime | None = None,
+        effective_at: datetime | None = None,
+        min_position: int | None = None,
+    ) -> dict[str, Any]:
+        """A group as it stood: purpose, members, principles in force, decisions in effect,
+        open conflicts, accountabilities and their holders."""
+        self._require_kind("group", group_id)
+        position, effective, as_of_used, effective_used = self.moment(
+            as_of, effective_at, min_position
+        )
+        facts = self.projector.store.select_facts(group_id, position, effective)
+        own = next((f["state"] for f in facts if f["key"] == f"group:{group_id}"), None)
+        if own is None:
+            raise RecordNotFound("group", f"{group_id} at that moment")
+        records = [f["state"] for f in facts if f["key"].startswith("record:")]
+        return {
+            "group_id": group_id,
+            "as_of": as_of_used,
+            "effective_at": effective_used,
+            "position": position,
+            "name": own["name"],
+            "kind": own["group_kind"],
+            "purpose": own["purpose"],
+            "status": own["status"],
+            "parent_group_id": own["parent_group_id"],
+            "members": sorted(
+                (
+                    {
+                        "person_id": f["state"]["person_id"],
+                        "role": f["state"]["role"],
+                        "since": f["effective_from"],
+                    }
+                    for f in facts
+                    if f["key"].startswith("member:")
+                ),
+                key=lambda m: (m["since"], m["person_id"]),
+            ),
+            "principles": [
+                r for r in records if r["kind"] == "principle" and r["status"] == "agreed"
+            ],
+            "decisions": [
+                r for r in records if r["kind"] == "decision" and r["status"] == "agreed"
+            ],
+            "conflicts": [
+                r for r in records if r["kind"] == "conflict" and r["status"] in OPEN_CONFLICT
+            ],
+            "accountabilities": [
+                r for r in records if r["kind"] == "accountability" and r["status"] == "active"
+            ],
+        }
+
+    def _require_kind(self, kind: str, record_id: str) -> None:
+        """404 unless the id names a record of this kind (read from the event log itself)."""
+        try:
+            uuid = UUID(str(record_id))
+        except ValueError:
+            raise RecordNotFound(kind, str(record_id)) from None
+        first = self.recorder.select_events(uuid, limit=1)
+        if not first or KIND_OF_TOPIC.get(first[0].topic.split(".")[1]) != kind:
+            raise RecordNotFound(kind, str(record_id))
+
+
+def _page(limit: int) -> int:
+    return max(1, min(int(limit), MAX_PAGE))
+
+
+def _iso(moment: datetime | None, field: str) -> str | None:
+    require_aware(moment, field)
+    return iso(moment) if moment is not None else None
+
+
+def _item(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "position": row["position"],
+        "type": row["type"],
+        "kind": row["kind"],
+        "record_id": row["record_id"],
+        "group_id": row["group_id"],
+        "version": row["version"],
+        "recorded_at": row["recorded_at"],
+        "recorded_by": row["actor"],
+        "effective_at": row["effective_at"],
+        "data": jsonable(row["data"]),
+    }
+
+
+__all__ = ["END_OF_TIME", "HistoryQueries"]

@@ -1,0 +1,154 @@
+"""History, timelines, the event feed, and a group's state and changes over time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
+
+from interfaces.api.deps import AsOf, CallerDep, EffectiveAt, LedgerDep, MinPosition
+from interfaces.api.errors import problems
+from interfaces.api.schemas.history import Changes, EventsPage, GroupState, HistoryPage
+
+router = APIRouter(tags=["history"])
+
+After = Annotated[int, Query(ge=0, le=2**62, description="Only events after this position.")]
+Limit = Annotated[int, Query(ge=1, le=500, description="Page size (at most 500).")]
+KINDS = {
+    "organisations": "organisation",
+    "people": "person",
+    "groups": "group",
+    "decisions": "decision",
+    "conflicts": "conflict",
+    "principles": "principle",
+    "accountabilities": "accountability",
+}
+
+
+def _history_route(path: str, kind: str) -> None:
+    def history(
+        record_id: str,
+        ledger: LedgerDep,
+        _: CallerDep,
+        min_position: MinPosition = None,
+        after: After = 0,
+        limit: Limit = 100,
+    ) -> dict[str, Any]:
+        return ledger.record_history(kind, record_id, after, limit, min_position)
+
+    router.add_api_route(
+        f"/{path}/{{record_id}}/history",
+        history,
+        methods=["GET"],
+        response_model=HistoryPage,
+        summary=f"Every event of a {kind}, oldest first",
+        description="Each event with its position, type, recorded time, who recorded it, "
+        "effective time and data. Page with ?after=next_after.",
+        responses=problems(404, 422),
+        name=f"{kind}_history",
+    )
+
+
+for _path, _kind in KINDS.items():
+    _history_route(_path, _kind)
+
+
+@router.get(
+    "/groups/{group_id}/timeline",
+    response_model=HistoryPage,
+    summary="Events of a group and of every record in it",
+    description="Oldest first; filter by record kind, event type, person or organisation "
+    "named, and recorded time. Pages continue with ?after=next_after and never repeat or "
+    "skip an event, even while writes continue.",
+    responses=problems(404, 422),
+)
+def timeline(
+    group_id: str,
+    ledger: LedgerDep,
+    _: CallerDep,
+    min_position: MinPosition = None,
+    after: After = 0,
+    limit: Limit = 100,
+    kind: Annotated[list[str] | None, Query(description="Record kinds, e.g. decision.")] = None,
+    type: Annotated[
+        list[str] | None, Query(description="Event types, e.g. Decision.Agreed.")
+    ] = None,
+    person: Annotated[str | None, Query(max_length=64, description="A person named.")] = None,
+    organisation: Annotated[
+        str | None, Query(max_length=64, description="An organisation named.")
+    ] = None,
+    from_: Annotated[
+        AwareDatetime | None, Query(alias="from", description="Recorded at or after.")
+    ] = None,
+    to: Annotated[AwareDatetime | None, Query(description="Recorded before.")] = None,
+) -> dict[str, Any]:
+    return ledger.group_timeline(
+        group_id,
+        after,
+        limit,
+        tuple(kind or ()),
+        tuple(type or ()),
+        person,
+        organisation,
+        from_,
+        to,
+        min_position,
+    )
+
+
+@router.get(
+    "/events",
+    response_model=EventsPage,
+    summary="The whole ledger in order, for clients that follow it",
+    description="Read straight from the event log. Names and emails are left out; fetch "
+    "/people/{id} for them.",
+    responses=problems(422),
+)
+def events(ledger: LedgerDep, _: CallerDep, after: After = 0, limit: Limit = 100) -> dict[str, Any]:
+    return ledger.ledger_events(after, limit)
+
+
+@router.get(
+    "/groups/{group_id}/state",
+    response_model=GroupState,
+    summary="A group as it stood at a moment",
+    description="Purpose, members and roles, principles in force, decisions in effect, open "
+    "conflicts, accountabilities and holders. `as_of` alone: what the ledger said then; "
+    "`effective_at` alone: what was in effect then, by what is known now; both: what the "
+    "ledger said at `as_of` about `effective_at`.",
+    responses=problems(404, 422),
+)
+def group_state(
+    group_id: str,
+    ledger: LedgerDep,
+    _: CallerDep,
+    min_position: MinPosition = None,
+    as_of: AsOf = None,
+    effective_at: EffectiveAt = None,
+) -> dict[str, Any]:
+    return ledger.group_state(group_id, as_of, effective_at, min_position)
+
+
+@router.get(
+    "/groups/{group_id}/changes",
+    response_model=Changes,
+    summary="What changed in a group between two moments",
+    description="A minutes-style summary of changes that took effect in [from, to): members "
+    "joining and leaving, decisions, principles, conflicts and handovers, each linked to the "
+    "record and history behind it.",
+    responses=problems(404, 422),
+)
+def group_changes(
+    group_id: str,
+    ledger: LedgerDep,
+    _: CallerDep,
+    from_: Annotated[AwareDatetime, Query(alias="from", description="Start (inclusive).")],
+    to: Annotated[AwareDatetime, Query(description="End (exclusive).")],
+    min_position: MinPosition = None,
+) -> dict[str, Any]:
+    return ledger.group_changes(group_id, from_, to, min_position)
+
+
+__all__ = ["datetime", "router"]

@@ -1,0 +1,84 @@
+"""History, timelines, the event feed, group state and changes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class HistoryItem(BaseModel):
+    position: int = Field(description="The event's place in the one ordered ledger.")
+    type: str = Field(examples=["Decision.Agreed"])
+    kind: str = Field(examples=["decision"])
+    record_id: str
+    group_id: str | None = None
+    version: int = Field(description="The record's version after this event.")
+    recorded_at: str = Field(description="When it was recorded (transaction time, UTC).")
+    recorded_by: str | None = Field(description="The person whose API key recorded it.")
+    effective_at: str = Field(
+        description="When it took effect in the real world (valid time); the recorded time "
+        "when the event has no effective time of its own."
+    )
+    data: dict[str, Any]
+
+
+class HistoryPage(BaseModel):
+    items: list[HistoryItem]
+    next_after: int | None = Field(
+        description="Pass as ?after= for the next page; null on the last page."
+    )
+
+
+class EventsPage(BaseModel):
+    items: list[HistoryItem]
+    next_after: int = Field(description="Pass as ?after= to continue following the ledger.")
+    head_position: int = Field(description="The newest position in the ledger now.")
+
+
+class StateMember(BaseModel):
+    person_id: str
+    role: str
+    since: str = Field(description="Start of the membership in effect at that moment.")
+
+
+class GroupState(BaseModel):
+    """A group as it stood at a moment, bitemporally."""
+
+    group_id: str
+    as_of: datetime | None = Field(description="Transaction time asked for (null: now).")
+    effective_at: datetime = Field(description="Valid time the state describes.")
+    position: int = Field(description="The last ledger position the answer takes into account.")
+    name: str
+    kind: str
+    purpose: str
+    status: str
+    parent_group_id: str | None
+    members: list[StateMember]
+    principles: list[dict[str, Any]] = Field(description="Principles in force.")
+    decisions: list[dict[str, Any]] = Field(description="Decisions in effect.")
+    conflicts: list[dict[str, Any]] = Field(description="Conflicts still open.")
+    accountabilities: list[dict[str, Any]] = Field(
+        description="Active accountabilities with their holders and any open handover."
+    )
+
+
+class Change(BaseModel):
+    change: str = Field(examples=["decision_agreed"])
+    record_kind: str
+    record_id: str
+    title: str | None
+    effective_at: str
+    recorded_at: str
+    recorded_by: str | None
+    position: int
+    details: dict[str, Any]
+    links: dict[str, str] = Field(description="The record and the history behind this line.")
+
+
+class Changes(BaseModel):
+    group_id: str
+    from_: datetime = Field(alias="from")
+    to: datetime
+    changes: list[Change]
