@@ -130,3 +130,23 @@ class ReadModelStore(Protocol):
     ) -> list[dict[str, Any]]: ...
 
     def position_at(self, recorded_at: str) -> int: ...
+
+
+@dataclass(frozen=True)
+class ImportedEvent:
+    """A stored event as exported: its position and its stored bytes, unchanged."""
+
+    position: int
+    originator_id: str
+    originator_version: int
+    topic: str
+    state: bytes
+
+
+@runtime_checkable
+class Importer(Protocol):
+    """Writing an export back with its positions unchanged, into an empty store."""
+
+    def import_events(self, events: list[ImportedEvent]) -> None: ...
+
+    def upsert_index(self, rows: list[tuple[IndexRow, int, int, int]]) -> None: ...

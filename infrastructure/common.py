@@ -100,3 +100,11 @@ def key_row(row: Any) -> ApiKeyRow:
 
 def record_row(row: Any) -> dict[str, Any]:
     return {name.strip(): row[name.strip()] for name in RECORD_COLUMNS.split(",")}
+
+
+def index_upsert_params(rows: Any) -> list[tuple[Any, ...]]:
+    """(IndexRow, version, first position, last position) -> upsert parameters."""
+    return [
+        (r.record_id, r.kind, r.group_id, r.title, r.status, version, first, last)
+        for r, version, first, last in rows
+    ]

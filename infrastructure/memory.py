@@ -8,11 +8,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder, IntegrityError, StoredEvent
 from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
 
-from application.ports import ApiKeyRow
+from application.ports import ApiKeyRow, ImportedEvent, IndexRow
 from infrastructure import common, readmodels
 from infrastructure.readmodels import SQLReadModels
 
@@ -90,6 +91,23 @@ class AccordMemoryRecorder(SQLReadModels, POPOApplicationRecorder):
 
     def list_api_keys(self) -> list[ApiKeyRow]:
         return sorted((row for row, _ in self._keys.values()), key=lambda r: r.created_at)
+
+    def import_events(self, events: list[ImportedEvent]) -> None:
+        with self._database_lock:
+            if events and events[0].position != len(self._stored_events) + 1:
+                raise IntegrityError("the in-memory store keeps positions without gaps")
+            stored = [
+                StoredEvent(UUID(e.originator_id), e.originator_version, e.topic, e.state)
+                for e in events
+            ]
+            super()._insert_events(stored)
+
+    def upsert_index(self, rows: list[tuple[IndexRow, int, int, int]]) -> None:
+        names = [c.strip() for c in common.RECORD_COLUMNS.split(",")]
+        with self._database_lock:
+            for params in common.index_upsert_params(rows):
+                row = dict(zip(names, params, strict=True))
+                self._records[row["record_id"]] = row
 
     def ping(self) -> None:
         return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
@@ -12,7 +13,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from application.ports import ApiKeyRow
+from application.ports import ApiKeyRow, ImportedEvent, IndexRow
 from infrastructure import common, readmodels
 from infrastructure.readmodels import SQLReadModels
 
@@ -103,6 +104,30 @@ class AccordPostgresRecorder(SQLReadModels, PostgresApplicationRecorder):
                 "ORDER BY created_at".encode()
             )
             return [common.key_row(row) for row in curs.fetchall()]
+
+    def import_events(self, events: list[ImportedEvent]) -> None:
+        table = f'{self.prefix}"{self.events_table_name}"'
+        with self._cursor(commit=True) as curs:
+            for statement in self.lock_table_statements:
+                curs.execute(statement)
+            curs.executemany(
+                f"INSERT INTO {table} (originator_id, originator_version, topic, state, "
+                "notification_id) VALUES (%s, %s, %s, %s, %s)".encode(),
+                [
+                    (UUID(e.originator_id), e.originator_version, e.topic, e.state, e.position)
+                    for e in events
+                ],
+            )
+            # Later inserts continue after the imported positions.
+            curs.execute(
+                f"SELECT setval(pg_get_serial_sequence(%s, 'notification_id'), "
+                f"(SELECT MAX(notification_id) FROM {table}))".encode(),
+                (table,),
+            )
+
+    def upsert_index(self, rows: list[tuple[IndexRow, int, int, int]]) -> None:
+        with self._cursor(commit=True) as curs:
+            curs.executemany(self.upsert_records.encode(), common.index_upsert_params(rows))
 
     def write_listener(self) -> PostgresWriteListener:
         return PostgresWriteListener(self.datastore, self.channel_name)

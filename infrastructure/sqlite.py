@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
-from application.ports import ApiKeyRow
+from application.ports import ApiKeyRow, ImportedEvent, IndexRow
 from infrastructure import common, readmodels
 from infrastructure.readmodels import SQLReadModels
 
@@ -86,6 +87,21 @@ class AccordSQLiteRecorder(SQLReadModels, SQLiteApplicationRecorder):
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT {common.KEY_COLUMNS} FROM accord_api_keys ORDER BY created_at")
             return [common.key_row(row) for row in c.fetchall()]
+
+    def import_events(self, events: list[ImportedEvent]) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.executemany(
+                f"INSERT INTO {self.events_table_name} "
+                "(rowid, originator_id, originator_version, topic, state) VALUES (?,?,?,?,?)",
+                [
+                    (e.position, UUID(e.originator_id).hex, e.originator_version, e.topic, e.state)
+                    for e in events
+                ],
+            )
+
+    def upsert_index(self, rows: list[tuple[IndexRow, int, int, int]]) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.executemany(common.upsert_statement("", "?"), common.index_upsert_params(rows))
 
     def ping(self) -> None:
         with self.datastore.transaction(commit=False) as c:

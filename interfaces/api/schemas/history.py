@@ -40,7 +40,7 @@ class EventsPage(BaseModel):
 class StateMember(BaseModel):
     person_id: str
     role: str
-    since: str = Field(description="Start of the membership in effect at that moment.")
+    since: str = Field(description="When the member's role at that moment took effect.")
 
 
 class GroupState(BaseModel):

@@ -1,0 +1,39 @@
+"""The `accord` command line: serve, keys, project, history, state, changes, export, import."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from collections.abc import Sequence
+
+from domain.base import AccordError
+from interfaces.cli import history, keys, project, serve, transfer
+from interfaces.settings import Settings
+
+
+def parser() -> argparse.ArgumentParser:
+    main_parser = argparse.ArgumentParser(prog="accord", description="Accord governance ledger.")
+    main_parser.add_argument("--database-url", help="overrides ACCORD_DATABASE_URL")
+    commands = main_parser.add_subparsers(dest="command", required=True)
+    for module in (serve, keys, project, history, transfer):
+        module.register(commands)
+    return main_parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    if hasattr(signal, "SIGPIPE"):
+        # `accord history | head` should stop quietly, not with a traceback.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    args = parser().parse_args(argv)
+    args.accord_path = sys.argv[0] if sys.argv and sys.argv[0].endswith("accord") else "accord"
+    settings = Settings(database_url=args.database_url) if args.database_url else Settings()
+    try:
+        return int(args.func(args, settings))
+    except AccordError as error:
+        print(f"accord: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""`accord export` and `accord import`: the whole ledger as JSON Lines, positions kept."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+from tqdm import tqdm
+
+from domain.base import InvalidInput
+from interfaces.bootstrap import build_ledger
+from interfaces.settings import Settings
+
+
+def export(args: argparse.Namespace, settings: Settings) -> int:
+    ledger = build_ledger(settings)
+    try:
+        head = ledger.head_position()
+        with (
+            open(args.file, "w", encoding="utf-8") as out,
+            tqdm(total=head, unit="event", disable=head < 10_000, file=sys.stderr) as bar,
+        ):
+            for line in ledger.export_lines():
+                out.write(json.dumps(line, sort_keys=True) + "\n")
+                if "position" in line:
+                    bar.update(1)
+    finally:
+        ledger.close()
+    print(f"exported {head} events to {args.file}")
+    return 0
+
+
+def _read(path: str) -> Iterator[dict[str, Any]]:
+    with open(path, encoding="utf-8") as lines:
+        for number, text in enumerate(lines, start=1):
+            if not text.strip():
+                continue
+            try:
+                yield json.loads(text)
+            except json.JSONDecodeError:
+                raise InvalidInput(f"line {number} of {path} is not JSON", "file") from None
+
+
+def import_(args: argparse.Namespace, settings: Settings) -> int:
+    ledger = build_ledger(settings)
+    try:
+        with tqdm(unit="event", file=sys.stderr, disable=not sys.stderr.isatty()) as bar:
+            done = [0]
+
+            def progress(count: int) -> None:
+                bar.update(count - done[0])
+                done[0] = count
+
+            count = ledger.import_lines(_read(args.file), progress)
+        ledger.projector.catch_up()
+    finally:
+        ledger.close()
+    print(f"imported {count} events from {args.file}")
+    return 0
+
+
+def register(commands: Any) -> None:
+    run = commands.add_parser("export", help="write every event to a JSON Lines file")
+    run.add_argument("file")
+    run.set_defaults(func=export)
+    run = commands.add_parser("import", help="load an export into an empty store")
+    run.add_argument("file")
+    run.set_defaults(func=import_)
