@@ -79,6 +79,12 @@ class HistoryQueries(LedgerCore):
         min_position: int | None = None,
     ) -> dict[str, Any]:
         """Events of a group and every record in it, oldest first, filtered."""
+        unknown = sorted(set(kinds) - set(KIND_OF_TOPIC.values()))
+        if unknown:
+            choices = ", ".join(sorted(KIND_OF_TOPIC.values()))
+            raise InvalidInput(f"kind must be among: {choices}", "kind")
+        if len(types) > 50 or any(len(t) > 100 for t in types):
+            raise InvalidInput("type names at most 50 event types", "type")
         self._require_kind("group", group_id)
         self.fresh(min_position)
         limit = _page(limit)
