@@ -70,6 +70,13 @@ def require_aware(value: datetime | None, field_name: str) -> datetime | None:
     """Reject naive datetimes: the ledger compares instants, never wall-clock readings."""
     if value is not None and value.tzinfo is None:
         raise InvalidInput(f"{field_name} must include a time-zone offset", field_name)
+    if value is not None:
+        try:
+            value.astimezone(UTC)
+        except OverflowError:
+            raise InvalidInput(
+                f"{field_name} is outside the years 1 to 9999 in UTC", field_name
+            ) from None
     return value
 
 

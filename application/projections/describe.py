@@ -12,7 +12,15 @@ BASE_FIELDS = ("originator_id", "originator_version", "timestamp", "actor", "ori
 
 def iso(moment: datetime) -> str:
     """A fixed-width UTC timestamp, so that text order is time order (also for SQL)."""
-    d = moment.astimezone(UTC)
+    try:
+        d = moment.astimezone(UTC)
+    except OverflowError:
+        # Only instants within a day of year 1 or 9999 get here; clamp, never stop a projector.
+        return (
+            "0001-01-01T00:00:00.000000+00:00"
+            if moment.year < 5000
+            else "9999-12-31T23:59:59.999999+00:00"
+        )
     return (
         f"{d.year:04d}-{d.month:02d}-{d.day:02d}T{d.hour:02d}:{d.minute:02d}:{d.second:02d}"
         f".{d.microsecond:06d}+00:00"

@@ -51,6 +51,20 @@ class Route:
         return field_.field_info.annotation if field_ is not None else None
 
     @property
+    def query_params(self) -> dict[str, bool]:
+        """Each query parameter of the route (its dependencies' included): is it required?"""
+        found: dict[str, bool] = {}
+
+        def walk(dependant: Any) -> None:
+            for param in dependant.query_params:
+                found[param.alias] = param.field_info.is_required()
+            for sub in dependant.dependencies:
+                walk(sub)
+
+        walk(self.route.dependant)
+        return found
+
+    @property
     def takes_if_match(self) -> bool:
         return any(d.call is deps.if_match for d in self.route.dependant.dependencies)
 

@@ -12,7 +12,9 @@ import json
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -273,6 +275,7 @@ EXAMPLES: dict[str, Body] = {
         "kind": "design team",
         "purpose": "P",
         "parent_group_id": w.group,
+        "effective_at": WHEN,
     },
     "GET /groups": None,
     "GET /groups/{group_id}": None,
@@ -365,17 +368,62 @@ EXAMPLES: dict[str, Body] = {
         "reason": "R",
         "effective_at": WHEN,
     },
+    "GET /organisations/{record_id}/history": None,
+    "GET /people/{record_id}/history": None,
+    "GET /groups/{record_id}/history": None,
+    "GET /decisions/{record_id}/history": None,
+    "GET /conflicts/{record_id}/history": None,
+    "GET /principles/{record_id}/history": None,
+    "GET /accountabilities/{record_id}/history": None,
+    "GET /groups/{group_id}/timeline": None,
+    "GET /events": None,
+    "GET /groups/{group_id}/state": None,
+    "GET /groups/{group_id}/changes": None,
+}
+
+# /{collection}/{record_id}/history: a record of that collection's kind.
+RECORD_IDS: dict[str, Callable[[World], str]] = {
+    "organisations": lambda w: w.org_a,
+    "people": lambda w: w.mia.person_id,
+    "groups": lambda w: w.group,
+    "decisions": lambda w: w.decision_agreed,
+    "conflicts": lambda w: w.conflict_raised,
+    "principles": lambda w: w.principle_agreed,
+    "accountabilities": lambda w: w.acc_open,
+}
+
+# Query parameters a route cannot do without, with valid values.
+REQUIRED_QUERY: dict[str, dict[str, str]] = {
+    "GET /groups/{group_id}/changes": {
+        "from": "2026-01-01T00:00:00+00:00",
+        "to": "2100-01-01T00:00:00+00:00",
+    },
 }
 
 BODY_ROUTES = [r for r in ROUTES if r.body_model is not None]
 PATH_ROUTES = [r for r in ROUTES if r.params]
 IF_MATCH_ROUTES = [r for r in ROUTES if r.takes_if_match]
 LIST_ROUTES = [r for r in ROUTES if r.method == "GET" and r.route.response_model.__name__ == "Page"]
+READ_ROUTES = [r for r in ROUTES if r.method == "GET"]
+
+
+def path_id(route: Route, name: str, world: World) -> str:
+    if name == "record_id":
+        return RECORD_IDS[route.path.split("/")[1]](world)
+    return PATH_IDS[name](world)
+
+
+def path_for(route: Route, world: World, **overrides: str) -> str:
+    """The route's path with ids filled in (a valid one for each, unless overridden)."""
+    values = {name: overrides.get(name) or path_id(route, name, world) for name in route.params}
+    return route.path.format(**values)
 
 
 def url_for(route: Route, world: World, **overrides: str) -> str:
-    values = {name: overrides.get(name) or PATH_IDS[name](world) for name in route.params}
-    return route.path.format(**values)
+    """The path plus any query parameters the route requires, so that only the id varies."""
+    path = path_for(route, world, **overrides)
+    required = REQUIRED_QUERY.get(str(route))
+    return f"{path}?{urlencode(required)}" if required else path
 
 
 def body_for(route: Route, world: World) -> dict[str, Any] | None:
@@ -421,7 +469,16 @@ def test_the_checks_cover_every_route_of_the_app_and_every_field_of_every_body(w
     names = {str(route) for route in ROUTES}
     assert len(names) > 40, names
     assert names == set(EXAMPLES), names ^ set(EXAMPLES)
-    assert {p for route in ROUTES for p in route.params} == set(PATH_IDS)
+    assert {p for route in ROUTES for p in route.params} == set(PATH_IDS) | {"record_id"}
+    histories = {r.path.split("/")[1] for r in ROUTES if "record_id" in r.params}
+    assert histories == set(RECORD_IDS)
+    # Every query parameter has malformed values to refuse and a valid value to accept.
+    queries = {name for route in ROUTES for name in route.query_params}
+    assert queries == set(BAD_QUERY) | set(UNCHECKED_QUERY), queries ^ set(BAD_QUERY)
+    assert queries == set(GOOD_QUERY), queries ^ set(GOOD_QUERY)
+    for route in ROUTES:
+        required = {name for name, needed in route.query_params.items() if needed}
+        assert required == set(REQUIRED_QUERY.get(str(route), {})), str(route)
     for route in ROUTES:
         body = body_for(route, world)
         if route.body_model is None:
@@ -502,6 +559,47 @@ def test_an_id_of_another_kind_of_record_is_not_found(world):
         world.admin,
         {},
     )
+
+
+HISTORY_ROUTES = [r for r in ROUTES if "record_id" in r.params]
+
+
+@pytest.mark.parametrize("route", [route_param(r) for r in HISTORY_ROUTES])
+def test_the_history_of_an_id_of_another_kind_of_record_is_not_found(world, route):
+    own = route.path.split("/")[1]
+    for collection, other in RECORD_IDS.items():
+        if collection == own:
+            continue
+        record_id = other(world)
+        problem = refused(world, 404, "GET", route.path.format(record_id=record_id), world.admin)
+        assert record_id in problem["detail"], collection
+    for handover in (world.handover_open, world.other_group if own != "groups" else world.org_a):
+        refused(world, 404, "GET", route.path.format(record_id=handover), world.admin)
+
+
+def test_a_group_read_of_an_id_of_another_kind_of_record_is_not_found(world):
+    changes = {"from": "2026-01-01T00:00:00Z", "to": "2100-01-01T00:00:00Z"}
+    for record_id in (world.decision_agreed, world.mia.person_id, world.org_a, world.acc_open):
+        refused(world, 404, "GET", f"/groups/{record_id}/timeline", world.admin)
+        refused(world, 404, "GET", f"/groups/{record_id}/state", world.admin)
+        refused(world, 404, "GET", f"/groups/{record_id}/changes", world.admin, params=changes)
+        for moment in ("as_of", "effective_at"):
+            params = {moment: "2100-01-01T00:00:00Z"}
+            refused(world, 404, "GET", f"/groups/{record_id}", world.admin, params=params)
+
+
+def test_a_record_read_at_a_moment_with_an_id_of_another_kind_is_not_found(world):
+    moments = [{"as_of": "2100-01-01T00:00:00Z"}, {"effective_at": "2100-01-01T00:00:00Z"}]
+    for url in (
+        f"/decisions/{world.conflict_raised}",
+        f"/conflicts/{world.decision_agreed}",
+        f"/principles/{world.acc_open}",
+        f"/accountabilities/{world.principle_agreed}",
+        f"/people/{world.org_a}",
+        f"/organisations/{world.mia.person_id}",
+    ):
+        for params in moments:
+            refused(world, 404, "GET", url, world.admin, params=params)
 
 
 # ---------------------------------------------------------------- 422: bodies
@@ -678,6 +776,156 @@ def test_a_list_filtered_by_a_status_with_a_nul_character_is_not_a_server_error(
     assert response.status_code in (200, 422), response.text
     if response.status_code == 200:
         assert response.json()["items"] == []
+
+
+# Malformed values each query parameter must refuse with a 422 that names it.
+BAD_TIMES = (NAIVE, "soon", "2026-13-45T00:00:00Z", "2026-03-01T25:00:00+00:00", "2026-03-01", "")
+BAD_QUERY: dict[str, tuple[str, ...]] = {
+    "status": ("UPPER", "✓ agreed", "x" * 41),
+    "cursor": ("garbage", "!!!", b64("p-1"), b64("p" + "9" * 30)),
+    "limit": ("0", "-1", "abc", "1.5", "501", str(10**40), ""),
+    "after": ("-1", "abc", "1.5", str(2**62 + 1), str(10**40), ""),
+    "min_position": ("-1", "abc", "1.5", str(2**62 + 1), str(10**40), ""),
+    "as_of": BAD_TIMES,
+    "effective_at": BAD_TIMES,
+    "from": BAD_TIMES,
+    "to": BAD_TIMES,
+    "kind": ("bogus", "decisions", "Decision"),
+    "type": ("T" * 101,),
+    "person": ("x" * 65,),
+    "organisation": ("x" * 65,),
+}
+# Any text is a valid value: an unknown group is a 404 (see the sub-group test above).
+UNCHECKED_QUERY = {"parent_group_id"}
+
+
+def _now(_: World) -> str:
+    return datetime.now(UTC).isoformat()
+
+
+# A valid value for every query parameter of a read.
+GOOD_QUERY: dict[str, Callable[[World], str]] = {
+    "status": lambda w: "agreed",
+    "cursor": lambda w: b64("p0"),
+    "limit": lambda w: "1",
+    "parent_group_id": lambda w: w.group,
+    "after": lambda w: "0",
+    "min_position": lambda w: str(w.head()),
+    "as_of": _now,
+    "effective_at": lambda w: "2100-01-01T00:00:00+00:00",
+    "kind": lambda w: "decision",
+    "type": lambda w: "Decision.Agreed",
+    "person": lambda w: w.mia.person_id,
+    "organisation": lambda w: w.org_a,
+    "from": lambda w: "2026-01-01T00:00:00+00:00",
+    "to": lambda w: "2100-01-01T00:00:00+00:00",
+}
+TIME_PARAMS = ("as_of", "effective_at", "from", "to")
+EXTREME_TIMES = ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00")
+
+
+def query_for(route: Route, world: World, **params: str) -> dict[str, str]:
+    """The route's required query parameters, then these; with min_position at the head
+    where the route takes it, so that reads of the read models see the whole world."""
+    query = dict(REQUIRED_QUERY.get(str(route), {}))
+    if "min_position" in route.query_params:
+        query["min_position"] = str(world.head())
+    return {**query, **params}
+
+
+def query_cases(names: Any, routes: list[Route] = ROUTES) -> Iterator[Any]:
+    for route in routes:
+        for name in route.query_params:
+            if name in names:
+                yield pytest.param(route, name, id=f"{route} [{name}]")
+
+
+@pytest.mark.parametrize(("route", "name"), list(query_cases(BAD_QUERY)))
+def test_every_query_parameter_refuses_a_malformed_value_with_422_naming_it(world, route, name):
+    path = path_for(route, world)
+    for bad in BAD_QUERY[name]:
+        params = {**REQUIRED_QUERY.get(str(route), {}), name: bad}
+        problem = refused(world, 422, route.method, path, world.admin, params=params)
+        assert problem["title"] == "Invalid input"
+        assert name in error_fields(problem), (name, bad, problem)
+
+
+@pytest.mark.parametrize(("route", "name"), list(query_cases(GOOD_QUERY, READ_ROUTES)))
+def test_every_query_parameter_of_a_read_accepts_a_valid_value(world, route, name):
+    params = query_for(route, world, **{name: GOOD_QUERY[name](world)})
+    response = world.call("GET", path_for(route, world), world.admin, params=params)
+    assert response.status_code == 200, (name, params, response.text)
+
+
+@pytest.mark.parametrize(
+    "route",
+    [route_param(r) for r in READ_ROUTES if {"after", "min_position"} & set(r.query_params)],
+)
+def test_history_pages_take_up_to_500_events_and_any_position_up_to_2_to_the_62(world, route):
+    path = path_for(route, world)
+    params = query_for(route, world)
+    if "limit" in route.query_params:
+        page = world.call("GET", path, world.admin, params={**params, "limit": "500"})
+        assert page.status_code == 200, page.text
+    if "after" in route.query_params:
+        beyond = world.call("GET", path, world.admin, params={**params, "after": str(2**62)})
+        assert beyond.status_code == 200, beyond.text
+        assert beyond.json()["items"] == []
+    if "min_position" in route.query_params:
+        zero = world.call("GET", path, world.admin, params={**params, "min_position": "0"})
+        assert zero.status_code == 200, zero.text
+
+
+def test_a_timeline_refuses_more_than_50_event_types(world):
+    url = f"/groups/{world.group}/timeline"
+    many = [("type", f"Decision.T{n}") for n in range(51)]
+    problem = refused(world, 422, "GET", url, world.admin, params=many)
+    assert error_fields(problem) == ["type"]
+    fifty = world.call("GET", url, world.admin, params=many[:50])
+    assert fifty.status_code == 200 and fifty.json()["items"] == []
+
+
+def test_a_timeline_filtered_by_text_that_cannot_be_stored_is_not_a_server_error(world):
+    url = f"/groups/{world.group}/timeline"
+    for name in ("type", "person", "organisation"):
+        response = world.call("GET", url, world.admin, params={name: "a\x00b"})
+        # PostgreSQL refuses NUL outright (422); the other stores simply match nothing.
+        assert response.status_code in (200, 422), (name, response.text)
+        if response.status_code == 200:
+            assert response.json()["items"] == [], name
+        else:
+            assert_problem(response, 422)
+
+
+def test_changes_refuse_a_to_that_is_not_later_than_from(world):
+    url = f"/groups/{world.group}/changes"
+    for start, end in (
+        ("2026-03-01T00:00:00+00:00", "2026-03-01T00:00:00+00:00"),
+        ("2026-03-01T00:00:00+00:00", "2026-02-01T00:00:00+00:00"),
+        ("2026-03-01T01:00:00+01:00", "2026-03-01T00:00:00+00:00"),  # the same instant
+    ):
+        problem = refused(world, 422, "GET", url, world.admin, params={"from": start, "to": end})
+        assert error_fields(problem) == ["to"], (start, end)
+    for missing in ("from", "to"):
+        params = {"from": "2026-03-01T00:00:00Z", "to": "2026-04-01T00:00:00Z"}
+        del params[missing]
+        problem = refused(world, 422, "GET", url, world.admin, params=params)
+        assert error_fields(problem) == [missing]
+
+
+@pytest.mark.parametrize(
+    "route", [route_param(r) for r in READ_ROUTES if set(TIME_PARAMS) & set(r.query_params)]
+)
+def test_the_earliest_and_latest_instants_in_a_query_string_are_never_a_server_error(world, route):
+    path = path_for(route, world)
+    for name in TIME_PARAMS:
+        if name not in route.query_params:
+            continue
+        for value in EXTREME_TIMES:
+            response = world.call(
+                "GET", path, world.admin, params=query_for(route, world, **{name: value})
+            )
+            assert response.status_code in (200, 404, 422), (name, value, response.text)
 
 
 # ---------------------------------------------------------------- If-Match: 412 and 422
@@ -1219,9 +1467,18 @@ def test_problem_documents_are_served_with_the_problem_media_type(world):
 
 
 def test_extreme_but_valid_effective_times_are_recorded_and_read_back(api):
-    """The earliest and latest instants a datetime can hold, far from UTC: no server error."""
+    """The earliest and latest instants that exist in UTC, far from UTC: no server error."""
     admin = api.admin
-    earliest, latest = "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"
+    earliest, latest = "0001-01-02T00:00:00+14:00", "9999-12-30T23:59:59-14:00"
+    group = api.group("Outside time")["id"]
+    for outside in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"):
+        refused = api.client.post(
+            f"/groups/{group}/purpose",
+            json={"purpose": "P", "effective_at": outside},
+            headers=admin.headers,
+        )
+        assert refused.status_code == 422, refused.text
+        assert [e["field"] for e in refused.json()["errors"]] == ["effective_at"]
     north = api.organisation("North")["id"]
     river = api.organisation("River")["id"]
     mia = api.person("Mia", north)

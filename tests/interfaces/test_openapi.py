@@ -95,10 +95,17 @@ def test_health_needs_no_key_and_says_ok(memory_client):
 def test_ready_reports_the_head_position_of_the_ledger_on_every_store(api: Api):
     first = api.client.get("/ready")
     assert first.status_code == 200
-    assert first.json() == {"status": "ready", "head_position": 1}  # the bootstrapped admin
+    body = first.json()
+    assert (body["status"], body["head_position"]) == ("ready", 1)  # the bootstrapped admin
+    assert set(body["projection"]) == {"position", "lag", "runs_in", "last_error"}
+    assert body["projection"]["runs_in"] == "this process"
     org = api.organisation("North Trust")
     ready = api.client.get("/ready").json()
-    assert ready == {"status": "ready", "head_position": org["position"]}
+    assert (ready["status"], ready["head_position"]) == ("ready", org["position"])
+    projection = ready["projection"]
+    assert 0 <= projection["position"] <= org["position"]
+    assert projection["lag"] == org["position"] - projection["position"]
+    assert projection["last_error"] is None
 
 
 def test_unknown_paths_and_methods_are_problems_too(memory_client):

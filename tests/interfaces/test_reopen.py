@@ -37,6 +37,18 @@ def snapshot(api: Api, urls: list[str]) -> dict[str, Any]:
         )
     seen["/organisations"] = api.listing("/organisations", limit=4)
     seen["/groups"] = api.listing("/groups", limit=5)
+    # Histories come from the read models, which the database keeps across a restart.
+    head = api.head()
+    for url in urls:
+        history = api.read(f"{url}/history?limit=500&min_position={head}")
+        assert history["items"] and history["next_after"] is None, url
+        seen[f"{url}/history"] = history
+    feed, after = [], 0
+    while after < head:
+        page = api.read(f"/events?after={after}&limit=50")
+        feed.extend(page["items"])
+        after = page["next_after"]
+    seen["/events"] = feed
     return seen
 
 

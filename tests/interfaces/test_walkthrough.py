@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
@@ -708,6 +709,85 @@ def test_an_accountability_is_handed_over_to_a_person_a_group_and_an_organisatio
     walk_accountabilities(api)
 
 
+# ---------------------------------------------------------------- history
+
+
+def walk_history(api: Api) -> list[str]:
+    c = cast(api)
+    decision = api.create(
+        f"/groups/{c.group}/decisions",
+        {
+            "title": "Hub opens at nine",
+            "decision": "The hub opens at 9am.",
+            "agreement": {
+                "method": "consent",
+                "participants": [c.mia.person_id],
+                "effective_at": MARCH,
+            },
+        },
+        "/decisions",
+        c.mia,
+    )
+    conflict = api.create(
+        f"/groups/{c.group}/conflicts",
+        {"parties": [{"kind": "person", "id": c.bob.person_id}], "about": "Weekend rota"},
+        "/conflicts",
+    )
+    principle = agreed_principle(api, c.group, "Nothing about us without us")
+    accountability = api.create(
+        f"/groups/{c.group}/accountabilities",
+        {"title": "Open the hub", "holder": {"kind": "person", "id": c.mia.person_id}},
+        "/accountabilities",
+    )
+    head = api.last_position
+    fresh = urlencode({"min_position": head})
+    records = {
+        f"/organisations/{c.north}": ["Organisation.Registered"],
+        f"/people/{c.mia.person_id}": ["Person.Registered"],
+        f"/groups/{c.group}": ["Group.Convened", "Group.MemberJoined", "Group.MemberJoined"],
+        f"/decisions/{decision['id']}": ["Decision.Proposed", "Decision.Agreed"],
+        f"/conflicts/{conflict['id']}": ["Conflict.Raised"],
+        f"/principles/{principle['id']}": ["Principle.Proposed", "Principle.Agreed"],
+        f"/accountabilities/{accountability['id']}": ["Accountability.Defined"],
+    }
+    for url, types in records.items():
+        page = api.read(f"{url}/history?{fresh}")
+        assert [item["type"] for item in page["items"]] == types, url
+        assert page["next_after"] is None
+    mia_history = api.read(f"/decisions/{decision['id']}/history?{fresh}")["items"]
+    assert {item["recorded_by"] for item in mia_history} == {c.mia.person_id}
+    assert instant(mia_history[1]["effective_at"]) == instant(MARCH)
+
+    timeline = api.read(f"/groups/{c.group}/timeline?{fresh}&kind=decision&kind=conflict")
+    assert [item["type"] for item in timeline["items"]] == [
+        "Decision.Proposed",
+        "Decision.Agreed",
+        "Conflict.Raised",
+    ]
+    events = api.read("/events?limit=500")
+    assert [item["position"] for item in events["items"]] == list(range(1, head + 1))
+    assert (events["head_position"], events["next_after"]) == (head, head)
+
+    state = api.read(f"/groups/{c.group}/state?{fresh}")
+    assert [d["id"] for d in state["decisions"]] == [decision["id"]]
+    assert [p["id"] for p in state["principles"]] == [principle["id"]]
+    assert [x["id"] for x in state["conflicts"]] == [conflict["id"]]
+    assert [a["id"] for a in state["accountabilities"]] == [accountability["id"]]
+    assert {m["person_id"] for m in state["members"]} == {
+        c.admin.person_id,
+        c.mia.person_id,
+        c.bob.person_id,
+    }
+    window = urlencode({"from": MARCH, "to": APRIL, "min_position": head})
+    changes = api.read(f"/groups/{c.group}/changes?{window}")["changes"]
+    assert [(x["change"], x["record_id"]) for x in changes] == [("decision_agreed", decision["id"])]
+    return list(records)
+
+
+def test_every_record_has_a_history_and_a_group_has_a_timeline_a_state_and_changes(api):
+    walk_history(api)
+
+
 # ---------------------------------------------------------------- the whole walkthrough
 
 
@@ -718,6 +798,7 @@ WALKS = (
     walk_conflicts,
     walk_principles,
     walk_accountabilities,
+    walk_history,
 )
 
 
