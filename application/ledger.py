@@ -9,6 +9,7 @@ from typing import Any
 from application import views
 from application.changes import ChangeQueries
 from application.keys import KeyCommands
+from application.reports.accountability import ReportQueries
 from application.transfer import TransferCommands
 from domain.accountability import Accountability
 from domain.base import InvalidInput
@@ -40,7 +41,7 @@ def decode_cursor(cursor: str | None) -> int:
         raise InvalidInput("cursor is not one this API returned", "cursor") from None
 
 
-class Ledger(ChangeQueries, TransferCommands, KeyCommands):
+class Ledger(ReportQueries, ChangeQueries, TransferCommands, KeyCommands):
     """Every governance record, one ordered log; commands return (id, version, position)."""
 
     def get_record(

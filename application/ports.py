@@ -129,6 +129,14 @@ class ReadModelStore(Protocol):
         self, group_id: str, position: int, effective: str
     ) -> list[dict[str, Any]]: ...
 
+    def select_facts_at(
+        self,
+        position: int,
+        effective: str,
+        group_ids: list[str] | None = None,
+        key_prefix: str | None = None,
+    ) -> list[dict[str, Any]]: ...
+
     def position_at(self, recorded_at: str) -> int: ...
 
 

@@ -254,6 +254,50 @@ class SQLReadModels:
                 for row in c.fetchall()
             ]
 
+    def select_facts_at(
+        self,
+        position: int,
+        effective: str,
+        group_ids: list[str] | None = None,
+        key_prefix: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Facts in effect at `effective` as recorded by `position`, for some groups or all."""
+        p = self._p
+        where = [
+            f"recorded_from <= {p}",
+            f"(recorded_to IS NULL OR recorded_to > {p})",
+            f"effective_from <= {p}",
+            f"effective_to > {p}",
+        ]
+        params: list[Any] = [position, position, effective, effective]
+        if key_prefix is not None:
+            where.append(f"fact_key >= {p} AND fact_key < {p}")
+            params += [key_prefix, key_prefix + "\uffff"]
+        found: list[dict[str, Any]] = []
+        chunks = list(_chunks(sorted(set(group_ids)))) if group_ids is not None else [None]
+        for chunk in chunks:
+            clause = list(where)
+            values = list(params)
+            if chunk is not None:
+                clause.append(f"group_id IN ({self._in(chunk)})")
+                values += chunk
+            with self._rm_cursor(False) as c:
+                c.execute(
+                    f"SELECT fact_key, group_id, state, effective_from FROM {self.prefix}accord_facts "
+                    f"WHERE {' AND '.join(clause)} ORDER BY fact_key",
+                    values,
+                )
+                found += [
+                    {
+                        "key": row["fact_key"],
+                        "group_id": row["group_id"],
+                        "state": json.loads(row["state"]),
+                        "effective_from": row["effective_from"],
+                    }
+                    for row in c.fetchall()
+                ]
+        return found
+
     def position_at(self, recorded_at: str) -> int:
         with self._rm_cursor(False) as c:
             c.execute(

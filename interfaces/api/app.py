@@ -20,6 +20,7 @@ from interfaces.api.routes import (
     me,
     organisations,
     principles,
+    reports,
 )
 from interfaces.bootstrap import build_ledger
 from interfaces.settings import Settings
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         principles,
         accountabilities,
         history,
+        reports,
     ):
         app.include_router(module.router)
     return app

@@ -1,0 +1,1 @@
+"""Accountability reports computed from the read models."""
