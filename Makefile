@@ -31,7 +31,8 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 bench: $(STAMP)
-	@echo "No benchmarks yet."
+	BENCH_EVENTS=$(or $(BENCH_EVENTS),100000) BENCH_RUNS=$(or $(BENCH_RUNS),5) \
+		$(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
