@@ -788,6 +788,30 @@ def test_every_record_has_a_history_and_a_group_has_a_timeline_a_state_and_chang
     walk_history(api)
 
 
+# ---------------------------------------------------------------- reports
+
+
+def walk_reports(api: Api) -> list[str]:
+    c = cast(api)
+    accountability = api.create(
+        f"/groups/{c.group}/accountabilities",
+        {"title": "Run the pathway", "holder": {"kind": "person", "id": c.mia.person_id}},
+        "/accountabilities",
+    )
+    query = urlencode({"group": c.group, "interval": "quarter", "min_position": api.last_position})
+    report = api.read(f"/reports/accountability?{query}")
+    assert report["scope"]["groups"] == [c.group]
+    held = {h["holder_id"]: h["count"] for h in report["holdings"]["by_holder"]}
+    assert held[c.mia.person_id] >= 1
+    assert report["distribution"][-1]["accountabilities"] == report["holdings"]["accountabilities"]
+    assert report["position"] >= api.last_position
+    return [f"/accountabilities/{accountability['id']}"]
+
+
+def test_a_group_report_counts_what_its_members_hold(api):
+    walk_reports(api)
+
+
 # ---------------------------------------------------------------- the whole walkthrough
 
 
@@ -799,6 +823,7 @@ WALKS = (
     walk_principles,
     walk_accountabilities,
     walk_history,
+    walk_reports,
 )
 
 
