@@ -9,7 +9,7 @@ from uuid import UUID
 from application.core import LedgerCore
 from application.errors import ReadModelsBehind, RecordNotFound
 from application.projections.describe import describe, iso, jsonable
-from application.projections.facts import END_OF_TIME
+from application.projections.facts import BEGINNING_OF_TIME, END_OF_TIME, TIMELESS
 from domain.base import InvalidInput, require_aware
 
 MAX_PAGE = 500
@@ -158,7 +158,7 @@ class HistoryQueries(LedgerCore):
         if effective_at is None:
             return int(rows[-1]["version"])
         # Later-recorded changes with earlier effective times override from then on.
-        starts = [r["effective_at"] for r in rows]
+        starts = [BEGINNING_OF_TIME if r["type"] in TIMELESS else r["effective_at"] for r in rows]
         for i in range(len(starts) - 2, -1, -1):
             starts[i] = min(starts[i], starts[i + 1])
         chosen = [

@@ -86,15 +86,23 @@ PATCHES: dict[str, Callable[[Described], Patch]] = {
         "title": d.data["title"],
         "status": "active",
         "holder": d.data["holder"],
+        "holder_since": iso(d.effective_at),
         "open_handover": None,
     },
     "Accountability.HandoverOffered": lambda d: {
         "open_handover": {"handover_id": d.data["handover_id"], "to": d.data["to"]}
     },
-    "Accountability.HandoverAccepted": lambda d: {"holder": d.data["to"], "open_handover": None},
+    "Accountability.HandoverAccepted": lambda d: {
+        "holder": d.data["to"],
+        "holder_since": iso(d.effective_at),
+        "open_handover": None,
+    },
     "Accountability.HandoverDeclined": lambda d: {"open_handover": None},
     "Accountability.HandoverWithdrawn": lambda d: {"open_handover": None},
-    "Accountability.Returned": lambda d: {"holder": d.data["to"]},
+    "Accountability.Returned": lambda d: {
+        "holder": d.data["to"],
+        "holder_since": iso(d.effective_at),
+    },
     "Accountability.Retired": _status("retired"),
 }
 

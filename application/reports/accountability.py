@@ -23,16 +23,20 @@ UNKNOWN = "(no organisation)"
 
 
 def series_points(start: datetime, end: datetime, interval: str) -> list[datetime]:
-    """start, then each week / month start / quarter start after it, then end."""
+    """start, then every 7 days / each calendar month or quarter start (UTC) after it, then end."""
     points = [start]
+    months = {"week": 0, "month": 1, "quarter": 3}[interval]
     current = start
+    if months:
+        utc = start.astimezone(UTC)
+        first = (utc.month - 1) // months * months  # 0-based month opening this period
+        current = utc.replace(month=first + 1, day=1, hour=0, minute=0, second=0, microsecond=0)
     while True:
-        if interval == "week":
+        if not months:
             current = current + timedelta(days=7)
         else:
-            months = 1 if interval == "month" else 3
             month = current.month - 1 + months
-            current = current.replace(year=current.year + month // 12, month=month % 12 + 1, day=1)
+            current = current.replace(year=current.year + month // 12, month=month % 12 + 1)
         if current >= end:
             break
         points.append(current)
@@ -233,8 +237,8 @@ class _Context:
             "organisations": len(by_org),
             "sectors": len(by_sector),
             "largest_holder_share": round(metrics.largest_share(by_holder), 4),
-            "hhi_holders": round(metrics.hhi(by_holder), 1),
-            "hhi_organisations": round(metrics.hhi(by_org), 1),
+            "hhi_holders": round(float(metrics.hhi(by_holder)), 1),
+            "hhi_organisations": round(float(metrics.hhi(by_org)), 1),
             "gini_holders": round(metrics.gini(by_holder.values()), 4),
             "sector_shares": {k: round(v, 4) for k, v in metrics.shares(by_sector).items()},
         }
@@ -340,10 +344,10 @@ class _Context:
                         "accountability_id": a["id"],
                         "title": a["title"],
                         "holder": a["holder"],
-                        "since": a["since"],
+                        "since": a.get("holder_since") or a["since"],
                     }
                     for a in held
-                    if a["since"] < cutoff
+                    if (a.get("holder_since") or a["since"]) < cutoff
                 ),
                 key=lambda a: a["since"],
             ),
@@ -455,7 +459,7 @@ class _Context:
         cited: Counter[str] = Counter()
         for r in rows:
             kind = r["type"]
-            if kind in ("Principle.Proposed", "Principle.Amended"):
+            if kind in ("Principle.Proposed", "Principle.Amended") and r["effective_at"] <= high:
                 statements[r["record_id"]] = r["data"]["statement"]
             if kind == "Principle.Endorsed" and r["effective_at"] <= high:
                 endorsers[r["record_id"]].add(r["data"]["person_id"])

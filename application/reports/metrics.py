@@ -21,7 +21,7 @@ def largest_share(counts: Counter[str]) -> float:
 
 def hhi(counts: Counter[str]) -> float:
     """Herfindahl-Hirschman index on the 0-10,000 scale: sum of squared percentage shares."""
-    return sum((100.0 * s) ** 2 for s in shares(counts).values())
+    return float(sum((100.0 * s) ** 2 for s in shares(counts).values()))
 
 
 def gini(values: Iterable[float]) -> float:
