@@ -33,13 +33,14 @@ class AccountabilityCommands(PrincipleCommands):
         to: dict[str, str],
         reason: str | None = None,
         expected_version: int | None = None,
+        effective_at: datetime | None = None,
     ) -> Written:
         """Offer the accountability to another holder; returns the handover's id."""
         accountability = self._load(Accountability, accountability_id, expected_version)
         self._require_party(to, "to")
         handover_id = str(uuid4())
         group = self._load(Group, accountability.group_id)
-        accountability.offer_handover(group, handover_id, to, reason)
+        accountability.offer_handover(group, handover_id, to, reason, effective_at)
         return self._save(accountability, handover_id=handover_id)
 
     @command

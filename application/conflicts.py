@@ -21,6 +21,7 @@ class ConflictCommands(DecisionCommands):
         about: str,
         description: str | None = None,
         raised_by: str | None = None,
+        effective_at: datetime | None = None,
     ) -> Written:
         """Raise a conflict between parties; by default the caller is the one raising it."""
         group = self._load(Group, group_id)
@@ -29,7 +30,9 @@ class ConflictCommands(DecisionCommands):
             raise InvalidInput("raised_by: say who raised the conflict", "raised_by")
         for index, party in enumerate(parties):
             self._require_party(party, f"parties[{index}]")
-        return self._save(Conflict.raise_conflict(group, raised_by, parties, about, description))
+        return self._save(
+            Conflict.raise_conflict(group, raised_by, parties, about, description, effective_at)
+        )
 
     @command
     def acknowledge_conflict(

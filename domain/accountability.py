@@ -128,7 +128,12 @@ class Accountability(AccordAggregate):
         return handover
 
     def offer_handover(
-        self, group: Group, handover_id: str, to: dict[str, str], reason: str | None
+        self,
+        group: Group,
+        handover_id: str,
+        to: dict[str, str],
+        reason: str | None,
+        effective_at: datetime | None = None,
     ) -> None:
         """Offer the accountability to another holder; a person recipient must be a member."""
         self._require_active()
@@ -144,7 +149,13 @@ class Accountability(AccordAggregate):
             raise AccountabilityInvalid(f"handover id {handover_id} is already used", "handover_id")
         if ref["kind"] == "person":
             group.require_member(ref["id"], "to.id")
-        self._handover_offered(handover_id, dict(self.holder), ref, optional_text(reason, "reason"))
+        self._handover_offered(
+            handover_id,
+            dict(self.holder),
+            ref,
+            optional_text(reason, "reason"),
+            effective(effective_at),
+        )
 
     def accept_handover(
         self,
@@ -215,7 +226,12 @@ class Accountability(AccordAggregate):
 
     @event("HandoverOffered", topic="accord.Accountability.HandoverOffered")
     def _handover_offered(
-        self, handover_id: str, from_holder: dict[str, str], to: dict[str, str], reason: str | None
+        self,
+        handover_id: str,
+        from_holder: dict[str, str],
+        to: dict[str, str],
+        reason: str | None,
+        effective_at: datetime,
     ) -> None:
         self.handovers[handover_id] = {
             "handover_id": handover_id,

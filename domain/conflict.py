@@ -56,6 +56,7 @@ class Conflict(AccordAggregate):
         parties: list[dict[str, str]]
         about: str
         description: str | None
+        effective_at: datetime
 
     def __init__(
         self,
@@ -64,6 +65,7 @@ class Conflict(AccordAggregate):
         parties: list[dict[str, str]],
         about: str,
         description: str | None,
+        effective_at: datetime,
     ) -> None:
         self.group_id = group_id
         self.raised_by = raised_by
@@ -85,8 +87,12 @@ class Conflict(AccordAggregate):
         parties: list[dict[str, str]],
         about: str,
         description: str | None = None,
+        effective_at: datetime | None = None,
     ) -> Conflict:
-        """Raise a conflict: the person raising it must be a member of the group."""
+        """Raise a conflict: the person raising it must be a member of the group.
+
+        `effective_at` is when it was first raised, if earlier than its recording.
+        """
         group.require_open()
         group.require_member(raised_by, "raised_by")
         refs: list[dict[str, str]] = []
@@ -102,6 +108,7 @@ class Conflict(AccordAggregate):
             refs,
             require_text(about, "about", 500),
             optional_text(description, "description"),
+            effective(effective_at),
         )
 
     def _require_open(self) -> None:

@@ -50,21 +50,21 @@ def index_params(
     """One upsert per indexed record, at the position and version of its last event here."""
     if not index_rows or not notification_ids:
         return []
+    first: dict[str, int] = {}
     last: dict[str, tuple[int, int]] = {}
     for stored, position in zip(stored_events, notification_ids, strict=True):
+        first.setdefault(str(stored.originator_id), position)
         last[str(stored.originator_id)] = (stored.originator_version, position)
     params = []
     for row in index_rows:
         version, position = last[row.record_id]
+        # Created at the record's first event here (used only when the row is new).
+        created = first[row.record_id]
         params.append(
             (
-                row.record_id,
-                row.kind,
-                row.group_id,
-                row.title,
-                row.status,
+                *(row.record_id, row.kind, row.group_id, row.title, row.status),
                 version,
-                position,
+                created,
                 position,
             )
         )

@@ -99,7 +99,11 @@ def offer_handover(
     response: Response,
 ) -> dict[str, Any]:
     result = ledger.offer_handover(
-        accountability_id, body.to.model_dump(), body.reason, expected_version=version
+        accountability_id,
+        body.to.model_dump(),
+        body.reason,
+        expected_version=version,
+        effective_at=body.effective_at,
     )
     response.headers["Location"] = f"/accountabilities/{result.id}"
     return written(response, ledger.get_accountability(result.id, result.version), result)

@@ -43,7 +43,9 @@ def raise_conflict(
     group_id: str, body: ConflictCreate, ledger: LedgerDep, _: CallerDep, response: Response
 ) -> dict[str, Any]:
     parties = [p.model_dump() for p in body.parties]
-    result = ledger.raise_conflict(group_id, parties, body.about, body.description, body.raised_by)
+    result = ledger.raise_conflict(
+        group_id, parties, body.about, body.description, body.raised_by, body.effective_at
+    )
     response.headers["Location"] = f"/conflicts/{result.id}"
     return written(response, ledger.get_conflict(result.id, result.version), result)
 

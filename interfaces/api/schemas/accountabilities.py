@@ -28,6 +28,7 @@ class AccountabilityCreate(Body):
 class HandoverOffer(Body):
     to: Party
     reason: LongText | None = None
+    effective_at: EffectiveAt = None
 
 
 class HandoverAccept(Body):

@@ -26,6 +26,7 @@ class ConflictCreate(Body):
     raised_by: Id | None = Field(
         default=None, description="The member raising it; defaults to the caller."
     )
+    effective_at: EffectiveAt = None
 
 
 class Acknowledgement(Body):
