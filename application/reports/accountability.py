@@ -261,7 +261,7 @@ class _Context:
             if kind == "HandoverOffered":
                 offers[data["handover_id"]] = {
                     **data,
-                    "offered_at": r["recorded_at"],
+                    "offered_at": r["effective_at"],
                     "record_id": r["record_id"],
                 }
             in_period = low <= r["effective_at"] <= high
