@@ -1,4 +1,4 @@
-"""The `accord` command line: serve, keys, project, history, state, changes, export, import."""
+"""The `accord` command line: serve, demo, keys, project, history, state, changes, report, ..."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from domain.base import AccordError
-from interfaces.cli import history, keys, project, serve, transfer
+from interfaces.cli import demo, history, keys, project, report, serve, transfer
 from interfaces.settings import Settings
 
 
@@ -16,7 +16,7 @@ def parser() -> argparse.ArgumentParser:
     main_parser = argparse.ArgumentParser(prog="accord", description="Accord governance ledger.")
     main_parser.add_argument("--database-url", help="overrides ACCORD_DATABASE_URL")
     commands = main_parser.add_subparsers(dest="command", required=True)
-    for module in (serve, keys, project, history, transfer):
+    for module in (serve, demo, keys, project, history, transfer, report):
         module.register(commands)
     return main_parser
 

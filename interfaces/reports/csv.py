@@ -1,0 +1,37 @@
+"""The report as CSV: one file per table, written into a directory."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from interfaces.reports.common import Names, tables
+
+
+def cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def write_csv(
+    report: Mapping[str, Any], directory: Path, names: Mapping[str, str] | None = None
+) -> list[Path]:
+    """Write `<table>.csv` for every table of the report into `directory`; return the paths."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for table in tables(report, Names(report, names)):
+        path = directory / f"{table.name}.csv"
+        with path.open("w", encoding="utf-8", newline="") as stream:
+            writer = csv.writer(stream)
+            writer.writerow(table.headers)
+            writer.writerows([cell(v) for v in row] for row in table.rows)
+        written.append(path)
+    return written
