@@ -69,6 +69,8 @@ class TimelineRow:
     data: str
     people: tuple[str, ...]
     organisations: tuple[str, ...]
+    # The running maximum of recorded times up to this position (see position_at).
+    known_at: str
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,10 @@ class ReadModelStore(Protocol):
     """Read-model tables beside the events, with their tracking position."""
 
     def tracking_position(self) -> int: ...
+
+    def last_known_at(self) -> str | None: ...
+
+    def prepare_read_models(self) -> bool: ...
 
     def load_sources(self, keys: list[str]) -> dict[str, tuple[str | None, str]]: ...
 

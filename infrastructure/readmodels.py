@@ -10,6 +10,9 @@ from typing import Any
 from application.ports import Batch
 
 TRACKING = "ledger"
+# Bump when the read models' tables or contents change: they are then rebuilt from zero.
+SCHEMA = "read_model_schema"
+SCHEMA_VERSION = 2
 
 
 def create_statements(prefix: str) -> list[str]:
@@ -22,10 +25,10 @@ def create_statements(prefix: str) -> list[str]:
         f"CREATE TABLE IF NOT EXISTS {t}accord_timeline (position BIGINT PRIMARY KEY, "
         "record_id TEXT NOT NULL, kind TEXT NOT NULL, group_id TEXT, type TEXT NOT NULL, "
         "version BIGINT NOT NULL, recorded_at TEXT NOT NULL, actor TEXT, "
-        "effective_at TEXT NOT NULL, data TEXT NOT NULL)",
+        "effective_at TEXT NOT NULL, data TEXT NOT NULL, known_at TEXT NOT NULL)",
         f"CREATE INDEX IF NOT EXISTS accord_timeline_by_group ON {t}accord_timeline (group_id, position)",
         f"CREATE INDEX IF NOT EXISTS accord_timeline_by_record ON {t}accord_timeline (record_id, position)",
-        f"CREATE INDEX IF NOT EXISTS accord_timeline_by_time ON {t}accord_timeline (recorded_at)",
+        f"CREATE INDEX IF NOT EXISTS accord_timeline_by_time ON {t}accord_timeline (known_at)",
         f"CREATE TABLE IF NOT EXISTS {t}accord_timeline_parties (party_kind TEXT NOT NULL, "
         "party_id TEXT NOT NULL, position BIGINT NOT NULL, "
         "PRIMARY KEY (party_kind, party_id, position))",
@@ -51,6 +54,7 @@ READ_MODEL_TABLES = (
 TIMELINE_COLUMNS = (
     "position, record_id, kind, group_id, type, version, recorded_at, actor, effective_at, data"
 )
+DROP_ORDER = (*READ_MODEL_TABLES,)
 
 
 class SQLReadModels:
@@ -76,6 +80,35 @@ class SQLReadModels:
             )
             row = c.fetchone()
             return int(row["position"]) if row else 0
+
+    def last_known_at(self) -> str | None:
+        with self._rm_cursor(False) as c:
+            c.execute(
+                f"SELECT known_at FROM {self.prefix}accord_timeline ORDER BY position DESC LIMIT 1"
+            )
+            row = c.fetchone()
+            return str(row["known_at"]) if row else None
+
+    def prepare_read_models(self) -> bool:
+        """Rebuild the read-model tables if they were made for another schema version."""
+        t, p = self.prefix, self._p
+        with self._rm_cursor(False) as c:
+            c.execute(f"SELECT position FROM {t}accord_tracking WHERE name = {p}", (SCHEMA,))
+            row = c.fetchone()
+        if row is not None and int(row["position"]) == SCHEMA_VERSION:
+            return False
+        with self._rm_cursor(True) as c:
+            for table in DROP_ORDER:
+                c.execute(f"DROP TABLE IF EXISTS {t}{table}")
+            for statement in create_statements(t):
+                c.execute(statement)
+            c.execute(f"UPDATE {t}accord_tracking SET position = 0 WHERE name = {p}", (TRACKING,))
+            c.execute(
+                f"INSERT INTO {t}accord_tracking (name, position) VALUES ({p}, {p}) "
+                "ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+                (SCHEMA, SCHEMA_VERSION),
+            )
+        return True
 
     def load_sources(self, keys: list[str]) -> dict[str, tuple[str | None, str]]:
         found: dict[str, tuple[str | None, str]] = {}
@@ -122,12 +155,12 @@ class SQLReadModels:
                 raise _Superseded
             if batch.timeline:
                 c.executemany(
-                    f"INSERT INTO {t}accord_timeline ({TIMELINE_COLUMNS}) "
-                    f"VALUES ({', '.join([p] * 10)})",
+                    f"INSERT INTO {t}accord_timeline ({TIMELINE_COLUMNS}, known_at) "
+                    f"VALUES ({', '.join([p] * 11)})",
                     [
                         (
                             *(r.position, r.record_id, r.kind, r.group_id, r.type, r.version),
-                            *(r.recorded_at, r.actor, r.effective_at, r.data),
+                            *(r.recorded_at, r.actor, r.effective_at, r.data, r.known_at),
                         )
                         for r in batch.timeline
                     ],
@@ -299,10 +332,16 @@ class SQLReadModels:
         return found
 
     def position_at(self, recorded_at: str) -> int:
+        """The last position the ledger knew of at `recorded_at`.
+
+        Recorded times are taken before commit, so they are not strictly in position
+        order; `known_at` is their running maximum, so the answer is always a prefix
+        of the log holding nothing recorded after the moment.
+        """
         with self._rm_cursor(False) as c:
             c.execute(
                 f"SELECT MAX(position) AS position FROM {self.prefix}accord_timeline "
-                f"WHERE recorded_at <= {self._p}",
+                f"WHERE known_at <= {self._p}",
                 (recorded_at,),
             )
             row = c.fetchone()

@@ -62,4 +62,7 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
 
 def build_ledger(settings: Settings | None = None) -> Ledger:
     """Connect to the configured store (creating tables if needed) and return the Ledger."""
-    return Ledger(env=eventsourcing_env(settings or Settings()))
+    ledger = Ledger(env=eventsourcing_env(settings or Settings()))
+    # Read models made by an older version are dropped here and rebuilt by the projector.
+    ledger.projector.store.prepare_read_models()
+    return ledger

@@ -41,13 +41,16 @@ class Projector:
         return max(0, head - self.position())
 
     def catch_up(self) -> int:
-        """Apply every event recorded so far; returns how many were applied."""
+        """Apply every event recorded so far (by this or another projector); returns how
+        many this one applied."""
         applied = 0
         while True:
             count = self.run_once()
             if count == 0:
                 return applied
-            applied += count
+            if count > 0:
+                applied += count
+            # count < 0: another projector applied that page; go on from its position.
 
     def rebuild(self) -> int:
         """Empty every read model and apply the whole ledger again from position zero."""
@@ -55,6 +58,7 @@ class Projector:
         return self.catch_up()
 
     def run_once(self) -> int:
+        """Apply the next page: its size, 0 if there is none, -1 if another projector did."""
         after = self.store.tracking_position()
         notifications = self.ledger.recorder.select_notifications(
             after + 1, self.page_size, inclusive_of_start=True
@@ -65,7 +69,7 @@ class Projector:
         batch = self._batch(after, notifications[-1].id, described)
         if not self.store.apply_batch(batch):
             log.info("positions %s-%s were applied by another projector", after + 1, batch.last)
-            return 0
+            return -1
         return len(notifications)
 
     def _batch(self, after: int, last: int, described: list[Described]) -> Batch:
@@ -96,23 +100,27 @@ class Projector:
                 ]
                 facts.append((d.position, a.key, rows))
 
-        timeline = [
-            TimelineRow(
-                position=d.position,
-                record_id=d.record_id,
-                kind=d.kind,
-                group_id=groups.get(d.record_id),
-                type=d.type,
-                version=d.version,
-                recorded_at=iso(d.recorded_at),
-                actor=d.actor,
-                effective_at=iso(d.effective_at),
-                data=json.dumps(d.data, sort_keys=True),
-                people=tuple(d.people),
-                organisations=tuple(d.organisations),
+        known = self.store.last_known_at() or ""
+        timeline = []
+        for d in described:
+            known = max(known, iso(d.recorded_at))
+            timeline.append(
+                TimelineRow(
+                    position=d.position,
+                    record_id=d.record_id,
+                    kind=d.kind,
+                    group_id=groups.get(d.record_id),
+                    type=d.type,
+                    version=d.version,
+                    recorded_at=iso(d.recorded_at),
+                    actor=d.actor,
+                    effective_at=iso(d.effective_at),
+                    data=json.dumps(d.data, sort_keys=True),
+                    people=tuple(d.people),
+                    organisations=tuple(d.organisations),
+                    known_at=known,
+                )
             )
-            for d in described
-        ]
         return Batch(
             after=after,
             last=last,

@@ -52,7 +52,7 @@ def _catch_up_with_progress(projector: Any, head: int) -> None:
             applied = projector.run_once()
             if applied == 0:
                 return
-            bar.update(applied)
+            bar.update(max(0, applied))
 
 
 def register(commands: Any) -> None:
