@@ -149,6 +149,12 @@ class Accountability(AccordAggregate):
             raise AccountabilityInvalid(f"handover id {handover_id} is already used", "handover_id")
         if ref["kind"] == "person":
             group.require_member(ref["id"], "to.id")
+        when = effective(effective_at)
+        if when < self.holders[-1]["from"]:
+            # It would override the current holding from an earlier time (see facts.py).
+            raise AccountabilityInvalid(
+                "effective_at must not precede the current holder's start", "effective_at"
+            )
         self._handover_offered(
             handover_id,
             dict(self.holder),

@@ -58,16 +58,21 @@ class Person(AccordAggregate):
         self._affiliation_changed(organisation_id, effective(effective_at))
 
     def organisation_at(self, when: datetime) -> str | None:
-        """The organisation the person belonged to at `when`, by effective time."""
-        # Affiliations may be backdated, so order by effective time, then by recording order.
-        known = [
-            (a["effective_at"], index, a["organisation_id"])
-            for index, a in enumerate(self.affiliations)
-            if a["effective_at"] is None or a["effective_at"] <= when
-        ]
-        earliest = datetime.min.replace(tzinfo=when.tzinfo or UTC)
-        known.sort(key=lambda item: (item[0] or earliest, item[1]))
-        return known[-1][2] if known else None
+        """The organisation the person belonged to at `when`, by the ledger's valid-time rule.
+
+        In recording order, each change takes effect at its effective time, and a change
+        recorded later with an earlier effective time overrides from that time on (the
+        first affiliation, given at registration, holds from the beginning of time).
+        """
+        earliest = datetime.min.replace(tzinfo=UTC)
+        starts = [a["effective_at"] or earliest for a in self.affiliations]
+        for i in range(len(starts) - 2, -1, -1):
+            starts[i] = min(starts[i], starts[i + 1])
+        current: str | None = None
+        for start, affiliation in zip(starts, self.affiliations, strict=True):
+            if start <= when:
+                current = affiliation["organisation_id"]
+        return current
 
     @event("AffiliationChanged", topic="accord.Person.AffiliationChanged")
     def _affiliation_changed(self, organisation_id: str | None, effective_at: datetime) -> None:

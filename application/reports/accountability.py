@@ -67,12 +67,15 @@ class ReportQueries(HistoryQueries):
         for name, days in (("pending_days", pending_days), ("unchanged_days", unchanged_days)):
             if not 0 <= days <= 36_500:
                 raise InvalidInput(f"{name} must be between 0 and 36500", name)
+        for name, value in (("from", start), ("to", end), ("as_of", as_of)):
+            if value is not None and not 2 <= value.astimezone(UTC).year <= 9998:
+                raise InvalidInput(f"{name} must fall within the years 2 to 9998", name)
         if group_id is not None:
             self._require_kind("group", group_id)
         self.fresh(min_position)
         now = datetime.now(UTC)
         end = end or as_of or now
-        start = start or end - timedelta(days=365)
+        start = start or max(end - timedelta(days=365), datetime(2, 1, 1, tzinfo=UTC))
         if end <= start:
             raise InvalidInput("to must be later than from", "to")
         position = (
@@ -81,6 +84,11 @@ class ReportQueries(HistoryQueries):
         context = _Context(self, position)
         groups = context.scope(group_id, include_subgroups, end)
         rows = context.timeline(groups)
+        step_days = {"week": 7, "month": 31, "quarter": 92}[interval]
+        if (end - start).days / step_days > 400:
+            raise InvalidInput(
+                "the period has too many intervals; choose a longer interval", "interval"
+            )
         points = series_points(start, end, interval)
         if len(points) > 400:
             raise InvalidInput(
@@ -132,7 +140,12 @@ class _Context:
         scope = {group_id}
         if include_subgroups:
             # Sub-groups as they stand at the end of the period, at any depth.
-            parents = {k: f["state"].get("parent_group_id") for k, f in self._all_groups().items()}
+            convened = self._all_groups()
+            parents = {
+                k: f["state"].get("parent_group_id")
+                for k, f in convened.items()
+                if (f["state"].get("effective_at") or "") <= iso(when)
+            }
             changed = True
             while changed:
                 changed = False
@@ -284,7 +297,7 @@ class _Context:
                         )
                     ] += 1
         decided = counts["accepted"] + counts["declined"] + counts["withdrawn"]
-        cutoff = iso(end - timedelta(days=pending_days))
+        cutoff = iso(_minus(end, pending_days))
         pending = [
             {
                 "accountability_id": a["id"],
@@ -329,7 +342,7 @@ class _Context:
                 offered_by.add(f"{holder['kind']}:{holder['id']}")
         held = self.active_accountabilities(groups, end)
         counts: Counter[str] = Counter(f"{a['holder']['kind']}:{a['holder']['id']}" for a in held)
-        cutoff = iso(end - timedelta(days=unchanged_days))
+        cutoff = iso(_minus(end, unchanged_days))
         return {
             "threshold": threshold,
             "holders_never_handing_over": [
@@ -457,9 +470,18 @@ class _Context:
         endorsers: dict[str, set[str]] = defaultdict(set)
         objectors: dict[str, set[str]] = defaultdict(set)
         cited: Counter[str] = Counter()
+        proposed: dict[str, str] = {}
+        started: set[str] = set()
         for r in rows:
             kind = r["type"]
-            if kind in ("Principle.Proposed", "Principle.Amended") and r["effective_at"] <= high:
+            if kind == "Principle.Proposed":
+                proposed[r["record_id"]] = r["data"]["statement"]
+            # Listed once it was proposed or agreed by the end (an agreement may be back-dated
+            # before its proposal's recording), worded as amended by then.
+            if kind in ("Principle.Proposed", "Principle.Agreed") and r["effective_at"] <= high:
+                started.add(r["record_id"])
+                statements.setdefault(r["record_id"], proposed.get(r["record_id"], ""))
+            if kind == "Principle.Amended" and r["effective_at"] <= high:
                 statements[r["record_id"]] = r["data"]["statement"]
             if kind == "Principle.Endorsed" and r["effective_at"] <= high:
                 endorsers[r["record_id"]].add(r["data"]["person_id"])
@@ -487,9 +509,17 @@ class _Context:
                     "endorsers": len(endorsers[pid]),
                     "objectors": len(objectors[pid]),
                 }
-                for pid in sorted(statements, key=lambda p: (-cited[p], statements[p]))
+                for pid in sorted(started, key=lambda p: (-cited[p], statements[p]))
             ],
         }
+
+
+def _minus(moment: datetime, days: int) -> datetime:
+    """`days` before `moment`, or the earliest instant when that is before year 1."""
+    try:
+        return moment - timedelta(days=days)
+    except OverflowError:
+        return datetime(1, 1, 1, tzinfo=UTC)
 
 
 def _mean(values: list[int]) -> float | None:

@@ -111,12 +111,15 @@ def test_before_a_first_affiliation_takes_effect_the_person_has_no_organisation(
     assert person.organisation_at(JUL) == "org-council"
 
 
-def test_a_backdated_affiliation_does_not_override_a_later_effective_one() -> None:
+def test_a_later_recorded_affiliation_with_an_earlier_effect_overrides_from_then_on() -> None:
     person = Person.register("Asha Patel", None, "org-trust")
     person.change_affiliation("org-council", JUN)
-    person.change_affiliation("org-charity", JAN)  # recorded later, took effect earlier
+    person.change_affiliation(
+        "org-charity", JAN
+    )  # a correction: recorded later, took effect earlier
+    assert person.organisation_at(datetime(2023, 6, 1, tzinfo=UTC)) == "org-trust"
     assert person.organisation_at(datetime(2024, 3, 1, tzinfo=UTC)) == "org-charity"
-    assert person.organisation_at(JUL) == "org-council"
+    assert person.organisation_at(JUL) == "org-charity"
 
 
 def test_every_person_event_records_the_current_actor() -> None:

@@ -309,6 +309,7 @@ EXAMPLES: dict[str, Body] = {
         "about": "A",
         "description": "D",
         "raised_by": w.mia.person_id,
+        "effective_at": WHEN,
     },
     "GET /groups/{group_id}/conflicts": None,
     "GET /conflicts/{conflict_id}": None,
@@ -350,6 +351,7 @@ EXAMPLES: dict[str, Body] = {
     "POST /accountabilities/{accountability_id}/handovers": lambda w: {
         "to": {"kind": "person", "id": w.bob.person_id},
         "reason": "R",
+        "effective_at": WHEN,
     },
     "POST /accountabilities/{accountability_id}/handovers/{handover_id}/accept": lambda w: {
         "effective_at": WHEN
@@ -379,6 +381,7 @@ EXAMPLES: dict[str, Body] = {
     "GET /events": None,
     "GET /groups/{group_id}/state": None,
     "GET /groups/{group_id}/changes": None,
+    "GET /reports/accountability": None,
 }
 
 # /{collection}/{record_id}/history: a record of that collection's kind.
@@ -794,6 +797,12 @@ BAD_QUERY: dict[str, tuple[str, ...]] = {
     "type": ("T" * 101,),
     "person": ("x" * 65,),
     "organisation": ("x" * 65,),
+    "group": ("x" * 65,),
+    "include_subgroups": ("maybe", "2", "", "yes please"),
+    "interval": ("day", "Month", "weekly", ""),
+    "pending_days": ("-1", "36501", "abc", "1.5", str(10**40), ""),
+    "unchanged_days": ("-1", "36501", "abc", "1.5", str(10**40), ""),
+    "holding_on": ("0", "-1", "1001", "abc", "1.5", ""),
 }
 # Any text is a valid value: an unknown group is a 404 (see the sub-group test above).
 UNCHECKED_QUERY = {"parent_group_id"}
@@ -819,6 +828,12 @@ GOOD_QUERY: dict[str, Callable[[World], str]] = {
     "organisation": lambda w: w.org_a,
     "from": lambda w: "2026-01-01T00:00:00+00:00",
     "to": lambda w: "2100-01-01T00:00:00+00:00",
+    "group": lambda w: w.group,
+    "include_subgroups": lambda w: "true",
+    "interval": lambda w: "quarter",
+    "pending_days": lambda w: "36500",
+    "unchanged_days": lambda w: "0",
+    "holding_on": lambda w: "1000",
 }
 TIME_PARAMS = ("as_of", "effective_at", "from", "to")
 EXTREME_TIMES = ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00")
@@ -926,6 +941,68 @@ def test_the_earliest_and_latest_instants_in_a_query_string_are_never_a_server_e
                 "GET", path, world.admin, params=query_for(route, world, **{name: value})
             )
             assert response.status_code in (200, 404, 422), (name, value, response.text)
+
+
+REPORT = "/reports/accountability"
+
+
+def test_a_report_on_an_unknown_group_answers_404(world):
+    unknown = str(uuid.uuid4())
+    for bad in (unknown, "nope", "", "🌱", "9" * 40, world.decision_agreed, world.mia.person_id):
+        for include in ("false", "true"):
+            params = {"group": bad, "include_subgroups": include}
+            problem = refused(world, 404, "GET", REPORT, world.admin, params=params)
+            assert problem["title"] == "Not found", bad
+            if bad == unknown:
+                assert unknown in problem["detail"]
+    report = world.call("GET", REPORT, world.admin, params={"group": world.group})
+    assert report.status_code == 200, report.text
+    assert report.json()["scope"]["groups"] == [world.group]
+
+
+def test_a_report_refuses_a_period_that_is_empty_or_has_too_many_points_naming_the_field(world):
+    for start, end in (
+        ("2026-03-01T00:00:00+00:00", "2026-03-01T00:00:00+00:00"),
+        ("2026-03-01T00:00:00+00:00", "2026-02-01T00:00:00+00:00"),
+        ("2026-03-01T01:00:00+01:00", "2026-03-01T00:00:00+00:00"),  # the same instant
+    ):
+        problem = refused(world, 422, "GET", REPORT, world.admin, params={"from": start, "to": end})
+        assert error_fields(problem) == ["to"], (start, end)
+    # 401 weekly points is too many; the same period by quarter is fine.
+    period = {"from": "2020-01-01T00:00:00Z", "to": "2027-09-01T00:00:00Z"}
+    problem = refused(world, 422, "GET", REPORT, world.admin, params={**period, "interval": "week"})
+    assert error_fields(problem) == ["interval"]
+    quarterly = world.call("GET", REPORT, world.admin, params={**period, "interval": "quarter"})
+    assert quarterly.status_code == 200, quarterly.text
+    assert len(quarterly.json()["distribution"]) == 32
+
+
+NEAR_THE_ENDS_OF_TIME = {
+    "to within a year of year 1": {"to": "0001-06-01T00:00:00Z"},
+    "as_of within a year of year 1": {"as_of": "0001-06-01T00:00:00Z"},
+    "to in the last month of year 9999": {"to": "9999-12-31T00:00:00Z"},
+    "weeks into year 9999's last days": {
+        "from": "9999-12-20T00:00:00Z",
+        "to": "9999-12-31T00:00:00Z",
+        "interval": "week",
+    },
+    "pending days reaching before year 1": {
+        "from": "0001-01-01T00:00:00Z",
+        "to": "0001-01-10T00:00:00Z",
+        "pending_days": "36500",
+    },
+}
+
+
+@pytest.mark.stores("memory")
+@pytest.mark.parametrize(
+    "params", list(NEAR_THE_ENDS_OF_TIME.values()), ids=list(NEAR_THE_ENDS_OF_TIME)
+)
+def test_a_report_over_valid_instants_near_the_ends_of_time_is_never_a_server_error(api, params):
+    response = api.call("GET", REPORT, api.admin, params=params)
+    assert response.status_code in (200, 422), response.text
+    if response.status_code == 422:
+        assert error_fields(response.json())
 
 
 # ---------------------------------------------------------------- If-Match: 412 and 422
