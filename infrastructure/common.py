@@ -108,3 +108,32 @@ def index_upsert_params(rows: Any) -> list[tuple[Any, ...]]:
         (r.record_id, r.kind, r.group_id, r.title, r.status, version, first, last)
         for r, version, first, last in rows
     ]
+
+
+def sqlite_append_only(events_table: str) -> list[str]:
+    """Triggers that refuse any UPDATE or DELETE of stored events."""
+    return [
+        f"CREATE TRIGGER IF NOT EXISTS accord_{events_table}_no_{op.lower()} "
+        f"BEFORE {op} ON {events_table} "
+        "BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END"
+        for op in ("UPDATE", "DELETE")
+    ]
+
+
+def postgres_append_only(prefix: str, events_table: str) -> list[str]:
+    """A function and triggers that refuse UPDATE, DELETE and TRUNCATE of stored events.
+
+    A privilege alone cannot do this: the library's LOCK TABLE ... IN EXCLUSIVE MODE
+    needs the UPDATE privilege on the events table.
+    """
+    table = f'{prefix}"{events_table}"'
+    return [
+        f"CREATE OR REPLACE FUNCTION {prefix}accord_append_only() RETURNS trigger "
+        "LANGUAGE plpgsql AS $body$ BEGIN "
+        "RAISE EXCEPTION 'the ledger is append-only: % on % refused', TG_OP, TG_TABLE_NAME "
+        "USING ERRCODE = 'insufficient_privilege'; END $body$",
+        f"CREATE OR REPLACE TRIGGER accord_append_only BEFORE UPDATE OR DELETE ON {table} "
+        f"FOR EACH ROW EXECUTE FUNCTION {prefix}accord_append_only()",
+        f"CREATE OR REPLACE TRIGGER accord_no_truncate BEFORE TRUNCATE ON {table} "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {prefix}accord_append_only()",
+    ]

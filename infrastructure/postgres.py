@@ -25,8 +25,10 @@ class AccordPostgresRecorder(SQLReadModels, PostgresApplicationRecorder):
         super().__init__(datastore, **kwargs)
         self.prefix = '"' + datastore.schema.replace('"', '""') + '".'
         self._p = "%s"
-        for statement in common.create_statements(self.prefix) + readmodels.create_statements(
-            self.prefix
+        for statement in (
+            common.create_statements(self.prefix)
+            + readmodels.create_statements(self.prefix)
+            + common.postgres_append_only(self.prefix, self.events_table_name)
         ):
             self.sql_create_statements.append(SQL(statement).format())
         self.upsert_records = common.upsert_statement(self.prefix, "%s")

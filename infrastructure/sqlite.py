@@ -26,6 +26,7 @@ class AccordSQLiteRecorder(SQLReadModels, SQLiteApplicationRecorder):
             super().construct_create_table_statements()
             + common.create_statements("")
             + readmodels.create_statements("")
+            + common.sqlite_append_only(self.events_table_name)
         )
 
     def _rm_cursor(self, commit: bool) -> AbstractContextManager[Any]:

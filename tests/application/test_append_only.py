@@ -1,0 +1,70 @@
+"""The database itself refuses to alter or remove stored events."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import psycopg
+import pytest
+
+from tests.conftest import acting_as
+
+
+def a_small_ledger(ledger):
+    person, _, _ = ledger.bootstrap("Ada Convener")
+    with acting_as(person):
+        group = ledger.convene_group("Design team", "design team", "Design the hub")
+        ledger.propose_decision(group.id, "Open at nine", "The hub opens at nine")
+    return ledger.head_position()
+
+
+@pytest.mark.stores("sqlite")
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE stored_events SET state = x'00'",
+        "UPDATE stored_events SET topic = 'forged' WHERE rowid = 2",
+        "DELETE FROM stored_events WHERE rowid = 3",
+        "DELETE FROM stored_events",
+    ],
+)
+def test_sqlite_refuses_to_update_or_delete_a_stored_event(ledger, settings, statement):
+    head = a_small_ledger(ledger)
+    before = list(ledger.export_lines())[1:]
+    path = settings.resolved_database_url()[len("sqlite:///") :]
+    with sqlite3.connect(path) as db, pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        db.execute(statement)
+    assert list(ledger.export_lines())[1:] == before
+    assert ledger.head_position() == head
+
+
+@pytest.mark.stores("postgres")
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE {t} SET state = '\\x00'::bytea",
+        "UPDATE {t} SET originator_version = originator_version + 1 WHERE notification_id = 2",
+        "DELETE FROM {t} WHERE notification_id = 3",
+        "DELETE FROM {t}",
+        "TRUNCATE {t}",
+    ],
+)
+def test_postgresql_refuses_to_update_delete_or_truncate_a_stored_event(
+    ledger, settings, statement
+):
+    head = a_small_ledger(ledger)
+    before = list(ledger.export_lines())[1:]
+    table = f'"{settings.postgres_schema}".ledger_events'
+    with (
+        psycopg.connect(settings.resolved_database_url(), autocommit=True) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"),
+    ):
+        conn.execute(statement.format(t=table))
+    assert list(ledger.export_lines())[1:] == before
+    assert ledger.head_position() == head
+
+
+def test_the_ledger_still_appends_after_a_refused_alteration(ledger):
+    head = a_small_ledger(ledger)
+    written = ledger.register_organisation("North Trust", "statutory_health")
+    assert written.position == head + 1
