@@ -35,6 +35,7 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	BENCH_EVENTS=$(or $(BENCH_EVENTS),100000) BENCH_RUNS=$(or $(BENCH_RUNS),5) \
+		BENCH_REPORT_EVENTS=$(or $(BENCH_REPORT_EVENTS),1000000) \
 		$(BIN)/python -m bench.run
 
 clean:

@@ -7,6 +7,8 @@ Environment:
   BENCH_EVENTS        events in the generated ledger (default 100000)
   BENCH_RUNS          repetitions (default 5)
   BENCH_REQUESTS      timed requests of each kind per run (default 300)
+  BENCH_REPORT_EVENTS events in the accountability report section's own ledger (default
+                      1000000; 0 skips the section): see bench/reports.py
   BENCH_POSTGRES_URL  PostgreSQL to use (default: the tests' ACCORD_TEST_POSTGRES_URL or
                       postgresql://postgres@127.0.0.1:5432/test); a fresh schema is created
                       and dropped at the end.
@@ -573,6 +575,13 @@ def main() -> int:
         "runs": results,
         "summary": summary,
     }
+    report_events = env_int("BENCH_REPORT_EVENTS", 1_000_000)
+    if report_events > 0:
+        from bench.reports import section  # it imports this module's helpers
+
+        document["reports"] = section(url, report_events, runs)
+    else:
+        print("Accountability report section skipped (BENCH_REPORT_EVENTS=0).")
     RESULTS.write_text(json.dumps(jsonable(document), indent=2) + "\n")
     print(f"Wrote {RESULTS.relative_to(ROOT)}.")
     return 0
