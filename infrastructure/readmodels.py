@@ -331,6 +331,26 @@ class SQLReadModels:
                 ]
         return found
 
+    def select_fact_intervals(self, position: int, key_prefix: str) -> list[dict[str, Any]]:
+        """Every valid-time interval of the facts under a prefix, as recorded by `position`."""
+        p = self._p
+        with self._rm_cursor(False) as c:
+            c.execute(
+                f"SELECT fact_key, state, effective_from, effective_to FROM {self.prefix}accord_facts "
+                f"WHERE fact_key >= {p} AND fact_key < {p} AND recorded_from <= {p} "
+                f"AND (recorded_to IS NULL OR recorded_to > {p}) ORDER BY fact_key, effective_from",
+                (key_prefix, key_prefix + "\uffff", position, position),
+            )
+            return [
+                {
+                    "key": row["fact_key"],
+                    "state": json.loads(row["state"]),
+                    "effective_from": row["effective_from"],
+                    "effective_to": row["effective_to"],
+                }
+                for row in c.fetchall()
+            ]
+
     def position_at(self, recorded_at: str) -> int:
         """The last position the ledger knew of at `recorded_at`.
 

@@ -7,6 +7,7 @@ each figure.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -123,14 +124,28 @@ class _Context:
     def __init__(self, ledger: ReportQueries, position: int) -> None:
         self.store = ledger.projector.store
         self.position = position
-        self._cache: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+        # Per prefix: each fact's valid-time intervals, loaded once and searched in memory,
+        # so looking up many moments costs one query, not one per moment.
+        self._intervals: dict[str, dict[str, tuple[list[str], list[dict[str, Any]]]]] = {}
 
-    def _facts(self, prefix: str, when: datetime) -> dict[str, dict[str, Any]]:
-        key = (prefix, iso(when))
-        if key not in self._cache:
-            found = self.store.select_facts_at(self.position, iso(when), None, prefix)
-            self._cache[key] = {f["key"][len(prefix) :]: f for f in found}
-        return self._cache[key]
+    def _state(self, prefix: str, key: str, when: datetime) -> dict[str, Any] | None:
+        if prefix not in self._intervals:
+            index: dict[str, tuple[list[str], list[dict[str, Any]]]] = {}
+            for row in self.store.select_fact_intervals(self.position, prefix):
+                starts, rows = index.setdefault(row["key"][len(prefix) :], ([], []))
+                starts.append(row["effective_from"])
+                rows.append(row)
+            self._intervals[prefix] = index
+        found = self._intervals[prefix].get(key)
+        if found is None:
+            return None
+        starts, rows = found
+        moment = iso(when)
+        i = bisect_right(starts, moment) - 1
+        if i >= 0 and moment < rows[i]["effective_to"]:
+            state: dict[str, Any] = rows[i]["state"]
+            return state
+        return None
 
     def scope(
         self, group_id: str | None, include_subgroups: bool, when: datetime
@@ -176,19 +191,19 @@ class _Context:
         if holder["kind"] == "organisation":
             return holder["id"]
         if holder["kind"] == "person":
-            found = self._facts("affiliation:", when).get(holder["id"])
-            return found["state"].get("organisation_id") if found else None
+            found = self._state("affiliation:", holder["id"], when)
+            return found.get("organisation_id") if found else None
         return None
 
     def sector_of(self, organisation: str | None, when: datetime) -> str | None:
         if organisation is None:
             return None
-        found = self._facts("organisation:", when).get(organisation)
-        return found["state"].get("sector") if found else None
+        found = self._state("organisation:", organisation, when)
+        return found.get("sector") if found else None
 
     def organisation_name(self, organisation: str, when: datetime) -> str | None:
-        found = self._facts("organisation:", when).get(organisation)
-        return found["state"].get("name") if found else None
+        found = self._state("organisation:", organisation, when)
+        return found.get("name") if found else None
 
     def active_accountabilities(
         self, groups: set[str] | None, when: datetime
