@@ -9,7 +9,7 @@ from uuid import UUID
 from application.core import LedgerCore
 from application.errors import ReadModelsBehind, RecordNotFound
 from application.projections.describe import describe, iso, jsonable
-from application.projections.facts import BEGINNING_OF_TIME, END_OF_TIME, TIMELESS
+from application.projections.facts import BEGINNING_OF_TIME, TIMELESS
 from domain.base import InvalidInput, require_aware
 
 MAX_PAGE = 500
@@ -255,6 +255,3 @@ def _item(row: dict[str, Any]) -> dict[str, Any]:
         "effective_at": row["effective_at"],
         "data": jsonable(row["data"]),
     }
-
-
-__all__ = ["END_OF_TIME", "HistoryQueries"]

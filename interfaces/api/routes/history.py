@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -149,6 +148,3 @@ def group_changes(
     min_position: MinPosition = None,
 ) -> dict[str, Any]:
     return ledger.group_changes(group_id, from_, to, min_position)
-
-
-__all__ = ["datetime", "router"]
