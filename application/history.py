@@ -6,23 +6,16 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from application.core import LedgerCore
+from application.core import KINDS, LedgerCore
 from application.errors import ReadModelsBehind, RecordNotFound
 from application.projections.describe import describe, iso, jsonable
-from application.projections.facts import BEGINNING_OF_TIME, TIMELESS
+from application.projections.facts import BEGINNING_OF_TIME, TIMELESS, effective_starts
 from domain.base import InvalidInput, require_aware
+from domain.conflict import OPEN_STATES
 
 MAX_PAGE = 500
-OPEN_CONFLICT = ("raised", "acknowledged", "working_through")
-KIND_OF_TOPIC = {
-    "Organisation": "organisation",
-    "Person": "person",
-    "Group": "group",
-    "Decision": "decision",
-    "Conflict": "conflict",
-    "Principle": "principle",
-    "Accountability": "accountability",
-}
+# "Decision" (the middle of a topic such as accord.Decision.Agreed) -> "decision".
+KIND_OF_TOPIC = {cls.__name__: kind for cls, kind in KINDS.items()}
 
 
 class HistoryQueries(LedgerCore):
@@ -158,9 +151,9 @@ class HistoryQueries(LedgerCore):
         if effective_at is None:
             return int(rows[-1]["version"])
         # Later-recorded changes with earlier effective times override from then on.
-        starts = [BEGINNING_OF_TIME if r["type"] in TIMELESS else r["effective_at"] for r in rows]
-        for i in range(len(starts) - 2, -1, -1):
-            starts[i] = min(starts[i], starts[i + 1])
+        starts = effective_starts(
+            [BEGINNING_OF_TIME if r["type"] in TIMELESS else r["effective_at"] for r in rows]
+        )
         chosen = [
             int(r["version"]) for r, start in zip(rows, starts, strict=True) if start <= iso(when)
         ]
@@ -215,7 +208,7 @@ class HistoryQueries(LedgerCore):
                 r for r in records if r["kind"] == "decision" and r["status"] == "agreed"
             ],
             "conflicts": [
-                r for r in records if r["kind"] == "conflict" and r["status"] in OPEN_CONFLICT
+                r for r in records if r["kind"] == "conflict" and r["status"] in OPEN_STATES
             ],
             "accountabilities": [
                 r for r in records if r["kind"] == "accountability" and r["status"] == "active"

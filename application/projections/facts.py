@@ -175,14 +175,20 @@ def apply_patch(state: dict[str, Any] | None, patch: Patch) -> dict[str, Any] | 
     return {**(state or {}), **patch}
 
 
+def effective_starts(times: list[str]) -> list[str]:
+    """When each change in recording order starts to hold: the running minimum from the end."""
+    starts = list(times)
+    for i in range(len(starts) - 2, -1, -1):
+        starts[i] = min(starts[i], starts[i + 1])
+    return starts
+
+
 def intervals(history: list[list[Any]]) -> list[tuple[str, str, dict[str, Any]]]:
     """Valid-time intervals [start, end) with the state that held in each.
 
     `history` is the fact's changes in recording order: [effective_iso, position, state].
     """
-    starts = [entry[0] for entry in history]
-    for i in range(len(starts) - 2, -1, -1):
-        starts[i] = min(starts[i], starts[i + 1])
+    starts = effective_starts([entry[0] for entry in history])
     result = []
     for i, (_, _, state) in enumerate(history):
         end = starts[i + 1] if i + 1 < len(history) else END_OF_TIME

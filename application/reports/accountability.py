@@ -16,9 +16,9 @@ from application.history import HistoryQueries
 from application.projections.describe import iso, parse_iso
 from application.reports import metrics
 from domain.base import InvalidInput, require_aware
+from domain.conflict import OPEN_STATES
 
 INTERVALS = ("week", "month", "quarter")
-OPEN_CONFLICT = ("raised", "acknowledged", "working_through")
 GROUP_HOLDER = "(a group)"
 UNKNOWN = "(no organisation)"
 
@@ -454,7 +454,7 @@ class _Context:
             for f in self.store.select_facts_at(
                 self.position, high, sorted(groups) if groups is not None else None, "record:"
             )
-            if f["state"].get("kind") == "conflict" and f["state"].get("status") in OPEN_CONFLICT
+            if f["state"].get("kind") == "conflict" and f["state"].get("status") in OPEN_STATES
         ]
         ages: dict[str, int] = defaultdict(int)
         for c in open_now:
