@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -16,6 +17,10 @@ from domain.conflict import OPEN_STATES
 MAX_PAGE = 500
 # "Decision" (the middle of a topic such as accord.Decision.Agreed) -> "decision".
 KIND_OF_TOPIC = {cls.__name__: kind for cls, kind in KINDS.items()}
+
+
+# How many pages of the log a filtered feed reads at most before answering.
+SCAN_PAGES = 20
 
 
 class HistoryQueries(LedgerCore):
@@ -95,29 +100,48 @@ class HistoryQueries(LedgerCore):
         items = [_item(r) for r in rows[:limit]]
         return {"items": items, "next_after": items[-1]["position"] if len(rows) > limit else None}
 
-    def ledger_events(self, after: int = 0, limit: int = 100) -> dict[str, Any]:
-        """The whole ledger in order, straight from the event log (personal data left out)."""
+    def ledger_events(
+        self,
+        after: int = 0,
+        limit: int = 100,
+        keep: Callable[[set[str]], set[str]] | None = None,
+    ) -> dict[str, Any]:
+        """The whole ledger in order, straight from the event log (personal data left out).
+
+        `keep`, if given, says which records' events the caller may see; the page then
+        holds up to `limit` of those, read from at most SCAN_PAGES log pages, and
+        `next_after` is the last position read, so a follower never misses or repeats one.
+        """
         limit = _page(limit)
         if after < 0:
             raise InvalidInput("after must not be negative", "after")
-        notifications = self.recorder.select_notifications(after + 1, limit)
-        items = []
-        for n in notifications:
-            d = describe(n.id, self.mapper.to_domain_event(n))
-            items.append(
-                {
-                    "position": d.position,
-                    "type": d.type,
-                    "kind": d.kind,
-                    "record_id": d.record_id,
-                    "version": d.version,
-                    "recorded_at": iso(d.recorded_at),
-                    "recorded_by": d.actor,
-                    "effective_at": iso(d.effective_at),
-                    "data": d.data,
-                }
-            )
-        last = items[-1]["position"] if items else after
+        items: list[dict[str, Any]] = []
+        last = after
+        for _ in range(SCAN_PAGES if keep is not None else 1):
+            notifications = self.recorder.select_notifications(last + 1, limit - len(items))
+            if not notifications:
+                break
+            seen = keep({str(n.originator_id) for n in notifications}) if keep else None
+            for n in notifications:
+                last = n.id
+                if seen is not None and str(n.originator_id) not in seen:
+                    continue
+                d = describe(n.id, self.mapper.to_domain_event(n))
+                items.append(
+                    {
+                        "position": d.position,
+                        "type": d.type,
+                        "kind": d.kind,
+                        "record_id": d.record_id,
+                        "version": d.version,
+                        "recorded_at": iso(d.recorded_at),
+                        "recorded_by": d.actor,
+                        "effective_at": iso(d.effective_at),
+                        "data": d.data,
+                    }
+                )
+            if len(items) >= limit:
+                break
         return {"items": items, "next_after": last, "head_position": self.head_position()}
 
     def moment(

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import base64
+import functools
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
 from application import views
+from application.access import Access, AccessPolicy
 from application.changes import ChangeQueries
-from application.keys import KeyCommands
+from application.integrity import IntegrityQueries
 from application.reports.accountability import ReportQueries
 from application.transfer import TransferCommands
 from domain.accountability import Accountability
@@ -41,7 +44,7 @@ def decode_cursor(cursor: str | None) -> int:
         raise InvalidInput("cursor is not one this API returned", "cursor") from None
 
 
-class Ledger(ReportQueries, ChangeQueries, TransferCommands, KeyCommands):
+class Ledger(ReportQueries, ChangeQueries, TransferCommands, IntegrityQueries, AccessPolicy):
     """Every governance record, one ordered log; commands return (id, version, position)."""
 
     def get_record(
@@ -106,12 +109,18 @@ class Ledger(ReportQueries, ChangeQueries, TransferCommands, KeyCommands):
         status: str | None = None,
         cursor: str | None = None,
         limit: int = 50,
+        visible: Collection[str] | None = None,
     ) -> dict[str, Any]:
-        """One page of a kind of record, oldest first, with a cursor to the next page."""
+        """One page of a kind of record, oldest first, with a cursor to the next page.
+
+        `visible`, if given, limits the page to those records (the groups a caller may see).
+        """
         if group_id is not None:
             self._load(Group, group_id)
         limit = max(1, min(limit, MAX_PAGE))
-        rows = self.store.select_records(kind, group_id, status, decode_cursor(cursor), limit + 1)
+        rows = self.store.select_records(
+            kind, group_id, status, decode_cursor(cursor), limit + 1, visible
+        )
         page = rows[:limit]
         next_cursor = encode_cursor(page[-1]["created_position"]) if len(rows) > limit else None
         items = [
@@ -127,6 +136,15 @@ class Ledger(ReportQueries, ChangeQueries, TransferCommands, KeyCommands):
             for r in page
         ]
         return {"items": items, "next_cursor": next_cursor}
+
+    def event_feed(
+        self, after: int = 0, limit: int = 100, access: Access | None = None
+    ) -> dict[str, Any]:
+        """The event feed, limited to the records `access` may see (everything if None)."""
+        keep = None
+        if access is not None and not access.sees_everything:
+            keep = functools.partial(self.visible_records, access)
+        return self.ledger_events(after, limit, keep)
 
     def ping(self) -> None:
         """Raise if the store cannot be reached."""

@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from application.errors import RecordNotFound
 from application.history import HistoryQueries
 from application.projections.describe import iso, parse_iso
 from application.reports import metrics
@@ -59,8 +60,13 @@ class ReportQueries(HistoryQueries):
         unchanged_days: int = 90,
         holding_on_threshold: int = 3,
         min_position: int | None = None,
+        visible: frozenset[str] | None = None,
     ) -> dict[str, Any]:
-        """The report for one group (with its sub-groups) or the whole ledger, over [start, end]."""
+        """The report for one group (with its sub-groups) or the whole ledger, over [start, end].
+
+        `visible`, if given, are the only groups the report may cover (what the caller may
+        see): the whole ledger becomes those groups, and unseen sub-groups are left out.
+        """
         for name, value in (("from", start), ("to", end), ("as_of", as_of)):
             require_aware(value, name)
         if interval not in INTERVALS:
@@ -72,6 +78,8 @@ class ReportQueries(HistoryQueries):
             if value is not None and not 2 <= value.astimezone(UTC).year <= 9998:
                 raise InvalidInput(f"{name} must fall within the years 2 to 9998", name)
         if group_id is not None:
+            if visible is not None and group_id not in visible:
+                raise RecordNotFound("group", group_id)
             self._require_kind("group", group_id)
         self.fresh(min_position)
         now = datetime.now(UTC)
@@ -84,6 +92,8 @@ class ReportQueries(HistoryQueries):
         )
         context = _Context(self, position)
         groups = context.scope(group_id, include_subgroups, end)
+        if visible is not None:
+            groups = set(visible) if groups is None else groups & visible
         rows = context.timeline(groups)
         step_days = {"week": 7, "month": 31, "quarter": 92}[interval]
         if (end - start).days / step_days > 400:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Response
 
+from application.access import Access
+from interfaces.api.access import allow
 from interfaces.api.deps import (
     AsOf,
-    CallerDep,
     EffectiveAt,
     IfMatch,
     LedgerDep,
@@ -40,7 +41,11 @@ HANDOVER = problems(403, 404, 409, 412, 422)
     responses=problems(404, 409, 422),
 )
 def define_accountability(
-    group_id: str, body: AccountabilityCreate, ledger: LedgerDep, _: CallerDep, response: Response
+    group_id: str,
+    body: AccountabilityCreate,
+    ledger: LedgerDep,
+    _: Annotated[Access, allow("write", "group", "group_id")],
+    response: Response,
 ) -> dict[str, Any]:
     result = ledger.define_accountability(
         group_id, body.title, body.holder.model_dump(), body.scope, body.effective_at
@@ -56,7 +61,10 @@ def define_accountability(
     responses=problems(404, 422),
 )
 def list_accountabilities(
-    group_id: str, ledger: LedgerDep, _: CallerDep, page: PageDep
+    group_id: str,
+    ledger: LedgerDep,
+    _: Annotated[Access, allow("read", "group", "group_id")],
+    page: PageDep,
 ) -> dict[str, Any]:
     return ledger.list_records("accountability", group_id, page.status, page.cursor, page.limit)
 
@@ -70,7 +78,7 @@ def list_accountabilities(
 def get_accountability(
     accountability_id: str,
     ledger: LedgerDep,
-    _: CallerDep,
+    _: Annotated[Access, allow("read", "accountability", "accountability_id")],
     response: Response,
     min_position: MinPosition = None,
     as_of: AsOf = None,
@@ -94,7 +102,7 @@ def offer_handover(
     accountability_id: str,
     body: HandoverOffer,
     ledger: LedgerDep,
-    _: CallerDep,
+    _: Annotated[Access, allow("write", "accountability", "accountability_id")],
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
@@ -122,7 +130,7 @@ def accept_handover(
     handover_id: str,
     body: HandoverAccept,
     ledger: LedgerDep,
-    _: CallerDep,
+    _: Annotated[Access, allow("respond", "accountability", "accountability_id")],
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
@@ -143,7 +151,7 @@ def decline_handover(
     handover_id: str,
     body: Reason,
     ledger: LedgerDep,
-    _: CallerDep,
+    _: Annotated[Access, allow("respond", "accountability", "accountability_id")],
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
@@ -164,7 +172,7 @@ def withdraw_handover(
     handover_id: str,
     body: Reason,
     ledger: LedgerDep,
-    _: CallerDep,
+    _: Annotated[Access, allow("write", "accountability", "accountability_id")],
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
@@ -184,7 +192,7 @@ def return_accountability(
     accountability_id: str,
     body: ReturnOrRetire,
     ledger: LedgerDep,
-    _: CallerDep,
+    _: Annotated[Access, allow("write", "accountability", "accountability_id")],
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
@@ -204,7 +212,7 @@ def retire_accountability(
     accountability_id: str,
     body: ReturnOrRetire,
     ledger: LedgerDep,
-    _: CallerDep,
+    _: Annotated[Access, allow("write", "accountability", "accountability_id")],
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:

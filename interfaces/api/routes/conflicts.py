@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Response
 
+from application.access import Access
+from interfaces.api.access import allow
 from interfaces.api.deps import (
     AsOf,
-    CallerDep,
     EffectiveAt,
     IfMatch,
     LedgerDep,
@@ -40,7 +41,11 @@ WRITE = problems(404, 409, 412, 422)
     responses=problems(404, 409, 422),
 )
 def raise_conflict(
-    group_id: str, body: ConflictCreate, ledger: LedgerDep, _: CallerDep, response: Response
+    group_id: str,
+    body: ConflictCreate,
+    ledger: LedgerDep,
+    _: Annotated[Access, allow("write", "group", "group_id")],
+    response: Response,
 ) -> dict[str, Any]:
     parties = [p.model_dump() for p in body.parties]
     result = ledger.raise_conflict(
@@ -56,7 +61,12 @@ def raise_conflict(
     summary="List a group's conflicts",
     responses=problems(404, 422),
 )
-def list_conflicts(group_id: str, ledger: LedgerDep, _: CallerDep, page: PageDep) -> dict[str, Any]:
+def list_conflicts(
+    group_id: str,
+    ledger: LedgerDep,
+    _: Annotated[Access, allow("read", "group", "group_id")],
+    page: PageDep,
+) -> dict[str, Any]:
     return ledger.list_records("conflict", group_id, page.status, page.cursor, page.limit)
 
 
@@ -69,7 +79,7 @@ def list_conflicts(group_id: str, ledger: LedgerDep, _: CallerDep, page: PageDep
 def get_conflict(
     conflict_id: str,
     ledger: LedgerDep,
-    _: CallerDep,
+    _: Annotated[Access, allow("read", "conflict", "conflict_id")],
     response: Response,
     min_position: MinPosition = None,
     as_of: AsOf = None,
@@ -90,7 +100,7 @@ def acknowledge_conflict(
     conflict_id: str,
     body: Acknowledgement,
     ledger: LedgerDep,
-    _: CallerDep,
+    _: Annotated[Access, allow("write", "conflict", "conflict_id")],
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
@@ -109,7 +119,7 @@ def add_note(
     conflict_id: str,
     body: NoteCreate,
     ledger: LedgerDep,
-    _: CallerDep,
+    _: Annotated[Access, allow("write", "conflict", "conflict_id")],
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
@@ -128,7 +138,7 @@ def resolve_conflict(
     conflict_id: str,
     body: Resolution,
     ledger: LedgerDep,
-    _: CallerDep,
+    _: Annotated[Access, allow("write", "conflict", "conflict_id")],
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
@@ -148,7 +158,7 @@ def escalate_conflict(
     conflict_id: str,
     body: Escalation,
     ledger: LedgerDep,
-    _: CallerDep,
+    _: Annotated[Access, allow("write", "conflict", "conflict_id")],
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
@@ -168,7 +178,7 @@ def withdraw_conflict(
     conflict_id: str,
     body: Reason,
     ledger: LedgerDep,
-    _: CallerDep,
+    _: Annotated[Access, allow("write", "conflict", "conflict_id")],
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:

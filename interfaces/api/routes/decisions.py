@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Response
 
+from application.access import Access
+from interfaces.api.access import allow
 from interfaces.api.deps import (
     AsOf,
-    CallerDep,
     EffectiveAt,
     IfMatch,
     LedgerDep,
@@ -34,7 +35,11 @@ WRITE = problems(404, 409, 412, 422)
     responses=problems(404, 409, 422),
 )
 def create_decision(
-    group_id: str, body: DecisionCreate, ledger: LedgerDep, _: CallerDep, response: Response
+    group_id: str,
+    body: DecisionCreate,
+    ledger: LedgerDep,
+    _: Annotated[Access, allow("write", "group", "group_id")],
+    response: Response,
 ) -> dict[str, Any]:
     if body.agreement is None:
         result = ledger.propose_decision(
@@ -55,7 +60,12 @@ def create_decision(
     summary="List a group's decisions",
     responses=problems(404, 422),
 )
-def list_decisions(group_id: str, ledger: LedgerDep, _: CallerDep, page: PageDep) -> dict[str, Any]:
+def list_decisions(
+    group_id: str,
+    ledger: LedgerDep,
+    _: Annotated[Access, allow("read", "group", "group_id")],
+    page: PageDep,
+) -> dict[str, Any]:
     return ledger.list_records("decision", group_id, page.status, page.cursor, page.limit)
 
 
@@ -68,7 +78,7 @@ def list_decisions(group_id: str, ledger: LedgerDep, _: CallerDep, page: PageDep
 def get_decision(
     decision_id: str,
     ledger: LedgerDep,
-    _: CallerDep,
+    _: Annotated[Access, allow("read", "decision", "decision_id")],
     response: Response,
     min_position: MinPosition = None,
     as_of: AsOf = None,
@@ -89,7 +99,7 @@ def agree_decision(
     decision_id: str,
     body: Agreement,
     ledger: LedgerDep,
-    _: CallerDep,
+    _: Annotated[Access, allow("write", "decision", "decision_id")],
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
@@ -107,7 +117,7 @@ def reject_decision(
     decision_id: str,
     body: Reason,
     ledger: LedgerDep,
-    _: CallerDep,
+    _: Annotated[Access, allow("write", "decision", "decision_id")],
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
@@ -125,7 +135,7 @@ def withdraw_decision(
     decision_id: str,
     body: Reason,
     ledger: LedgerDep,
-    _: CallerDep,
+    _: Annotated[Access, allow("write", "decision", "decision_id")],
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
@@ -143,7 +153,7 @@ def revoke_decision(
     decision_id: str,
     body: Revocation,
     ledger: LedgerDep,
-    _: CallerDep,
+    _: Annotated[Access, allow("write", "decision", "decision_id")],
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Who the caller is."""
+"""Who the caller is, and what they may do."""
 
 from __future__ import annotations
 
@@ -6,12 +6,26 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from interfaces.api.deps import CallerDep
+from interfaces.api.access import Own
 from interfaces.api.errors import problems
 
 router = APIRouter(tags=["keys"])
 
 
-@router.get("/me", summary="The person and key behind this request", responses=problems())
-def me(caller: CallerDep) -> dict[str, Any]:
-    return {"person_id": caller.person_id, "key_id": caller.key_id, "role": caller.role}
+@router.get(
+    "/me",
+    summary="The person and key behind this request, and their group roles",
+    description="`role` is the key's global role (administrator, auditor or member); "
+    "`groups` lists each group the person is in now, with their role there.",
+    responses=problems(),
+)
+def me(access: Own) -> dict[str, Any]:
+    caller = access.caller
+    return {
+        "person_id": caller.person_id,
+        "key_id": caller.key_id,
+        "role": caller.role,
+        "groups": [
+            {"group_id": group_id, "role": role} for group_id, role in sorted(access.groups.items())
+        ],
+    }

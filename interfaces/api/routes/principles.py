@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Response
 
+from application.access import Access
+from interfaces.api.access import allow
 from interfaces.api.deps import (
     AsOf,
-    CallerDep,
     EffectiveAt,
     IfMatch,
     LedgerDep,
@@ -40,7 +41,11 @@ WRITE = problems(404, 409, 412, 422)
     responses=problems(404, 409, 422),
 )
 def propose_principle(
-    group_id: str, body: PrincipleCreate, ledger: LedgerDep, _: CallerDep, response: Response
+    group_id: str,
+    body: PrincipleCreate,
+    ledger: LedgerDep,
+    _: Annotated[Access, allow("write", "group", "group_id")],
+    response: Response,
 ) -> dict[str, Any]:
     result = ledger.propose_principle(group_id, body.statement, body.rationale)
     response.headers["Location"] = f"/principles/{result.id}"
@@ -54,7 +59,10 @@ def propose_principle(
     responses=problems(404, 422),
 )
 def list_principles(
-    group_id: str, ledger: LedgerDep, _: CallerDep, page: PageDep
+    group_id: str,
+    ledger: LedgerDep,
+    _: Annotated[Access, allow("read", "group", "group_id")],
+    page: PageDep,
 ) -> dict[str, Any]:
     return ledger.list_records("principle", group_id, page.status, page.cursor, page.limit)
 
@@ -68,7 +76,7 @@ def list_principles(
 def get_principle(
     principle_id: str,
     ledger: LedgerDep,
-    _: CallerDep,
+    _: Annotated[Access, allow("read", "principle", "principle_id")],
     response: Response,
     min_position: MinPosition = None,
     as_of: AsOf = None,
@@ -90,7 +98,7 @@ def respond(
     principle_id: str,
     body: EndorsementCreate,
     ledger: LedgerDep,
-    _: CallerDep,
+    _: Annotated[Access, allow("write", "principle", "principle_id")],
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
@@ -111,7 +119,7 @@ def agree_principle(
     principle_id: str,
     body: PrincipleAgree,
     ledger: LedgerDep,
-    _: CallerDep,
+    _: Annotated[Access, allow("write", "principle", "principle_id")],
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
@@ -130,7 +138,7 @@ def amend_principle(
     principle_id: str,
     body: PrincipleAmend,
     ledger: LedgerDep,
-    _: CallerDep,
+    _: Annotated[Access, allow("write", "principle", "principle_id")],
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
@@ -150,7 +158,7 @@ def retire_principle(
     principle_id: str,
     body: PrincipleRetire,
     ledger: LedgerDep,
-    _: CallerDep,
+    _: Annotated[Access, allow("write", "principle", "principle_id")],
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
