@@ -13,6 +13,7 @@ from domain.person import Person
 
 
 class AccountabilityCommands(PrincipleCommands):
+    @command
     def define_accountability(
         self,
         group_id: str,

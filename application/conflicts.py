@@ -14,6 +14,7 @@ from domain.group import Group
 
 
 class ConflictCommands(DecisionCommands):
+    @command
     def raise_conflict(
         self,
         group_id: str,

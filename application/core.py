@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 import functools
+import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ParamSpec, TypeVar
+from datetime import UTC, datetime
+from typing import Any, ParamSpec, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, Mapper
 
+from application import idempotency
 from application.errors import ConcurrentUpdate, RecordNotFound, VersionMismatch
-from application.ports import IndexRow, LedgerStore
+from application.personal import PersonalDataMapper
+from application.ports import (
+    Forgetting,
+    IdempotencyStore,
+    IndexRow,
+    LedgerStore,
+    PersonKeyStore,
+)
 from application.projections.projector import Projector
 from domain.accountability import Accountability
-from domain.base import AccordAggregate, current_actor
+from domain.base import AccordAggregate, AccordError, current_actor
 from domain.conflict import Conflict
 from domain.decision import Decision
 from domain.group import Group
@@ -49,27 +60,46 @@ class Written:
     version: int
     position: int
     extra: dict[str, Any] | None = None
+    # True when an earlier request with the same Idempotency-Key wrote this (nothing new was).
+    replayed: bool = False
 
 
 def command(method: Callable[P, R]) -> Callable[P, R]:
-    """Re-run a command on fresh state when another writer got in first.
+    """Re-run a command on fresh state when another writer got in first; execute it once.
 
     The re-run reloads every record: with an expected version (If-Match) the reload
     finds the record moved on and raises VersionMismatch (412); without one, the
     command is re-applied to the current state, up to three times in all.
+
+    Each run saves an idempotency token with its events (see application.idempotency).
+    A request whose token is stored already is answered with what it wrote, not run
+    again; so is a save that failed on a primary key because its first attempt had in
+    fact committed.
     """
 
     @functools.wraps(method)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        for _ in range(ATTEMPTS - 1):
-            try:
-                return method(*args, **kwargs)
-            except IntegrityError:
-                continue
-        try:
-            return method(*args, **kwargs)
-        except IntegrityError:
-            raise ConcurrentUpdate("the record kept changing; read it and retry", "busy") from None
+        ledger = cast(LedgerCore, args[0])
+        with idempotency.taking() as token:
+            ledger.sweep_requests_when_due()
+            found = ledger.recall(token) if token.client else None
+            for attempt in range(1, ATTEMPTS + 1):
+                if found is not None:
+                    return cast(R, found)
+                try:
+                    return method(*args, **kwargs)
+                except IntegrityError:
+                    found = ledger.recall(token)
+                    if found is None and attempt == ATTEMPTS:
+                        raise ConcurrentUpdate(
+                            "the record kept changing; read it and retry", "busy"
+                        ) from None
+                except AccordError:
+                    # A duplicate that loaded the state its first request had just written.
+                    if token.client and (found := ledger.recall(token)) is not None:
+                        return cast(R, found)
+                    raise
+            return cast(R, found)
 
     return wrapper
 
@@ -86,9 +116,19 @@ class LedgerCore(Application[UUID]):
 
     def __init__(self, env: Any = None) -> None:
         super().__init__(env=env)
+        if isinstance(self.mapper, PersonalDataMapper) and isinstance(
+            self.recorder, PersonKeyStore
+        ):
+            self.mapper.keys = self.recorder  # personal data is sealed with per-person keys
         # Set after every save in this process, to wake an in-process projector.
         self.writes = threading.Event()
         self._projector: Any = None
+        self._sweeper = idempotency.Sweeper()
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return self.factory.mapper(
+            transcoder=self.construct_transcoder(), mapper_class=PersonalDataMapper
+        )
 
     def _notify(self, recordings: list[Any]) -> None:
         super()._notify(recordings)
@@ -107,6 +147,36 @@ class LedgerCore(Application[UUID]):
         if not isinstance(recorder, LedgerStore):
             raise TypeError("the ledger needs one of Accord's recorders (see interfaces.bootstrap)")
         return recorder
+
+    @property
+    def requests(self) -> IdempotencyStore:
+        """The requests remembered by their Idempotency-Key."""
+        recorder = self.recorder
+        if not isinstance(recorder, IdempotencyStore):
+            raise TypeError("the ledger needs one of Accord's recorders (see interfaces.bootstrap)")
+        return recorder
+
+    def recall(self, token: idempotency.Token) -> Written | None:
+        """What the token's request wrote, if it was stored (raises if the key was misused)."""
+        found = idempotency.recall(self.requests, token)
+        if found is None or found.record_id is None or found.version is None:
+            return None
+        return Written(
+            found.record_id,
+            found.version,
+            found.position or 0,
+            json.loads(found.extra) if found.extra else None,
+            # A request id of its own: this run's insert had committed, and was retried.
+            replayed=found.request_id != token.request_id,
+        )
+
+    def forget_requests(self, now: datetime | None = None) -> None:
+        """Forget remembered requests past their keeping time (48 hours for client keys)."""
+        idempotency.sweep(self.requests, now or datetime.now(UTC))
+
+    def sweep_requests_when_due(self) -> None:
+        if self._sweeper.due(time.monotonic()):
+            self.forget_requests()
 
     def head_position(self) -> int:
         """The position of the newest event in the ledger (0 when empty)."""
@@ -148,16 +218,24 @@ class LedgerCore(Application[UUID]):
         main: AccordAggregate,
         *others: AccordAggregate,
         claim_bootstrap: bool = False,
+        forgetting: Forgetting | None = None,
         **extra: Any,
     ) -> Written:
-        """Save every changed record in one transaction, with their index rows."""
+        """Save every changed record in one transaction, with their index rows (and, when
+        forgetting someone, the destruction of their key)."""
         aggregates = [main, *others]
         rows = [self._index_row(a) for a in aggregates]
+        token = idempotency.to_store()
         recordings = self.save(
             *aggregates,
             index_rows=[r for r in rows if r is not None],
             claim_bootstrap=claim_bootstrap,
+            forget_person=forgetting,
+            # Stored in the same transaction as the events, with what they wrote.
+            idempotency=token.remembered(str(main.id), main.version, extra) if token else None,
         )
+        if token is not None:
+            token.stored = True
         return Written(str(main.id), main.version, recordings[-1].notification.id, extra or None)
 
     @staticmethod
@@ -169,7 +247,12 @@ class LedgerCore(Application[UUID]):
             return IndexRow(str(aggregate.id), kind, None, aggregate.name, "active")
         if isinstance(aggregate, Group):
             return IndexRow(
-                str(aggregate.id), kind, aggregate.parent_group_id, aggregate.name, aggregate.status
+                str(aggregate.id),
+                kind,
+                aggregate.parent_group_id,
+                aggregate.name,
+                aggregate.status,
+                tuple(sorted(aggregate.members.items())),
             )
         title = getattr(aggregate, "title", None) or getattr(aggregate, "about", None)
         if isinstance(aggregate, Principle):

@@ -15,6 +15,7 @@ from domain.principle import Principle
 
 
 class DecisionCommands(GroupCommands):
+    @command
     def propose_decision(
         self,
         group_id: str,

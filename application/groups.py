@@ -14,6 +14,7 @@ from domain.person import Person
 
 
 class GroupCommands(OrganisationCommands):
+    @command
     def convene_group(
         self,
         name: str,

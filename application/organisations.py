@@ -12,6 +12,7 @@ from domain.person import Person
 
 
 class OrganisationCommands(LedgerCore):
+    @command
     def register_organisation(self, name: str, sector: str) -> Written:
         """Register an organisation taking part, with its sector."""
         return self._save(Organisation.register(name, sector))
@@ -34,6 +35,7 @@ class OrganisationCommands(LedgerCore):
         organisation.change_sector(sector)
         return self._save(organisation)
 
+    @command
     def register_person(
         self, name: str, email: str | None = None, organisation_id: str | None = None
     ) -> Written:

@@ -12,6 +12,7 @@ from domain.principle import Principle
 
 
 class PrincipleCommands(ConflictCommands):
+    @command
     def propose_principle(
         self, group_id: str, statement: str, rationale: str | None = None
     ) -> Written:
