@@ -13,12 +13,14 @@ from eventsourcing.persistence import IntegrityError
 
 from application.accountabilities import AccountabilityCommands
 from application.errors import AlreadyBootstrapped, RecordNotFound, Unauthenticated
+from application.idempotency import unrepeatable
 from application.ports import ApiKeyRow
-from domain.base import InvalidInput
+from domain.base import InvalidInput, optional_text
 from domain.person import Person
 
 PREFIX = "acc_"
-ROLES = ("administrator", "member")
+LABEL_LENGTH = 300
+ROLES = ("administrator", "auditor", "member")
 
 
 @dataclass(frozen=True)
@@ -37,18 +39,26 @@ def digest(secret: str) -> str:
 
 
 class KeyCommands(AccountabilityCommands):
+    @unrepeatable
     def create_key(
         self, person_id: str, role: str = "member", label: str | None = None
     ) -> tuple[ApiKeyRow, str]:
         """Create an API key for a person; the secret is returned once and never stored."""
-        self._load(Person, person_id)
+        self._require_person(person_id, "person_id")
         if role not in ROLES:
             raise InvalidInput(f"role must be one of: {', '.join(ROLES)}", "role")
+        label = optional_text(label, "label", LABEL_LENGTH)
+        row, secret_hash, secret = self._new_key(person_id, role, label)
+        self.store.insert_api_key(row, secret_hash)
+        return row, secret
+
+    @staticmethod
+    def _new_key(person_id: str, role: str, label: str | None) -> tuple[ApiKeyRow, str, str]:
+        """A new key's row, the digest to store and the full secret to show once."""
         key_id = uuid4().hex
-        secret = secrets.token_urlsafe(32)
+        token = secrets.token_urlsafe(32)
         row = ApiKeyRow(key_id, person_id, role, label, datetime.now(UTC).isoformat(), None)
-        self.store.insert_api_key(row, digest(secret))
-        return row, f"{PREFIX}{key_id}.{secret}"
+        return row, digest(token), f"{PREFIX}{key_id}.{token}"
 
     def bootstrap(self, name: str, email: str | None = None) -> tuple[str, ApiKeyRow, str]:
         """On a ledger with no keys, register the first administrator and give them a key."""
@@ -77,11 +87,36 @@ class KeyCommands(AccountabilityCommands):
             raise Unauthenticated("the API key is unknown or revoked")
         return Caller(row.person_id, row.key_id, row.role)
 
-    def revoke_key(self, key_id: str) -> None:
+    @unrepeatable
+    def revoke_key(self, key_id: str) -> ApiKeyRow:
         """Revoke a key: the next request with it fails."""
         if not self.store.revoke_api_key(key_id, datetime.now(UTC).isoformat()):
             raise RecordNotFound("active API key", key_id)
+        return self.get_key(key_id)
 
-    def list_keys(self) -> list[ApiKeyRow]:
-        """Every key, without secrets."""
-        return self.store.list_api_keys()
+    @unrepeatable
+    def rotate_key(self, key_id: str, person_id: str | None = None) -> tuple[ApiKeyRow, str]:
+        """Replace an active key by a new one for the same person, role and label, atomically."""
+        # With person_id, only that person's keys: another's key is as unknown as no key.
+        found = self.store.find_api_key(key_id)
+        old = found[0] if found else None
+        if old is None or old.revoked_at is not None or person_id not in (None, old.person_id):
+            raise RecordNotFound("active API key", key_id)
+        row, secret_hash, secret = self._new_key(old.person_id, old.role, old.label)
+        revoked_at = datetime.now(UTC).isoformat()
+        # Of two concurrent rotations of one key, the store lets exactly one through.
+        if not self.store.rotate_api_key(key_id, row, secret_hash, revoked_at):
+            raise RecordNotFound("active API key", key_id)
+        return row, secret
+
+    def get_key(self, key_id: str) -> ApiKeyRow:
+        """One key (active or revoked), without its secret."""
+        found = self.store.find_api_key(key_id)
+        if found is None:
+            raise RecordNotFound("API key", key_id)
+        return found[0]
+
+    def list_keys(self, person_id: str | None = None) -> list[ApiKeyRow]:
+        """Every key, or one person's, oldest first, without secrets."""
+        rows = self.store.list_api_keys()
+        return [row for row in rows if person_id is None or row.person_id == person_id]

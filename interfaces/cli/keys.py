@@ -1,4 +1,8 @@
-"""`accord keys`: bootstrap, create, list and revoke API keys."""
+"""`accord keys`: bootstrap, create, list, revoke and rotate API keys.
+
+A secret is printed once, to stdout, and never taken as an argument (so it stays out of
+shell history and process lists) nor logged.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import sys
 from typing import Any
 
 from application.errors import AlreadyBootstrapped
+from application.keys import ROLES
 from interfaces.bootstrap import build_ledger
 from interfaces.settings import Settings
 
@@ -43,7 +48,7 @@ def keys_create(args: argparse.Namespace, settings: Settings) -> int:
 def keys_list(args: argparse.Namespace, settings: Settings) -> int:
     ledger = build_ledger(settings)
     try:
-        rows = ledger.list_keys()
+        rows = ledger.list_keys(args.person)
     finally:
         ledger.close()
     for row in rows:
@@ -62,6 +67,18 @@ def keys_revoke(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
+    ledger = build_ledger(settings)
+    try:
+        row, secret = ledger.rotate_key(args.key_id)
+    finally:
+        ledger.close()
+    print(f"revoked {args.key_id}")
+    print(f"key id:               {row.key_id}")
+    print(f"API key (shown once): {secret}")
+    return 0
+
+
 def register(commands: Any) -> None:
     keys = commands.add_parser("keys", help="manage API keys").add_subparsers(
         dest="keys", required=True
@@ -72,10 +89,17 @@ def register(commands: Any) -> None:
     boot.set_defaults(func=keys_bootstrap)
     create = keys.add_parser("create", help="a new key for a registered person")
     create.add_argument("--person", required=True, help="the person's id")
-    create.add_argument("--role", default="member", choices=["member", "administrator"])
+    create.add_argument("--role", default="member", choices=ROLES)
     create.add_argument("--label")
     create.set_defaults(func=keys_create)
-    keys.add_parser("list", help="every key, without secrets").set_defaults(func=keys_list)
+    listing = keys.add_parser("list", help="every key, without secrets")
+    listing.add_argument("--person", help="only this person's keys")
+    listing.set_defaults(func=keys_list)
     revoke = keys.add_parser("revoke", help="revoke a key")
     revoke.add_argument("key_id")
     revoke.set_defaults(func=keys_revoke)
+    rotate = keys.add_parser(
+        "rotate", help="replace an active key by a new one (same person, role, label)"
+    )
+    rotate.add_argument("key_id")
+    rotate.set_defaults(func=keys_rotate)

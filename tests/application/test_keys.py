@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
 import sqlite3
 import threading
 from pathlib import Path
 
 import pytest
+from eventsourcing.persistence import IntegrityError
 
 from application.errors import AlreadyBootstrapped, RecordNotFound, Unauthenticated
+from application.keys import Caller
 from application.ports import ApiKeyRow
 from domain.base import InvalidInput
 from tests.application.support import Tape, assert_nothing_recorded
@@ -70,11 +73,13 @@ def test_keys_are_created_for_registered_people_in_known_roles_only(ledger):
     with pytest.raises(InvalidInput) as caught:
         ledger.create_key(member, role="owner")
     assert caught.value.field == "role"
+    # The person is named in the request, so an unknown one is invalid input naming the field.
     for bad_person in ("00000000-0000-4000-8000-000000000000", "nope"):
-        with pytest.raises(RecordNotFound):
+        with pytest.raises(InvalidInput) as caught:
             ledger.create_key(bad_person)
+        assert caught.value.field == "person_id"
     org = ledger.register_organisation("North Trust", "vcse").id
-    with pytest.raises(RecordNotFound):
+    with pytest.raises(InvalidInput):
         ledger.create_key(org)
     assert [k.person_id for k in ledger.list_keys()] == [admin, member]
 
@@ -218,3 +223,163 @@ def test_two_concurrent_bootstraps_make_only_one_first_administrator(ledger):
     assert len(outcomes) == 2
     assert len(ledger.list_keys()) == 1
     assert sum(isinstance(o, AlreadyBootstrapped) for o in outcomes) == 1
+
+
+# ---------------------------------------------------------------- auditors, labels, lookups
+
+
+def test_an_auditor_key_authenticates_as_an_auditor(ledger):
+    ledger.bootstrap("Ada Admin")
+    row, secret = ledger.create_key(ledger.register_person("Aud Itor").id, "auditor", "audit")
+    assert row.role == "auditor"
+    assert ledger.authenticate(secret).role == "auditor"
+
+
+def test_a_label_is_optional_bounded_and_storable(ledger):
+    person = ledger.register_person("Sam").id
+    assert ledger.create_key(person, label="   ")[0].label is None
+    assert ledger.create_key(person, label=" laptop ")[0].label == "laptop"
+    for bad in ("x" * 301, "before\x00after", "lone \ud800 surrogate"):
+        with pytest.raises(InvalidInput) as caught:
+            ledger.create_key(person, label=bad)
+        assert caught.value.field == "label"
+    assert len(ledger.list_keys()) == 2
+
+
+def test_keys_are_looked_up_one_at_a_time_or_listed_for_one_person(ledger):
+    _, admin_row, _ = ledger.bootstrap("Ada Admin")
+    sam = ledger.register_person("Sam").id
+    first, _ = ledger.create_key(sam, label="laptop")
+    second, _ = ledger.create_key(sam, label="phone")
+    ledger.revoke_key(first.key_id)
+    assert [k.key_id for k in ledger.list_keys(sam)] == [first.key_id, second.key_id]
+    assert [k.key_id for k in ledger.list_keys(admin_row.person_id)] == [admin_row.key_id]
+    assert ledger.list_keys("no-such-person") == []
+    assert len(ledger.list_keys()) == 3
+    assert ledger.get_key(first.key_id).revoked_at is not None
+    assert ledger.get_key(second.key_id) == second
+    with pytest.raises(RecordNotFound):
+        ledger.get_key("0" * 32)
+
+
+def test_revoking_a_key_returns_it_with_the_time_it_was_revoked(ledger):
+    row, _ = ledger.create_key(ledger.register_person("Sam").id)
+    revoked = ledger.revoke_key(row.key_id)
+    assert revoked.key_id == row.key_id and revoked.revoked_at is not None
+    assert revoked.revoked_at >= row.created_at
+
+
+# ---------------------------------------------------------------- rotation
+
+
+@pytest.mark.parametrize("role", ["administrator", "auditor", "member"])
+def test_rotating_a_key_revokes_it_and_gives_the_same_person_role_and_label_a_new_one(ledger, role):
+    sam = ledger.register_person("Sam").id
+    old, old_secret = ledger.create_key(sam, role, "laptop")
+    position = ledger.head_position()
+    new, new_secret = ledger.rotate_key(old.key_id)
+    assert (new.person_id, new.role, new.label, new.revoked_at) == (sam, role, "laptop", None)
+    assert new.key_id != old.key_id and split(new_secret)[0] == new.key_id
+    assert split(new_secret)[1] != split(old_secret)[1]
+    with pytest.raises(Unauthenticated):
+        ledger.authenticate(old_secret)
+    assert ledger.authenticate(new_secret) == Caller(sam, new.key_id, role)
+    listed = {k.key_id: k for k in ledger.list_keys()}
+    assert set(listed) == {old.key_id, new.key_id}
+    assert listed[old.key_id].revoked_at is not None
+    assert listed[new.key_id].revoked_at is None
+    # Keys live beside the ledger, not in it: rotating records no event.
+    assert ledger.head_position() == position
+
+
+def test_a_revoked_rotated_or_unknown_key_cannot_be_rotated(ledger):
+    sam = ledger.register_person("Sam").id
+    revoked, _ = ledger.create_key(sam)
+    ledger.revoke_key(revoked.key_id)
+    rotated, _ = ledger.create_key(sam)
+    successor, successor_secret = ledger.rotate_key(rotated.key_id)
+    for key_id in (revoked.key_id, rotated.key_id, "0" * 32, "not-a-key"):
+        with pytest.raises(RecordNotFound) as caught:
+            ledger.rotate_key(key_id)
+        assert key_id in str(caught.value)
+    assert len(ledger.list_keys()) == 3
+    assert ledger.authenticate(successor_secret).key_id == successor.key_id
+
+
+def test_a_person_rotating_someone_elses_key_finds_no_such_key(ledger):
+    sam = ledger.register_person("Sam").id
+    mia = ledger.register_person("Mia").id
+    mias, mias_secret = ledger.create_key(mia)
+    with pytest.raises(RecordNotFound):
+        ledger.rotate_key(mias.key_id, person_id=sam)
+    assert ledger.authenticate(mias_secret).key_id == mias.key_id
+    assert len(ledger.list_keys()) == 1
+    new, _ = ledger.rotate_key(mias.key_id, person_id=mia)
+    assert new.person_id == mia
+
+
+def test_a_rotation_whose_new_key_cannot_be_stored_leaves_the_old_key_active(ledger, monkeypatch):
+    sam = ledger.register_person("Sam").id
+    old, old_secret = ledger.create_key(sam)
+    other, other_secret = ledger.create_key(sam)
+    # The new secret collides with a stored one, so storing the new key fails after the
+    # old one was marked revoked: the whole rotation must be undone.
+    monkeypatch.setattr("application.keys.secrets.token_urlsafe", lambda _: split(other_secret)[1])
+    with pytest.raises(IntegrityError):
+        ledger.rotate_key(old.key_id)
+    assert ledger.authenticate(old_secret).key_id == old.key_id
+    assert ledger.authenticate(other_secret).key_id == other.key_id
+    assert [k.revoked_at for k in ledger.list_keys()] == [None, None]
+
+
+def test_two_concurrent_rotations_of_one_key_make_exactly_one_successor(ledger):
+    row, _ = ledger.create_key(ledger.register_person("Sam").id)
+    barrier = threading.Barrier(2)
+    find = ledger.store.find_api_key
+
+    def find_then_wait(key_id):
+        found = find(key_id)
+        # Both have seen the key active before either rotates it.
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait(timeout=3)
+        return found
+
+    ledger.store.find_api_key = find_then_wait
+    outcomes = []
+
+    def attempt():
+        try:
+            outcomes.append(ledger.rotate_key(row.key_id))
+        except RecordNotFound as error:
+            outcomes.append(error)
+
+    threads = [threading.Thread(target=attempt) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    ledger.store.find_api_key = find
+    assert len(outcomes) == 2
+    assert sum(isinstance(o, RecordNotFound) for o in outcomes) == 1
+    keys = {k.key_id: k for k in ledger.list_keys()}
+    assert len(keys) == 2
+    assert keys.pop(row.key_id).revoked_at is not None
+    assert [k.revoked_at for k in keys.values()] == [None]
+
+
+# ---------------------------------------------------------------- logs
+
+
+def test_no_secret_is_logged_while_keys_are_created_rotated_and_used(ledger, caplog):
+    caplog.set_level(logging.DEBUG)
+    _, _, admin_secret = ledger.bootstrap("Ada Admin")
+    row, secret = ledger.create_key(ledger.register_person("Sam").id, label="laptop")
+    _, rotated = ledger.rotate_key(row.key_id)
+    _, rotated_again = ledger.rotate_key(ledger.authenticate(rotated).key_id)
+    for attempt in (admin_secret, secret, rotated, f"{rotated}x", rotated_again):
+        with contextlib.suppress(Unauthenticated):
+            ledger.authenticate(attempt)
+    logged = caplog.text + repr([(r.msg, r.args) for r in caplog.records])
+    for full in (admin_secret, secret, rotated, rotated_again):
+        assert split(full)[1] not in logged
+        assert ledger.store.find_api_key(split(full)[0])[1] not in logged

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import sqlite3
@@ -148,8 +149,67 @@ def test_a_key_for_an_organisation_id_is_refused_like_an_unknown_person(capsys, 
 
 def test_a_missing_subcommand_or_argument_is_a_usage_error(capsys, tmp_path):
     url = f"sqlite:///{tmp_path / 'accord.db'}"
-    for argv in (["keys"], ["keys", "create"], ["keys", "bootstrap"], ["nonsense"]):
+    for argv in (
+        ["keys"],
+        ["keys", "create"],
+        ["keys", "bootstrap"],
+        ["keys", "rotate"],
+        ["nonsense"],
+    ):
         with pytest.raises(SystemExit) as stopped:
             cli.main(["--database-url", url, *argv])
         assert stopped.value.code == 2, argv
         assert "usage: accord" in capsys.readouterr().err
+
+
+def test_keys_can_be_rotated_and_made_for_auditors_from_the_command_line(
+    capsys, caplog, database_url
+):
+    caplog.set_level(logging.DEBUG)
+    ledger = build_ledger(Settings(database_url=database_url))
+    try:
+        auditor = ledger.register_person("Aud Itor").id
+        other = ledger.register_person("Mia Member").id
+    finally:
+        ledger.close()
+    code, out, err = run(
+        capsys, database_url, "keys", "create", "--person", auditor, "--role", "auditor"
+    )
+    assert (code, err) == (0, "")
+    old_key, old_secret = printed("key id", out), printed("API key (shown once)", out)
+    assert authenticate(database_url, old_secret) == Caller(auditor, old_key, "auditor")
+    run(capsys, database_url, "keys", "create", "--person", other)
+
+    code, out, err = run(capsys, database_url, "keys", "rotate", old_key)
+    assert (code, err) == (0, "")
+    assert out.splitlines()[0] == f"revoked {old_key}"
+    new_key, new_secret = printed("key id", out), printed("API key (shown once)", out)
+    assert new_key != old_key
+    assert authenticate(database_url, new_secret) == Caller(auditor, new_key, "auditor")
+    with pytest.raises(Unauthenticated):
+        authenticate(database_url, old_secret)
+
+    code, listing, _ = run(capsys, database_url, "keys", "list", "--person", auditor)
+    lines = listing.strip().splitlines()
+    assert [line.split()[0] for line in lines] == [old_key, new_key]
+    assert "revoked" in lines[0] and "active" in lines[1] and "role=auditor" in lines[1]
+    for secret in (old_secret, new_secret):
+        assert secret.split(".", 1)[1] not in listing
+    code, listing, _ = run(capsys, database_url, "keys", "list")
+    assert len(listing.strip().splitlines()) == 3
+
+    # A revoked (here: rotated) or unknown key cannot be rotated; nothing is created.
+    for key_id in (old_key, uuid.uuid4().hex):
+        code, out, err = run(capsys, database_url, "keys", "rotate", key_id)
+        assert code == 2 and out == "" and key_id in err and "Traceback" not in err
+    assert stored_key_count(database_url) == 3
+    for secret in (old_secret, new_secret):
+        assert secret.split(".", 1)[1] not in caplog.text
+
+
+def test_an_unknown_role_is_a_usage_error(capsys, tmp_path):
+    url = f"sqlite:///{tmp_path / 'accord.db'}"
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["--database-url", url, "keys", "create", "--person", "p", "--role", "owner"])
+    assert stopped.value.code == 2
+    assert "auditor" in capsys.readouterr().err

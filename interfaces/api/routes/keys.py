@@ -1,0 +1,126 @@
+"""API keys: administrators manage everyone's; every caller lists and rotates their own."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+
+from application.access import Access
+from application.ports import ApiKeyRow
+from interfaces.api.access import Own, allow
+from interfaces.api.deps import LedgerDep
+from interfaces.api.errors import problems
+from interfaces.api.schemas.keys import KeyCreate, KeyCreated, KeyPublic, KeysPublic
+
+router = APIRouter(tags=["keys"])
+
+
+# Managing everyone's keys is the administrators'; one's own keys are one's own.
+AdministratorDep = Annotated[Access, allow("administer")]
+
+
+def public(row: ApiKeyRow) -> dict[str, Any]:
+    return asdict(row)
+
+
+def created(response: Response, row: ApiKeyRow, secret: str) -> dict[str, Any]:
+    """A new key with its secret, shown once: never cached."""
+    response.headers["Location"] = f"/keys/{row.key_id}"
+    response.headers["Cache-Control"] = "no-store"
+    return {**public(row), "secret": secret}
+
+
+@router.post(
+    "/keys",
+    status_code=201,
+    response_model=KeyCreated,
+    summary="Create an API key for a person (administrators)",
+    description="The secret is in this response only; it is stored as a digest.",
+    responses=problems(403, 422),
+)
+def create_key(
+    body: KeyCreate, ledger: LedgerDep, _: AdministratorDep, response: Response
+) -> dict[str, Any]:
+    row, secret = ledger.create_key(body.person_id, body.role, body.label)
+    return created(response, row, secret)
+
+
+@router.get(
+    "/keys",
+    response_model=KeysPublic,
+    summary="List API keys, active and revoked (administrators)",
+    responses=problems(403, 422),
+)
+def list_keys(
+    ledger: LedgerDep,
+    _: AdministratorDep,
+    person_id: Annotated[
+        str | None, Query(max_length=64, description="Only this person's keys.")
+    ] = None,
+) -> dict[str, Any]:
+    return {"items": [public(row) for row in ledger.list_keys(person_id)]}
+
+
+@router.get(
+    "/keys/{key_id}",
+    response_model=KeyPublic,
+    summary="Get an API key's metadata (administrators)",
+    responses=problems(403, 404),
+)
+def get_key(key_id: str, ledger: LedgerDep, _: AdministratorDep) -> dict[str, Any]:
+    return public(ledger.get_key(key_id))
+
+
+@router.post(
+    "/keys/{key_id}/revoke",
+    response_model=KeyPublic,
+    summary="Revoke an API key (administrators)",
+    description="The next request with the key is refused with 401.",
+    responses=problems(403, 404),
+)
+def revoke_key(key_id: str, ledger: LedgerDep, _: AdministratorDep) -> dict[str, Any]:
+    return public(ledger.revoke_key(key_id))
+
+
+@router.post(
+    "/keys/{key_id}/rotate",
+    status_code=201,
+    response_model=KeyCreated,
+    summary="Replace an API key by a new one (administrators)",
+    description="A new key for the same person, role and label; the old key is revoked in "
+    "the same transaction. The new secret is in this response only.",
+    responses=problems(403, 404),
+)
+def rotate_key(
+    key_id: str, ledger: LedgerDep, _: AdministratorDep, response: Response
+) -> dict[str, Any]:
+    row, secret = ledger.rotate_key(key_id)
+    return created(response, row, secret)
+
+
+@router.get(
+    "/me/keys",
+    response_model=KeysPublic,
+    summary="List the caller's own API keys",
+    responses=problems(),
+)
+def my_keys(ledger: LedgerDep, access: Own) -> dict[str, Any]:
+    return {"items": [public(row) for row in ledger.list_keys(access.person_id)]}
+
+
+@router.post(
+    "/me/keys/{key_id}/rotate",
+    status_code=201,
+    response_model=KeyCreated,
+    summary="Replace one of the caller's own API keys by a new one",
+    description="As the administrators' rotate, for the caller's own active keys only; "
+    "any other key is unknown (404).",
+    responses=problems(404),
+)
+def rotate_my_key(
+    key_id: str, ledger: LedgerDep, access: Own, response: Response
+) -> dict[str, Any]:
+    row, secret = ledger.rotate_key(key_id, access.person_id)
+    return created(response, row, secret)

@@ -1,0 +1,52 @@
+"""API keys: what an administrator sends, and what is shown back (a secret only once)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from interfaces.api.schemas.common import Body, Id, ShortText
+
+# The roles of application.keys.ROLES (a test keeps the two the same).
+Role = Literal["administrator", "auditor", "member"]
+Label = Annotated[str, StringConstraints(max_length=300)]
+Secret = Annotated[str, StringConstraints(max_length=200)]
+
+# Response models forbid unknown fields too: a stray column (a digest, say) fails loudly
+# instead of being serialised.
+
+
+class KeyCreate(Body):
+    person_id: Id = Field(description="The registered person the key acts for.")
+    role: Role = Field(default="member", description="What the key may do.")
+    label: ShortText | None = Field(
+        default=None, description="A note to tell keys apart.", examples=["laptop"]
+    )
+
+
+class KeyPublic(Body):
+    """A key's metadata; never its secret or the secret's digest."""
+
+    key_id: Id
+    person_id: Id
+    role: Role
+    label: Label | None
+    created_at: datetime
+    revoked_at: datetime | None = Field(description="When it was revoked; null while active.")
+
+
+class KeyCreated(KeyPublic):
+    """A new key, with its secret: shown in this response only, never again."""
+
+    secret: Secret = Field(
+        description="The API key; send it as `Authorization: Bearer <secret>`. "
+        "Only a digest is stored, so it cannot be shown again."
+    )
+
+
+class KeysPublic(Body):
+    """Keys, oldest first."""
+
+    items: list[KeyPublic]
