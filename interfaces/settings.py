@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -24,9 +25,26 @@ class Settings(BaseSettings):
     postgres_pool_size: int = 10
     postgres_max_overflow: int = 10
     postgres_schema: str = "public"
+    # False for a PostgreSQL role that may not create tables: the owner's role creates
+    # them and runs migrations (README, "Trust in the record").
+    create_tables: bool = True
     # "thread": the API keeps the read models up to date itself; "off": a separate
     # `accord project` worker does (reads then wait for it, see min_position).
     projector: Literal["thread", "off"] = "thread"
+    # Bounded resources (README, "Limits").
+    max_body_bytes: int = Field(default=1_048_576, ge=1)
+    # Requests per second per API key (0: no limit) and the burst allowed above that rate;
+    # counted in each process, so N workers allow N times as many.
+    rate_limit: float = Field(default=50.0, ge=0)
+    rate_burst: int = Field(default=200, ge=1)
+    # Seconds a request may spend on PostgreSQL attempts that fail (waiting for a connection
+    # included) before it is answered 503; the library's retries hide shorter outages.
+    database_wait: float = Field(default=3.0, gt=0)
+    # Seconds one attempt waits for a pooled PostgreSQL connection (whole seconds, >= 1),
+    # and how many may wait at once before the next is refused at once (0: no bound).
+    postgres_pool_timeout: int = Field(default=3, ge=1)
+    postgres_max_waiting: int = Field(default=100, ge=0)
+    sqlite_lock_timeout: int = Field(default=10, ge=1)
 
     def resolved_database_url(self) -> str:
         if self.database_url:

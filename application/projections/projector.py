@@ -140,15 +140,23 @@ class Projector:
         if self._listener is None and hasattr(self.ledger.recorder, "write_listener"):
             self._listener = self.ledger.recorder.write_listener()
         if self._listener is not None:
-            self._listener.wait(timeout)
+            try:
+                self._listener.wait(timeout)
+            except Exception:
+                # Its connection is gone (e.g. the database restarted): listen afresh next time.
+                self.close()
+                raise
         else:
             self.ledger.writes.wait(timeout)
         self.ledger.writes.clear()
 
     def close(self) -> None:
-        if self._listener is not None:
-            self._listener.close()
-            self._listener = None
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            try:
+                listener.close()
+            except Exception:
+                log.warning("could not close the write listener; its connection is discarded")
 
     def wait_for(self, position: int, timeout: float) -> bool:
         """Wait until the read models include `position`; False if they do not in time."""
@@ -182,15 +190,18 @@ class ProjectorThread:
         self.projector.close()
 
     def run(self) -> None:
+        in_a_row = 0
         while not self.stopping.is_set():
             try:
                 self.projector.catch_up()
                 self.last_error = None
+                in_a_row = 0
+                self.projector.wait_for_writes(self.poll_seconds)
             except Exception as error:
-                # Fail loudly, then resume from the last committed position.
+                # Fail loudly, then resume from the last committed position; back off
+                # longer only while the failures follow one another.
                 self.failures += 1
+                in_a_row += 1
                 self.last_error = f"{type(error).__name__}: {error}"
                 log.exception("projector failed; resuming from its last position")
-                self.stopping.wait(min(30.0, 0.5 * 2 ** min(self.failures, 6)))
-                continue
-            self.projector.wait_for_writes(self.poll_seconds)
+                self.stopping.wait(min(30.0, 0.5 * 2 ** min(in_a_row, 6)))
