@@ -7,12 +7,13 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import AwareDatetime
 
 from application.core import Written
 from application.keys import Caller
 from application.ledger import Ledger
 from domain.base import InvalidInput, current_actor
+from interfaces.api import limits
+from interfaces.api.schemas.common import Moment
 
 bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer acc_...`")
 
@@ -28,6 +29,7 @@ LedgerDep = Annotated[Ledger, Depends(get_ledger)]
 async def authenticated(
     ledger: LedgerDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    request: Request,
 ) -> Caller:
     """The caller behind the bearer key; also the actor recorded on every event.
 
@@ -37,6 +39,7 @@ async def authenticated(
     """
     secret = credentials.credentials if credentials else None
     caller = await run_in_threadpool(ledger.authenticate, secret)
+    limits.throttle(request, caller.key_id)  # 429 once this key is over its rate
     current_actor.set(caller.person_id)
     return caller
 
@@ -44,10 +47,19 @@ async def authenticated(
 CallerDep = Annotated[Caller, Depends(authenticated)]
 
 
+def _etag_header(schema: dict[str, Any]) -> None:
+    """Document If-Match as the text `if_match` accepts (a header is never JSON null)."""
+    schema.pop("anyOf", None)
+    schema.update(type="string", pattern=r'^(\*|(W/)?"?[0-9]+"?)$')
+
+
 def if_match(
     if_match: Annotated[
         str | None,
-        Header(description='The version you last read, as its ETag (e.g. `"3"`); 412 if stale.'),
+        Header(
+            description='The version you last read, as its ETag (e.g. `"3"`); 412 if stale.',
+            json_schema_extra=_etag_header,
+        ),
     ] = None,
 ) -> int | None:
     if if_match is None or if_match.strip() == "*":
@@ -61,11 +73,11 @@ def if_match(
 IfMatch = Annotated[int | None, Depends(if_match)]
 
 AsOf = Annotated[
-    AwareDatetime | None,
+    Moment | None,
     Query(description="Transaction time: what the ledger said at this moment."),
 ]
 EffectiveAt = Annotated[
-    AwareDatetime | None,
+    Moment | None,
     Query(description="Valid time: what was in effect at this moment, by what is known now."),
 ]
 
@@ -108,6 +120,8 @@ def written(response: Response, record: dict[str, Any], result: Written) -> dict
     """The body of a write response: the record as of this write, its ETag and the position."""
     response.headers["ETag"] = etag(result.version)
     response.headers["X-Accord-Position"] = str(result.position)
+    if result.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
     return {**record, **(result.extra or {}), "position": result.position}
 
 

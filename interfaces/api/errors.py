@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import sqlite3
+from collections.abc import Callable
 from typing import Any
 
+import psycopg
 from eventsourcing.persistence import DataError, IntegrityError, InterfaceError, OperationalError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException
 
 from application.errors import (
@@ -18,7 +23,9 @@ from application.errors import (
     Unauthenticated,
     VersionMismatch,
 )
+from application.idempotency import RequestNotRepeatable
 from domain.base import AccordError, InvalidInput, LifecycleError, NotAllowed, NotFound
+from infrastructure.waits import StoreUnavailable
 
 log = logging.getLogger("accord.api")
 
@@ -53,6 +60,8 @@ def accord_error(_: Request, error: Exception) -> JSONResponse:
         return problem(503, "Read models behind", detail)
     if isinstance(error, AlreadyBootstrapped):
         return problem(409, "Already set up", detail)
+    if isinstance(error, RequestNotRepeatable):
+        return problem(409, "Idempotency-Key already used", detail)
     if isinstance(error, InvalidInput):
         field = (error.field or "").replace("[", ".").replace("]", "")
         errors = [{"field": field, "message": detail}]
@@ -80,12 +89,25 @@ def _field(location: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in parts)
 
 
-def http_error(_: Request, error: Exception) -> JSONResponse:
+def http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, HTTPException)
     response = problem(error.status_code, _title(error.status_code), str(error.detail))
     for name, value in (error.headers or {}).items():
         response.headers[name] = value
+    if error.status_code == 405:
+        response.headers["Allow"] = _allowed_methods(request)
     return response
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method served at the request's path: Starlette's 405 names one route's only."""
+    path = request.scope.get("path", "")
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.router.routes):  # included routers too
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(path):
+            methods |= set(route.methods or ())
+    return ", ".join(sorted(methods))
 
 
 def store_unavailable(_: Request, error: Exception) -> JSONResponse:
@@ -131,7 +153,59 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(DataError, unstorable)
     app.add_exception_handler(OperationalError, store_unavailable)
     app.add_exception_handler(InterfaceError, store_unavailable)
+    # A database that is down, busy or out of pooled connections: 503 with Retry-After. The
+    # driver's own classes too (psycopg_pool's PoolTimeout and TooManyRequests are
+    # psycopg.OperationalError), for any path that does not go through the library.
+    app.add_exception_handler(StoreUnavailable, store_unavailable)
+    app.add_exception_handler(psycopg.OperationalError, store_unavailable)
+    app.add_exception_handler(psycopg.InterfaceError, store_unavailable)
+    app.add_exception_handler(sqlite3.OperationalError, store_unavailable)
     app.add_exception_handler(Exception, unexpected)
+    document(app)
+
+
+UNREADABLE_BODY = "The body cannot be read as JSON text (for example, it is not UTF-8)."
+
+
+def document(app: FastAPI) -> None:
+    """Describe every error answer as what the handlers above send: a Problem document.
+
+    FastAPI documents its own 422 (HTTPValidationError, application/json) on every route with
+    parameters, and `problems()` puts the schema under application/json; both become a Problem
+    under application/problem+json. A body that cannot be decoded at all is FastAPI's 400.
+    """
+    build: Callable[[], dict[str, Any]] = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        invalid = problems(422)[422]["description"]
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.get("responses", {})
+                if "requestBody" in operation and "400" not in responses:
+                    responses["400"] = {"description": UNREADABLE_BODY}
+                for code, response in responses.items():
+                    if code[0] in "45":
+                        if code == "422" and response.get("description") == "Validation Error":
+                            response["description"] = invalid
+                        problem_ref = {"$ref": "#/components/schemas/Problem"}
+                        response["content"] = {PROBLEM: {"schema": problem_ref}}
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.setdefault("Problem", _problem_schema())
+        for name in ("HTTPValidationError", "ValidationError"):  # FastAPI's, now unused
+            if f'"#/components/schemas/{name}"' not in json.dumps(schema):
+                components.pop(name, None)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _problem_schema() -> dict[str, Any]:
+    from interfaces.api.schemas.common import Problem
+
+    return Problem.model_json_schema(ref_template="#/components/schemas/{model}")
 
 
 # For route decorators: the problems any route may answer, for the OpenAPI description.
@@ -145,9 +219,11 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
         409: "The record's lifecycle does not allow this now; `current_state` names its state.",
         412: "If-Match names a version that is no longer current.",
         422: "Invalid input: `errors` names each field and why.",
-        503: "The store cannot be reached; retry after Retry-After seconds.",
+        413: "The request body is larger than the API accepts.",
+        429: "Too many requests with this API key; retry after Retry-After seconds.",
+        503: "The store cannot be reached or is busy; retry after Retry-After seconds.",
     }
     return {
         s: {"model": Problem, "description": descriptions[s], "content": {PROBLEM: {}}}
-        for s in (401, *statuses, 503)
+        for s in (401, *statuses, 413, 429, 503)
     }

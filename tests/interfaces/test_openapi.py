@@ -137,3 +137,49 @@ def test_the_documented_length_of_a_conflicts_about_is_the_enforced_500(openapi)
 def test_the_documented_length_of_a_group_kind_is_the_enforced_100(openapi):
     kind = openapi["components"]["schemas"]["GroupCreate"]["properties"]["kind"]
     assert kind["maxLength"] == 100
+
+
+# ---------------------------------------------------------------- what schemathesis found
+
+
+def test_every_error_answer_is_described_as_a_problem_document(openapi):
+    problem = {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for path, operations in openapi["paths"].items():
+        for method, operation in operations.items():
+            for code, response in operation["responses"].items():
+                if code[0] in "45":
+                    assert response["content"] == problem, (method, path, code)
+            if "requestBody" in operation:
+                assert "400" in operation["responses"], (method, path)  # body not UTF-8
+    assert "HTTPValidationError" not in openapi["components"]["schemas"]
+
+
+def test_a_405_allows_every_method_its_path_serves(memory_client):
+    for method, path, allowed in (
+        ("PUT", "/organisations", "GET, POST"),
+        ("OPTIONS", "/groups/some-id/decisions", "GET, POST"),
+        ("DELETE", "/groups/some-id", "GET"),
+    ):
+        response = memory_client.request(method, path)
+        assert_problem(response, 405)
+        assert response.headers["allow"] == allowed, (method, path)
+
+
+def test_if_match_is_described_as_the_text_the_api_accepts(openapi):
+    parameters = openapi["paths"]["/groups/{group_id}/purpose"]["post"]["parameters"]
+    schema = next(p["schema"] for p in parameters if p["name"] == "if-match")
+    assert schema["type"] == "string" and "anyOf" not in schema  # never JSON null
+    assert schema["pattern"] == r'^(\*|(W/)?"?[0-9]+"?)$'
+
+
+@pytest.mark.parametrize("moment", [0, 1.5, "0", "1700000000", "+5", "-1.5"])
+def test_a_number_is_not_taken_for_a_moment_in_a_body_or_a_query(api: Api, moment):
+    group = api.group("Group")
+    url = f"/groups/{group['id']}"
+    body = {"purpose": "New words", "effective_at": moment}
+    refused = api.call("POST", f"{url}/purpose", api.admin, json=body)
+    assert [e["field"] for e in assert_problem(refused, 422)["errors"]] == ["effective_at"]
+    if isinstance(moment, str):
+        refused = api.call("GET", url, api.admin, params={"as_of": moment})
+        assert [e["field"] for e in assert_problem(refused, 422)["errors"]] == ["as_of"]
+    assert api.read(url)["version"] == group["version"]

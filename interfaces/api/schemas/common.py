@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
@@ -14,8 +15,21 @@ About = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 MAX_LIST = 200
 
+_NUMBER = re.compile(r"[+-]?[0-9.]+")
+
+
+def _not_a_number(value: Any) -> Any:
+    """Refuse a number: pydantic would silently read it (or its text) as a Unix time."""
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+        raise ValueError("must be a date and time with a time-zone offset, as ISO 8601 text")
+    return value
+
+
+# A moment in time, as ISO 8601 text with a time-zone offset (and nothing else).
+Moment = Annotated[AwareDatetime, BeforeValidator(_not_a_number)]
+
 EffectiveAt = Annotated[
-    AwareDatetime | None,
+    Moment | None,
     Field(
         description="When this took effect in the real world, with a time-zone offset. "
         "Defaults to the moment it is recorded.",
