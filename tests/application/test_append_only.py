@@ -1,4 +1,4 @@
-"""The database itself refuses to alter or remove stored events."""
+"""The database itself refuses to alter or remove stored events and their chain's links."""
 
 from __future__ import annotations
 
@@ -26,6 +26,8 @@ def a_small_ledger(ledger):
         "UPDATE stored_events SET topic = 'forged' WHERE rowid = 2",
         "DELETE FROM stored_events WHERE rowid = 3",
         "DELETE FROM stored_events",
+        "UPDATE accord_chain SET link = x'00' WHERE position = 2",
+        "DELETE FROM accord_chain WHERE position = 3",
     ],
 )
 def test_sqlite_refuses_to_update_or_delete_a_stored_event(ledger, settings, statement):
@@ -36,6 +38,7 @@ def test_sqlite_refuses_to_update_or_delete_a_stored_event(ledger, settings, sta
         db.execute(statement)
     assert list(ledger.export_lines())[1:] == before
     assert ledger.head_position() == head
+    assert ledger.verify_chain().intact
 
 
 @pytest.mark.stores("postgres")
@@ -47,6 +50,9 @@ def test_sqlite_refuses_to_update_or_delete_a_stored_event(ledger, settings, sta
         "DELETE FROM {t} WHERE notification_id = 3",
         "DELETE FROM {t}",
         "TRUNCATE {t}",
+        "UPDATE {c} SET link = '\\x00'::bytea WHERE position = 2",
+        "DELETE FROM {c} WHERE position = 3",
+        "TRUNCATE {c}",
     ],
 )
 def test_postgresql_refuses_to_update_delete_or_truncate_a_stored_event(
@@ -55,13 +61,15 @@ def test_postgresql_refuses_to_update_delete_or_truncate_a_stored_event(
     head = a_small_ledger(ledger)
     before = list(ledger.export_lines())[1:]
     table = f'"{settings.postgres_schema}".ledger_events'
+    chain = f'"{settings.postgres_schema}".accord_chain'
     with (
         psycopg.connect(settings.resolved_database_url(), autocommit=True) as conn,
         pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"),
     ):
-        conn.execute(statement.format(t=table))
+        conn.execute(statement.format(t=table, c=chain))
     assert list(ledger.export_lines())[1:] == before
     assert ledger.head_position() == head
+    assert ledger.verify_chain().intact
 
 
 def test_the_ledger_still_appends_after_a_refused_alteration(ledger):

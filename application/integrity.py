@@ -1,0 +1,264 @@
+"""Tamper evidence: a hash chain over the stored events, and signed checkpoints of its head.
+
+Every stored event has a link, written in the same transaction as the event:
+
+    link(p) = SHA-256(link of the previous position || record(p))
+
+where the first event's previous link is 32 zero bytes and record(p) is a fixed header
+of big-endian integers (position, version, and the lengths of the next three fields)
+followed by the originator id (its 32 lowercase hex digits in ASCII, as SQLite stores
+it), the topic (UTF-8) and the state bytes exactly as stored (so possibly compressed or
+encrypted). Altering, removing, moving or inserting an event, or editing a link, breaks
+the chain at that position. Recomputing the whole chain, or cutting its tail, is found
+only by comparing it with a signed checkpoint kept outside the database (checkpoints.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+import time
+from bisect import bisect_left
+from collections.abc import Callable, Generator, Iterable, Sequence
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol, runtime_checkable
+from uuid import UUID
+
+from application.checkpoints import ChainError, Checkpoint
+from application.core import LedgerCore
+from application.projections.describe import describe, iso
+
+GENESIS = bytes(32)
+_sha256 = hashlib.sha256
+# position, originator version, then the lengths of the id, the topic and the state.
+_HEADER = struct.Struct(">qqIIQ")
+
+# A scanned row: (position, originator id bytes, version, topic bytes, state, link); the
+# event's four fields are None where a link has no event, the link None where an event
+# has no link.
+Row = tuple[Any, ...]
+
+
+class NothingToCheckpoint(ChainError):
+    """The ledger holds no linked event yet."""
+
+
+def next_link(
+    previous: bytes, position: int, originator_id: bytes, version: int, topic: bytes, state: bytes
+) -> bytes:
+    """The link of the event at `position`, following the link `previous`.
+
+    It hashes `previous`, then record(p): a header of the position, the version and the
+    three lengths, then the id, the topic and the state (fed piece by piece, which is
+    faster than joining them).
+    """
+    digest = _sha256(previous)
+    digest.update(_HEADER.pack(position, version, len(originator_id), len(topic), len(state)))
+    digest.update(originator_id)
+    digest.update(topic)
+    digest.update(state)
+    return digest.digest()
+
+
+def id_bytes(originator_id: UUID | str) -> bytes:
+    """An originator id as the chain covers it: its 32 lowercase hex digits."""
+    return (originator_id if isinstance(originator_id, UUID) else UUID(originator_id)).hex.encode()
+
+
+def chain_links(previous: bytes, events: Iterable[tuple[int, Any]]) -> list[tuple[int, bytes]]:
+    """(position, link) for stored events (anything with the StoredEvent fields), in order."""
+    links = []
+    for position, stored in events:
+        previous = next_link(
+            previous,
+            position,
+            id_bytes(stored.originator_id),
+            stored.originator_version,
+            stored.topic.encode(),
+            stored.state,
+        )
+        links.append((position, previous))
+    return links
+
+
+def walk(previous: bytes, rows: Sequence[Row]) -> tuple[bytes, int]:
+    """Follow the chain through `rows`: the last sound link, and how many rows were sound."""
+    for i, (position, originator_id, version, topic, state, link) in enumerate(rows):
+        if (
+            originator_id is None
+            or link is None
+            or next_link(previous, position, originator_id, version, topic, state) != link
+        ):
+            return previous, i
+        previous = link
+    return previous, len(rows)
+
+
+@runtime_checkable
+class ChainStore(Protocol):
+    """The chain beside the events, as Accord's recorders keep it."""
+
+    def chain_head(self) -> tuple[int, bytes] | None:
+        """The position and link of the last linked event (None if nothing is linked)."""
+        ...
+
+    def chain_unchained(self, batch: int = ...) -> int:
+        """Link the events after the chain's head, in order and in batches; how many."""
+        ...
+
+    def scan_chain(self, page: int = ...) -> Generator[Sequence[Row], None, None]:
+        """Every event and every link, by position, in pages, from one snapshot."""
+        ...
+
+
+@dataclass(frozen=True)
+class Break:
+    """Where the chain stops holding, and the likeliest reasons."""
+
+    position: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What `verify_chain` found."""
+
+    events: int
+    # The last position whose event and link were sound, and its link.
+    position: int
+    link: bytes
+    seconds: float
+    broken: Break | None
+    checkpoint: Checkpoint | None = None
+
+    @property
+    def intact(self) -> bool:
+        return self.broken is None
+
+    @property
+    def events_per_second(self) -> float:
+        return self.events / self.seconds if self.seconds > 0 else 0.0
+
+
+class IntegrityQueries(LedgerCore):
+    """The chain's head, linking events stored before the chain existed, and verifying."""
+
+    @property
+    def chain(self) -> ChainStore:
+        recorder = self.recorder
+        if not isinstance(recorder, ChainStore):
+            raise TypeError("the ledger needs one of Accord's recorders (see interfaces.bootstrap)")
+        return recorder
+
+    def chain_unchained(self) -> int:
+        """Link every event after the chain's head, in order; returns how many were linked.
+
+        Run at start-up, after any migration that rewrites stored events: a ledger
+        recorded before the chain existed is linked once, in batches.
+        """
+        return self.chain.chain_unchained()
+
+    def chain_head(self) -> tuple[int, bytes] | None:
+        """The position and link of the last linked event (None while nothing is linked)."""
+        return self.chain.chain_head()
+
+    def ledger_head(self) -> dict[str, Any]:
+        """The chain's head for external witnesses: position, link (hex) and recorded time."""
+        head = self.chain.chain_head()
+        position, link = head if head is not None else (0, GENESIS)
+        return {"position": position, "link": link.hex(), "recorded_at": self._recorded_at(head)}
+
+    def checkpoint(self, now: datetime | None = None) -> Checkpoint:
+        """The chain's head now, ready to be signed."""
+        head = self.chain.chain_head()
+        if head is None:
+            raise NothingToCheckpoint("the ledger holds no linked event yet: nothing to sign")
+        return Checkpoint(head[0], head[1], self._recorded_at(head), iso(now or datetime.now(UTC)))
+
+    def _recorded_at(self, head: tuple[int, bytes] | None) -> str | None:
+        if head is None:
+            return None
+        found = self.recorder.select_notifications(head[0], 1, stop=head[0])
+        return (
+            iso(describe(head[0], self.mapper.to_domain_event(found[0])).recorded_at)
+            if found
+            else None
+        )
+
+    def verify_chain(
+        self,
+        checkpoint: Checkpoint | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> Verification:
+        """Recompute the chain from the stored events; the first position where it breaks.
+
+        With a checkpoint, also check that the chain still reaches its position with the
+        same link (a recomputed chain or a cut tail breaks there).
+        """
+        started = time.perf_counter()
+        store = self.chain
+        chained = store.chain_head()
+        previous, count, last, broken = GENESIS, 0, 0, None
+        seen_checkpoint = False
+        with closing(store.scan_chain()) as pages:
+            for page in pages:
+                previous, sound = walk(previous, page)
+                count += sound
+                if sound:
+                    last = page[sound - 1][0]
+                if progress is not None:
+                    progress(sound)
+                if checkpoint is not None and not seen_checkpoint and last >= checkpoint.position:
+                    seen_checkpoint = True
+                    broken = _against_checkpoint(page[:sound], checkpoint)
+                if broken is None and sound < len(page):
+                    broken = _break(page[sound], chained)
+                if broken is not None:
+                    break
+        if broken is None and checkpoint is not None and not seen_checkpoint:
+            broken = Break(
+                checkpoint.position,
+                f"the ledger ends at position {last}, before the checkpoint's position "
+                f"{checkpoint.position}: events were cut from its end",
+            )
+        seconds = time.perf_counter() - started
+        return Verification(count, last, previous, seconds, broken, checkpoint)
+
+
+def _break(row: Row, chained: tuple[int, bytes] | None) -> Break:
+    position, originator_id, link = row[0], row[1], row[5]
+    if originator_id is None:
+        return Break(position, "a link without its event: the event was removed")
+    if link is None:
+        if chained is None or position > chained[0]:
+            return Break(
+                position,
+                "no event from here on has a link: they were added outside Accord, or "
+                "recorded before the chain existed and not linked yet (`accord chain`)",
+            )
+        return Break(position, "an event without a link: added outside Accord, or its link removed")
+    return Break(
+        position,
+        "the event does not match its link: the event was altered, moved or inserted "
+        "here, an event before it was removed with its link, or the link was edited",
+    )
+
+
+def _against_checkpoint(rows: Sequence[Row], checkpoint: Checkpoint) -> Break | None:
+    """Compare the sound rows that reach the checkpoint's position with its signed link."""
+    i = bisect_left(rows, checkpoint.position, key=lambda row: row[0])
+    if i == len(rows) or rows[i][0] != checkpoint.position:
+        return Break(
+            checkpoint.position,
+            "the checkpoint's position has no event any more, yet the chain around it "
+            "holds: the chain was recomputed after events were removed",
+        )
+    if rows[i][5] != checkpoint.link:
+        return Break(
+            checkpoint.position,
+            "the link here differs from the signed checkpoint, yet the chain holds: "
+            "the chain was recomputed after events at or before this position were changed",
+        )
+    return None

@@ -1,0 +1,391 @@
+"""The hash chain: an untouched ledger verifies; any alteration is found where it breaks.
+
+The alterations are made as the database's owner can (tests/owner.py): past the
+append-only triggers, which is exactly the threat the chain is there to expose.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from application import transfer
+from application.checkpoints import (
+    Checkpoint,
+    CheckpointInvalid,
+    new_signing_key,
+    read_checkpoint,
+    sign_checkpoint,
+)
+from application.integrity import GENESIS, NothingToCheckpoint
+from application.ledger import Ledger
+from interfaces.bootstrap import build_ledger
+from interfaces.settings import Settings
+from tests.conftest import acting_as
+from tests.owner import Owner, Statement
+
+EXAMPLES = {"sqlite": 300, "postgres": 150}
+FORGED_LINK = hashlib.sha256(b"forged").digest()
+
+
+def a_small_ledger(ledger: Ledger) -> tuple[str, str]:
+    """An administrator, a group and a decision; (person id, group id)."""
+    person, _, _ = ledger.bootstrap("Ada Convener")
+    with acting_as(person):
+        group = ledger.convene_group("Design team", "design team", "Design the hub")
+        ledger.propose_decision(group.id, "Open at nine", "The hub opens at nine")
+    return person, group.id
+
+
+def test_an_untouched_ledger_verifies_up_to_its_head(ledger):
+    a_small_ledger(ledger)
+    result = ledger.verify_chain()
+    assert result.intact, result.broken
+    assert result.events == ledger.head_position()
+    assert (result.position, result.link) == ledger.chain_head()
+    assert ledger.ledger_head()["link"] == result.link.hex()
+
+
+def test_each_link_is_sha256_of_the_previous_link_and_the_event_as_stored(ledger):
+    a_small_ledger(ledger)
+    link = bytes(32)
+    for line in ledger.export_lines():
+        if "position" not in line:
+            continue  # the header, and person keys
+        originator_id = uuid.UUID(line["originator_id"]).hex.encode()
+        topic = line["topic"].encode()
+        state = transfer.base64.b64decode(line["state"])
+        header = struct.pack(
+            ">qqIIQ",
+            line["position"],
+            line["originator_version"],
+            len(originator_id),
+            len(topic),
+            len(state),
+        )
+        link = hashlib.sha256(link + header + originator_id + topic + state).digest()
+    assert ledger.chain_head() == (ledger.head_position(), link)
+
+
+def test_an_empty_ledger_verifies_and_its_head_is_position_zero(ledger):
+    assert ledger.verify_chain().intact
+    assert bytes(32) == GENESIS
+    assert ledger.ledger_head() == {"position": 0, "link": "0" * 64, "recorded_at": None}
+    with pytest.raises(NothingToCheckpoint):
+        ledger.checkpoint()
+
+
+def test_an_import_continues_the_chain_to_the_same_head_as_its_source(
+    ledger, tmp_path, monkeypatch
+):
+    a_small_ledger(ledger)
+    monkeypatch.setattr(transfer, "PAGE", 2)  # several imported batches, each linked in turn
+    target = build_ledger(Settings(database_url=f"sqlite:///{tmp_path / 'imported.db'}"))
+    try:
+        target.import_lines(ledger.export_lines())
+        assert target.chain_head() == ledger.chain_head()
+        assert target.verify_chain().intact
+    finally:
+        target.close()
+
+
+@pytest.mark.stores("sqlite", "postgres")
+def test_events_stored_before_the_chain_existed_are_linked_in_order_at_start_up(ledger, settings):
+    a_small_ledger(ledger)
+    Owner(settings).alter(("DELETE FROM {chain}", ()))  # as a ledger kept by an older version
+    ledger.register_organisation("North Trust", "statutory_health")
+    assert ledger.chain_head() is None  # a writer does not link after unlinked events
+
+    broken = ledger.verify_chain().broken
+    assert broken is not None and broken.position == 1
+    assert "no event from here on has a link" in broken.reason
+
+    assert ledger.chain.chain_unchained(batch=2) == len(Owner(settings).events())
+    restarted = build_ledger(settings)  # start-up finds nothing left to link
+    try:
+        assert restarted.chain_unchained() == 0
+        assert restarted.verify_chain().intact
+        later = restarted.register_organisation("Hope Street", "vcse")
+        assert restarted.chain_head()[0] == later.position
+    finally:
+        restarted.close()
+
+
+@pytest.mark.stores("sqlite", "postgres")
+def test_concurrent_writers_through_two_ledger_objects_extend_one_chain(ledger, settings):
+    rival = build_ledger(settings)
+    try:
+        writers = [ledger, rival, ledger, rival]
+        with ThreadPoolExecutor(max_workers=len(writers)) as pool:
+            futures = [
+                pool.submit(w.register_organisation, f"Organisation {i}-{n}", "vcse")
+                for n in range(15)
+                for i, w in enumerate(writers)
+            ]
+            written = [f.result(timeout=60) for f in futures]
+        result = ledger.verify_chain()
+        assert result.intact, result.broken
+        assert result.events == len(written)
+        assert result.position == max(w.position for w in written) == ledger.head_position()
+    finally:
+        rival.close()
+
+
+@pytest.mark.stores("sqlite", "postgres")
+def test_a_checkpoint_finds_a_tail_cut_off_with_its_links(ledger, settings):
+    a_small_ledger(ledger)
+    checkpoint = ledger.checkpoint()
+    kept = checkpoint.position - 2
+    Owner(settings).alter(
+        ("DELETE FROM {events} WHERE {pos} > {p}", (kept,)),
+        ("DELETE FROM {chain} WHERE position > {p}", (kept,)),
+    )
+    assert ledger.verify_chain().intact  # the chain alone cannot tell
+    broken = ledger.verify_chain(checkpoint).broken
+    assert broken is not None and broken.position == checkpoint.position
+    assert f"ends at position {kept}" in broken.reason
+
+
+@pytest.mark.stores("sqlite", "postgres")
+@pytest.mark.parametrize("removed", [False, True], ids=["altered", "removed"])
+def test_a_checkpoint_finds_a_chain_recomputed_after_an_alteration(ledger, settings, removed):
+    person, group = a_small_ledger(ledger)
+    checkpoint = ledger.checkpoint()
+    with acting_as(person):
+        ledger.propose_decision(group, "Close at five", "The hub closes at five")
+    if removed:
+        alteration = ("DELETE FROM {events} WHERE {pos} = {p}", (checkpoint.position,))
+        finding = "no event any more"
+    else:
+        alteration = ("UPDATE {events} SET state = {p} WHERE {pos} = 1", (b"forged",))
+        finding = "differs from the signed checkpoint"
+    Owner(settings).alter(alteration, ("DELETE FROM {chain}", ()))
+    ledger.chain_unchained()  # every link recomputed over the altered events
+    assert ledger.verify_chain().intact
+    broken = ledger.verify_chain(checkpoint).broken
+    assert broken is not None and broken.position == checkpoint.position
+    assert finding in broken.reason
+
+
+def test_a_signed_checkpoint_reads_back_only_unaltered_and_with_its_own_public_key():
+    checkpoint = Checkpoint(42, hashlib.sha256(b"head").digest(), "2026-01-01T00:00:00Z", "now")
+    private, public = new_signing_key()
+    _, other_public = new_signing_key()
+    document = sign_checkpoint(checkpoint, private)
+    assert read_checkpoint(document, public) == checkpoint
+    with pytest.raises(CheckpointInvalid, match="does not verify"):
+        read_checkpoint(document, other_public)
+    with pytest.raises(CheckpointInvalid, match="does not verify"):
+        read_checkpoint({**document, "position": 41}, public)
+    with pytest.raises(CheckpointInvalid, match="malformed"):
+        read_checkpoint({**document, "link": "not hex"}, public)
+    with pytest.raises(CheckpointInvalid, match="public key"):
+        read_checkpoint(document, private)
+
+
+# The property: random small ledgers, one alteration each, found at its exact position.
+
+
+@dataclass
+class Alteration:
+    apply: list[Statement]
+    undo: list[Statement]
+    # The first position verify must name; None where the chain alone cannot tell (a tail
+    # cut off with its links), which the checkpoint of the old head must find instead.
+    position: int | None
+
+
+def pick(draw: Callable, items: list) -> Any:
+    """One of `items`, drawn the same way however many there are: the ledger grows between
+    examples, and Hypothesis needs each draw's bounds to stay the same."""
+    return items[draw(st.integers(0, 2**16)) % len(items)]
+
+
+def _link(owner: Owner, position: int) -> bytes:
+    return bytes(owner.select("SELECT link FROM {chain} WHERE position = {p}", (position,))[0][0])
+
+
+def _set(column: str, value: Any, old: Any, position: int) -> Alteration:
+    statement = f"UPDATE {{events}} SET {column} = {{p}} WHERE {{pos}} = {{p}}"
+    return Alteration([(statement, (value, position))], [(statement, (old, position))], position)
+
+
+def changed_state_byte(owner: Owner, rows: list, draw: Callable) -> Alteration:
+    position, *_, state = pick(draw, rows)
+    state = bytes(state)
+    at = pick(draw, range(len(state)))
+    flipped = state[:at] + bytes([state[at] ^ draw(st.integers(1, 255))]) + state[at + 1 :]
+    return _set("state", flipped, state, position)
+
+
+def changed_topic(owner: Owner, rows: list, draw: Callable) -> Alteration:
+    position, _, _, topic, _ = pick(draw, rows)
+    others = sorted({row[3] for row in rows} - {topic}) or [topic + ".Forged"]
+    return _set("topic", pick(draw, others), topic, position)
+
+
+def changed_version(owner: Owner, rows: list, draw: Callable) -> Alteration:
+    position, _, version, _, _ = pick(draw, rows)
+    return _set("originator_version", version + draw(st.integers(1_000, 9_999)), version, position)
+
+
+def removed_event(owner: Owner, rows: list, draw: Callable) -> Alteration:
+    row = pick(draw, rows)
+    delete = ("DELETE FROM {events} WHERE {pos} = {p}", (row[0],))
+    return Alteration([delete], [owner.insert_event(row)], row[0])
+
+
+def removed_event_and_link(owner: Owner, rows: list, draw: Callable) -> Alteration:
+    i = pick(draw, range(len(rows)))
+    position = rows[i][0]
+    link = _link(owner, position)
+    return Alteration(
+        [
+            ("DELETE FROM {events} WHERE {pos} = {p}", (position,)),
+            ("DELETE FROM {chain} WHERE position = {p}", (position,)),
+        ],
+        [owner.insert_event(rows[i]), ("INSERT INTO {chain} VALUES ({p}, {p})", (position, link))],
+        rows[i + 1][0] if i + 1 < len(rows) else None,
+    )
+
+
+def swapped_rows(owner: Owner, rows: list, draw: Callable) -> Alteration:
+    i = pick(draw, range(len(rows)))
+    first, second = sorted([rows[i], pick(draw, rows[:i] + rows[i + 1 :])])
+    move = "UPDATE {events} SET {pos} = {p} WHERE {pos} = {p}"
+    swap = [(move, (-1, first[0])), (move, (first[0], second[0])), (move, (second[0], -1))]
+    return Alteration(swap, swap, first[0])
+
+
+def forged_row_inserted(owner: Owner, rows: list, draw: Callable) -> Alteration:
+    """A made-up event slipped in before an existing one; the later rows move up by one."""
+    _, _, _, topic, state = pick(draw, rows)
+    position = pick(draw, rows)[0]
+    forged = (position, owner.new_id(), 1, topic, state)
+    far = 1_000_000
+    return Alteration(
+        [
+            ("UPDATE {events} SET {pos} = {pos} + {p} WHERE {pos} >= {p}", (far, position)),
+            ("UPDATE {events} SET {pos} = {pos} - {p} WHERE {pos} >= {p}", (far - 1, far)),
+            owner.insert_event(forged),
+        ],
+        [
+            ("DELETE FROM {events} WHERE {pos} = {p}", (position,)),
+            ("UPDATE {events} SET {pos} = {pos} + {p} WHERE {pos} > {p}", (far, position)),
+            ("UPDATE {events} SET {pos} = {pos} - {p} WHERE {pos} >= {p}", (far + 1, far)),
+        ],
+        position,
+    )
+
+
+def forged_row_appended(owner: Owner, rows: list, draw: Callable) -> Alteration:
+    _, _, _, topic, state = pick(draw, rows)
+    position = rows[-1][0] + 1
+    return Alteration(
+        [owner.insert_event((position, owner.new_id(), 1, topic, state))],
+        [("DELETE FROM {events} WHERE {pos} = {p}", (position,))],
+        position,
+    )
+
+
+def edited_link(owner: Owner, rows: list, draw: Callable) -> Alteration:
+    position = pick(draw, rows)[0]
+    statement = "UPDATE {chain} SET link = {p} WHERE position = {p}"
+    link = _link(owner, position)
+    return Alteration(
+        [(statement, (FORGED_LINK, position))], [(statement, (link, position))], position
+    )
+
+
+def removed_link(owner: Owner, rows: list, draw: Callable) -> Alteration:
+    position = pick(draw, rows)[0]
+    link = _link(owner, position)
+    return Alteration(
+        [("DELETE FROM {chain} WHERE position = {p}", (position,))],
+        [("INSERT INTO {chain} VALUES ({p}, {p})", (position, link))],
+        position,
+    )
+
+
+ALTERATIONS = [
+    changed_state_byte,
+    changed_topic,
+    changed_version,
+    removed_event,
+    removed_event_and_link,
+    swapped_rows,
+    forged_row_inserted,
+    forged_row_appended,
+    edited_link,
+    removed_link,
+]
+
+
+def grow(ledger: Ledger, person: str, group: str, steps: list[str]) -> None:
+    """Record a few more events through the application's commands."""
+    with acting_as(person):
+        for n, step in enumerate(steps):
+            if step == "organisation":
+                ledger.register_organisation(f"Organisation {n}", "vcse")
+            elif step == "person":
+                ledger.register_person(f"Person {n}", f"person{n}@example.org")
+            elif step == "proposal":
+                ledger.propose_decision(group, f"Proposal {n}", "We will try it")
+            else:  # proposed and agreed: two events in one transaction
+                ledger.record_decision(
+                    group, f"Decision {n}", "Done", {"method": "consent", "participants": [person]}
+                )
+
+
+@pytest.mark.stores("sqlite", "postgres")
+def test_any_single_alteration_is_found_at_the_first_position_it_breaks(ledger, settings):
+    store = "sqlite" if settings.resolved_database_url().startswith("sqlite") else "postgres"
+    owner = Owner(settings)
+    person, group = a_small_ledger(ledger)
+
+    @hypothesis_settings(
+        max_examples=EXAMPLES[store],
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    @given(data=st.data())
+    def check(data: st.DataObject) -> None:
+        steps = st.sampled_from(["organisation", "person", "proposal", "decision"])
+        grow(ledger, person, group, data.draw(st.lists(steps, max_size=3), label="steps"))
+        untouched = ledger.verify_chain()
+        rows = owner.events()
+        assert untouched.intact, untouched.broken
+        assert (untouched.events, untouched.position) == (len(rows), rows[-1][0])
+        head = Checkpoint(untouched.position, untouched.link, None, "before")
+
+        kind = data.draw(st.sampled_from(ALTERATIONS), label="alteration")
+        alteration = kind(owner, rows, data.draw)
+        owner.alter(*alteration.apply)
+        try:
+            alone, witnessed = ledger.verify_chain(), ledger.verify_chain(head)
+        finally:
+            owner.alter(*alteration.undo)
+        if alteration.position is None:
+            assert alone.intact
+            assert witnessed.broken is not None
+            assert witnessed.broken.position == head.position
+        else:
+            assert alone.broken is not None, kind.__name__
+            assert alone.broken.position == alteration.position, (kind.__name__, alone.broken)
+            assert witnessed.broken == alone.broken
+
+        restored = ledger.verify_chain()
+        assert restored.intact and restored.link == untouched.link
+
+    check()

@@ -1,0 +1,211 @@
+"""`accord verify`, `accord checkpoint`, `accord chain`, `GET /ledger/head`, and the two roles."""
+
+from __future__ import annotations
+
+import json
+import stat
+import uuid
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from interfaces import cli
+from interfaces.bootstrap import build_ledger
+from interfaces.settings import Settings
+from tests.application.test_integrity import a_small_ledger
+from tests.owner import Owner
+
+
+@pytest.fixture
+def url(settings, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The ledger fixture's database, for `--database-url` (and its schema, on PostgreSQL)."""
+    resolved = settings.resolved_database_url()
+    if resolved.startswith("postgres"):
+        monkeypatch.setenv("ACCORD_POSTGRES_SCHEMA", settings.postgres_schema)
+    return resolved
+
+
+def run(capsys: pytest.CaptureFixture[str], url: str, *args: str) -> tuple[int, str, str]:
+    code = cli.main(["--database-url", url, *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def keys(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> tuple[Path, Path]:
+    private = tmp_path / "signing.pem"
+    assert cli.main(["checkpoint", "keygen", "--out", str(private)]) == 0
+    capsys.readouterr()
+    return private, Path(f"{private}.pub")
+
+
+@pytest.mark.stores("sqlite", "postgres")
+def test_verify_reports_an_intact_chain_with_its_speed_and_exits_0(ledger, url, capsys):
+    a_small_ledger(ledger)
+    head = ledger.head_position()
+    code, out, _ = run(capsys, url, "verify")
+    assert code == 0
+    assert f"intact: {head} events verified up to position {head}" in out
+    assert "events/s)" in out
+    assert f"link {ledger.chain_head()[1].hex()}" in out
+
+
+@pytest.mark.stores("sqlite", "postgres")
+def test_verify_names_the_first_broken_position_and_exits_1(ledger, settings, url, capsys):
+    a_small_ledger(ledger)
+    Owner(settings).alter(("UPDATE {events} SET topic = {p} WHERE {pos} = 2", ("forged",)))
+    code, out, _ = run(capsys, url, "verify")
+    assert code == 1
+    assert out.startswith("BROKEN at position 2: the event does not match its link")
+    assert "1 events before it verified" in out
+
+
+@pytest.mark.stores("sqlite", "postgres")
+def test_a_signed_checkpoint_verifies_until_the_tail_is_cut_off(
+    ledger, settings, url, capsys, tmp_path
+):
+    a_small_ledger(ledger)
+    private, public = keys(capsys, tmp_path)
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    assert public.read_text().startswith("-----BEGIN PUBLIC KEY-----")
+    saved = tmp_path / "checkpoint.json"
+
+    code, out, _ = run(capsys, url, "checkpoint", "--key", str(private), "--out", str(saved))
+    assert code == 0 and f"written to {saved}" in out
+    document = json.loads(saved.read_text())
+    head = ledger.chain_head()
+    assert (document["position"], document["link"]) == (head[0], head[1].hex())
+    assert {"recorded_at", "signed_at", "signature"} <= set(document)
+
+    witness = ("verify", "--checkpoint", str(saved), "--public-key", str(public))
+    code, out, _ = run(capsys, url, *witness)
+    assert code == 0
+    assert f"reaches position {head[0]} with its signed link" in out
+
+    Owner(settings).alter(
+        ("DELETE FROM {events} WHERE {pos} = {p}", (head[0],)),
+        ("DELETE FROM {chain} WHERE position = {p}", (head[0],)),
+    )
+    assert run(capsys, url, "verify")[0] == 0  # the chain alone cannot tell
+    code, out, _ = run(capsys, url, *witness)
+    assert code == 1
+    assert f"BROKEN at position {head[0]}: the ledger ends at position {head[0] - 1}" in out
+
+
+@pytest.mark.stores("sqlite")
+def test_an_edited_checkpoint_or_another_key_fails_verification(ledger, url, capsys, tmp_path):
+    a_small_ledger(ledger)
+    private, public = keys(capsys, tmp_path)
+    code, out, _ = run(capsys, url, "checkpoint", "--key", str(private))
+    assert code == 0
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps({**json.loads(out), "position": 1}))
+    code, out, _ = run(
+        capsys, url, "verify", "--checkpoint", str(edited), "--public-key", str(public)
+    )
+    assert code == 1 and "does not verify" in out
+
+    (tmp_path / "other").mkdir()
+    _, other = keys(capsys, tmp_path / "other")
+    unsigned = tmp_path / "mine.json"
+    run(capsys, url, "checkpoint", "--key", str(private), "--out", str(unsigned))
+    code, out, _ = run(
+        capsys, url, "verify", "--checkpoint", str(unsigned), "--public-key", str(other)
+    )
+    assert code == 1 and "signed with another key" in out
+
+
+@pytest.mark.stores("sqlite")
+def test_the_commands_refuse_what_they_cannot_do(ledger, url, capsys, tmp_path):
+    private, _ = keys(capsys, tmp_path)
+    assert cli.main(["checkpoint", "keygen", "--out", str(private)]) == 2
+    assert "exists already" in capsys.readouterr().err
+    code, _, err = run(capsys, url, "checkpoint", "--key", str(private))
+    assert code == 2 and "no linked event yet" in err
+    for args in (["checkpoint"], ["verify", "--checkpoint", "x.json"]):
+        with pytest.raises(SystemExit) as exit_:
+            run(capsys, url, *args)
+        assert exit_.value.code == 2
+
+
+@pytest.mark.stores("sqlite", "postgres")
+def test_chain_links_a_ledger_kept_before_the_chain_existed(ledger, settings, url, capsys):
+    a_small_ledger(ledger)
+    Owner(settings).alter(("DELETE FROM {chain}", ()))
+    code, out, _ = run(capsys, url, "verify")
+    assert code == 1 and "BROKEN at position 1: no event from here on has a link" in out
+    code, out, _ = run(capsys, url, "chain")
+    head = ledger.head_position()
+    assert code == 0 and f"linked {head} events; the chain's head is position {head}" in out
+    assert run(capsys, url, "verify")[0] == 0
+
+
+def test_the_ledger_head_is_served_to_any_authenticated_caller(api, admin, ledger):
+    response = api.client.get("/ledger/head", headers=admin.headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    position, link = ledger.chain_head()
+    assert (body["position"], body["link"]) == (position, link.hex())
+    assert datetime.fromisoformat(body["recorded_at"]).tzinfo is not None
+    assert api.client.get("/ledger/head").status_code == 401
+
+
+# The README's grants (section "Trust in the record"), for a schema `{s}` and roles.
+GRANTS = [
+    "GRANT USAGE ON SCHEMA {s} TO {app}",
+    "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {s} TO {app}",
+    "REVOKE DELETE ON {s}.ledger_events FROM {app}",
+    "REVOKE UPDATE, DELETE ON {s}.accord_chain, {s}.ledger_snapshots FROM {app}",
+    "GRANT USAGE ON SEQUENCE {s}.ledger_events_notification_id_seq TO {app}",
+]
+
+
+@pytest.mark.stores("postgres")
+def test_an_application_role_appends_and_can_alter_nothing(settings):
+    import psycopg
+
+    superuser = settings.resolved_database_url()
+    suffix = uuid.uuid4().hex[:8]
+    owner, app, schema = f"accord_owner_{suffix}", f"accord_app_{suffix}", settings.postgres_schema
+
+    def as_role(role: str) -> str:
+        return urlunsplit(urlsplit(superuser)._replace(netloc=f"{role}@127.0.0.1:5432"))
+
+    with psycopg.connect(superuser, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {owner} LOGIN")
+        conn.execute(f"CREATE ROLE {app} LOGIN")
+        conn.execute(f'ALTER SCHEMA "{schema}" OWNER TO {owner}')
+    try:
+        build_ledger(Settings(database_url=as_role(owner), postgres_schema=schema)).close()
+        with psycopg.connect(as_role(owner), autocommit=True) as conn:
+            for grant in GRANTS:
+                conn.execute(grant.format(s=f'"{schema}"', app=app))
+        ledger = build_ledger(
+            Settings(database_url=as_role(app), postgres_schema=schema, create_tables=False)
+        )
+        try:
+            a_small_ledger(ledger)
+            assert ledger.verify_chain().intact
+        finally:
+            ledger.close()
+        for statement in (
+            "UPDATE {s}.ledger_events SET topic = 'forged'",
+            "DELETE FROM {s}.ledger_events",
+            "TRUNCATE {s}.ledger_events",
+            "UPDATE {s}.accord_chain SET link = '\\x00'",
+            "DELETE FROM {s}.accord_chain",
+            "ALTER TABLE {s}.ledger_events DISABLE TRIGGER USER",
+            "ALTER TABLE {s}.accord_chain DISABLE TRIGGER USER",
+        ):
+            with (
+                psycopg.connect(as_role(app), autocommit=True) as conn,
+                pytest.raises(psycopg.errors.InsufficientPrivilege),
+            ):
+                conn.execute(statement.format(s=f'"{schema}"').encode())
+    finally:
+        with psycopg.connect(superuser, autocommit=True) as conn:
+            conn.execute(f"REASSIGN OWNED BY {owner} TO CURRENT_USER")
+            for role in (app, owner):
+                conn.execute(f"DROP OWNED BY {role}")
+                conn.execute(f"DROP ROLE {role}")
