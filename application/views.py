@@ -32,6 +32,8 @@ def person(p: Person) -> dict[str, Any]:
         **_common(p),
         "name": p.name,
         "email": p.email,
+        # True once the person's key is destroyed: name and email read as placeholders.
+        "erased": p.erased,
         "organisation_id": p.organisation_id,
         "affiliations": [dict(a) for a in p.affiliations],
     }

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-PERSONAL_FIELDS = ("name", "email")
 BASE_FIELDS = ("originator_id", "originator_version", "timestamp", "actor", "originator_topic")
 
 
@@ -64,8 +63,10 @@ def describe(position: int, event: Any, personal: bool = False) -> Described:
     topic = type(event).TOPIC  # e.g. "accord.Decision.Agreed"
     _, kind, name = topic.split(".", 2)
     data = {k: v for k, v in vars(event).items() if k not in BASE_FIELDS}
-    if kind == "Person" and not personal:
-        data = {k: v for k, v in data.items() if k not in PERSONAL_FIELDS}
+    if not personal:
+        # The fields the event class declares personal, and its mark of erased data.
+        hidden = {*getattr(event, "PERSONAL_FIELDS", ()), getattr(event, "ERASED_MARK", None)}
+        data = {k: v for k, v in data.items() if k not in hidden}
     own = data.get("effective_at")
     people: set[str] = set()
     organisations: set[str] = set()
@@ -92,7 +93,7 @@ def describe(position: int, event: Any, personal: bool = False) -> Described:
     )
 
 
-PERSON_KEYS = ("person_id", "raised_by", "proposed_by", "convener_id")
+PERSON_KEYS = ("person_id", "raised_by", "proposed_by", "convener_id", "requested_by")
 PERSON_LISTS = ("participants",)
 ORGANISATION_KEYS = ("organisation_id",)
 ORGANISATION_LISTS = ("participant_organisations",)

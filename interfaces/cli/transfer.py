@@ -30,6 +30,11 @@ def export(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         ledger.close()
     print(f"exported {head} events to {args.file}")
+    print(
+        "the file holds the person keys (names and emails are readable with it): "
+        "keep it as safe as the database, and delete it when done",
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Names and emails live only in Person events: never in other events, never in the list index."""
+"""Names and emails live only in Person events, sealed: never in other events or the list index."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from tests.application.support import (
 )
 
 
-def test_a_persons_name_and_email_appear_only_in_that_persons_events(ledger):
+def test_a_persons_name_and_email_are_stored_only_sealed_in_that_persons_events(ledger):
     ids = rich_scenario(ledger)
     person = ids["person"][-1]
     assert ledger.get_person(person)["name"] == SECRET_NAME
@@ -33,12 +33,14 @@ def test_a_persons_name_and_email_appear_only_in_that_persons_events(ledger):
         "accord.Accountability",
     }
     for needle in (SECRET_NAME.encode(), SECRET_EMAIL.encode()):
-        holding = [n for n in notifications if needle in n.state]
-        assert holding, "the person's own registration must hold it"
-        assert all(n.topic.startswith("accord.Person.") for n in holding), [
-            n.topic for n in holding
-        ]
-        assert {str(n.originator_id) for n in holding} == {person}
+        assert [n.topic for n in notifications if needle in n.state] == []
+    # The person's own registration holds them, sealed with the person's key.
+    [registered] = [
+        json.loads(n.state)
+        for n in notifications
+        if n.topic == "accord.Person.Registered" and str(n.originator_id) == person
+    ]
+    assert set(registered["name"]) == set(registered["email"]) == {"_sealed_"}
     # Their id, not their name, is what other records carry.
     assert sum(person.encode() in n.state for n in notifications) > 20
 

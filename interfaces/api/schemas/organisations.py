@@ -51,13 +51,28 @@ class AffiliationChange(Body):
     effective_at: EffectiveAt = None
 
 
+class PersonForget(Body):
+    basis: str = Field(
+        min_length=1,
+        max_length=500,
+        description="The legal basis or request reference, e.g. 'UK GDPR Art. 17, request "
+        "2026-114'. Kept for good in the ledger: it must not contain personal data.",
+        examples=["UK GDPR Art. 17, request 2026-114"],
+    )
+    effective_at: EffectiveAt = None
+
+
 class Affiliation(BaseModel):
     organisation_id: str | None
     effective_at: datetime | None
 
 
 class PersonPublic(Record):
-    name: str
+    name: str = Field(description='Personal data; "erased person" once erased.')
     email: str | None
+    erased: bool = Field(
+        description="True once the person was forgotten: their key is destroyed, and their "
+        "name and email read as placeholders."
+    )
     organisation_id: str | None
     affiliations: list[Affiliation]
