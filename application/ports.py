@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -15,6 +16,8 @@ class IndexRow:
     group_id: str | None
     title: str | None
     status: str
+    # A group's members and their roles, (person id, role); None for other records.
+    members: tuple[tuple[str, str], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,18 @@ class LedgerStore(Protocol):
         status: str | None,
         after: int,
         limit: int,
+        only: Collection[str] | None = None,
     ) -> list[dict[str, Any]]: ...
+
+    def find_records(self, record_ids: Collection[str]) -> list[dict[str, Any]]:
+        """The index rows of these records (unknown ids are left out)."""
+        ...
+
+    def select_members(
+        self, person_id: str | None = None, group_ids: Collection[str] | None = None
+    ) -> list[tuple[str, str, str]]:
+        """(group id, person id, role) of current memberships: one person's, or some groups'."""
+        ...
 
     def insert_api_key(self, row: ApiKeyRow, secret_hash: str) -> None: ...
 
@@ -48,7 +62,17 @@ class LedgerStore(Protocol):
 
     def revoke_api_key(self, key_id: str, revoked_at: str) -> bool: ...
 
+    def rotate_api_key(
+        self, old_key_id: str, new_row: ApiKeyRow, new_hash: str, revoked_at: str
+    ) -> bool:
+        """Revoke an active key and add its successor in one transaction; False if not active."""
+        ...
+
     def list_api_keys(self) -> list[ApiKeyRow]: ...
+
+    def upsert_index(self, rows: list[tuple[IndexRow, int, int, int]]) -> None:
+        """Write index rows (record, version, first and last position) outside a command."""
+        ...
 
     def ping(self) -> None: ...
 
@@ -166,3 +190,99 @@ class Importer(Protocol):
     def import_events(self, events: list[ImportedEvent]) -> None: ...
 
     def upsert_index(self, rows: list[tuple[IndexRow, int, int, int]]) -> None: ...
+
+
+@dataclass(frozen=True)
+class Remembered:
+    """A request remembered by its Idempotency-Key, stored in the transaction of its events.
+
+    With a position, it names what the request wrote (a replay answers with it); without
+    one, the request changed something outside the ledger and is not repeated.
+    """
+
+    key_id: str
+    idem_key: str
+    request_hash: str
+    request_id: str
+    created_at: str
+    record_id: str | None = None
+    version: int | None = None
+    position: int | None = None
+    extra: str | None = None
+
+
+@runtime_checkable
+class IdempotencyStore(Protocol):
+    """Remembered requests; a save passes one as `idempotency=` to store it with its events."""
+
+    def find_request(self, key_id: str, idem_key: str) -> Remembered | None: ...
+
+    def claim_request(self, row: Remembered) -> None:
+        """Store a request without events, in its own transaction; IntegrityError if taken."""
+        ...
+
+    def release_request(self, row: Remembered) -> None:
+        """Forget a claim made by `claim_request` (the request failed)."""
+        ...
+
+    def forget_requests(self, before: str, own_before: str) -> None:
+        """Forget requests remembered before `before` (Accord's own tokens: `own_before`)."""
+        ...
+
+
+@dataclass(frozen=True)
+class PersonKey:
+    """A person's own key (AES-256), held beside the events and destroyed to forget them."""
+
+    person_id: str
+    key: bytes
+    created_at: str
+
+
+@dataclass(frozen=True)
+class Forgetting:
+    """Saved with a Forgotten event: in its transaction, destroy the person's key and revoke
+    their API keys (at `revoked_at`)."""
+
+    person_id: str
+    revoked_at: str
+
+
+@dataclass(frozen=True)
+class StateRewrite:
+    """A stored event's state, rewritten in place by a sanctioned migration (if still `old`)."""
+
+    originator_id: str
+    originator_version: int
+    old: bytes
+    new: bytes
+
+
+@runtime_checkable
+class PersonKeyStore(Protocol):
+    """Per-person keys; a save passes a Forgetting as `forget_person=` to destroy one."""
+
+    def person_key(self, person_id: str) -> bytes | None:
+        """The person's key, read from the store every time (another process may forget)."""
+        ...
+
+    def add_person_key(self, row: PersonKey) -> bytes:
+        """Store the key unless the person has one already; return the key they have."""
+        ...
+
+    def person_keys(self) -> list[PersonKey]:
+        """Every key that still exists, for an export."""
+        ...
+
+    def import_person_keys(self, rows: list[PersonKey]) -> None: ...
+
+    def scrub_person_keys(self) -> None:
+        """After a key was destroyed: reclaim its storage where the store can (best effort)."""
+        ...
+
+    def migration_done(self, name: str) -> bool: ...
+
+    def rewrite_event_states(self, rewrites: list[StateRewrite], migration: str) -> int:
+        """The one sanctioned rewrite of stored events, past the append-only guard, in one
+        transaction that also marks `migration` done; returns how many events changed."""
+        ...

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
 
 from application.ports import ApiKeyRow, IndexRow
+from infrastructure import idempotency
 
 RECORD_COLUMNS = (
     "record_id, kind, group_id, title, status, version, created_position, updated_position"
@@ -29,6 +30,14 @@ def create_statements(prefix: str) -> list[str]:
         f"CREATE TABLE IF NOT EXISTS {prefix}accord_api_keys ("
         "key_id TEXT PRIMARY KEY, secret_hash TEXT NOT NULL UNIQUE, person_id TEXT NOT NULL, "
         "role TEXT NOT NULL, label TEXT, created_at TEXT NOT NULL, revoked_at TEXT)",
+        # Each group's current members, written in the same transaction as its events:
+        # who may see and act in a group is decided from here.
+        f"CREATE TABLE IF NOT EXISTS {prefix}accord_members (group_id TEXT NOT NULL, "
+        "person_id TEXT NOT NULL, role TEXT NOT NULL, PRIMARY KEY (group_id, person_id))",
+        "CREATE INDEX IF NOT EXISTS accord_members_by_person "
+        f"ON {prefix}accord_members (person_id)",
+        # Requests remembered by their Idempotency-Key, stored with their events.
+        *idempotency.create_statements(prefix),
     ]
 
 
@@ -71,20 +80,85 @@ def index_params(
     return params
 
 
-def select_records_statement(prefix: str, p: str, group_id: str | None, status: str | None) -> str:
+def select_records_statement(
+    prefix: str, p: str, group_id: str | None, status: str | None, only: Collection[str] | None
+) -> str:
     statement = f"SELECT {RECORD_COLUMNS} FROM {prefix}accord_records WHERE kind = {p} "
     statement += f"AND group_id = {p} " if group_id is not None else ""
     statement += f"AND status = {p} " if status is not None else ""
+    statement += f"AND record_id IN ({placeholders(p, len(only))}) " if only is not None else ""
     return statement + f"AND created_position > {p} ORDER BY created_position LIMIT {p}"
 
 
 def select_records_params(
-    kind: str, group_id: str | None, status: str | None, after: int, limit: int
+    kind: str,
+    group_id: str | None,
+    status: str | None,
+    after: int,
+    limit: int,
+    only: Collection[str] | None,
 ) -> list[Any]:
     params: list[Any] = [kind]
     params += [group_id] if group_id is not None else []
     params += [status] if status is not None else []
+    params += list(only) if only is not None else []
     return [*params, after, limit]
+
+
+def placeholders(p: str, n: int) -> str:
+    """`n` placeholders for an IN list; an empty list matches nothing."""
+    return ", ".join([p] * n) if n else "NULL"
+
+
+def find_records_statement(prefix: str, p: str, n: int) -> str:
+    return (
+        f"SELECT {RECORD_COLUMNS} FROM {prefix}accord_records "
+        f"WHERE record_id IN ({placeholders(p, n)})"
+    )
+
+
+def select_members_statement(
+    prefix: str, p: str, person_id: str | None, group_ids: Collection[str] | None
+) -> tuple[str, list[Any]]:
+    where, params = [], []
+    if person_id is not None:
+        where.append(f"person_id = {p}")
+        params.append(person_id)
+    if group_ids is not None:
+        where.append(f"group_id IN ({placeholders(p, len(group_ids))})")
+        params += list(group_ids)
+    condition = " AND ".join(where) or "1 = 1"
+    return (
+        f"SELECT group_id, person_id, role FROM {prefix}accord_members WHERE {condition} "
+        "ORDER BY group_id, person_id",
+        params,
+    )
+
+
+def member_params(
+    index_rows: Sequence[IndexRow],
+) -> tuple[list[tuple[str]], list[tuple[str, str, str]]]:
+    """The groups whose membership rows are replaced, and their new rows."""
+    groups = [(r.record_id,) for r in index_rows if r.members is not None]
+    rows = [
+        (r.record_id, person_id, role)
+        for r in index_rows
+        if r.members is not None
+        for person_id, role in r.members
+    ]
+    return groups, rows
+
+
+def write_members(cursor: Any, prefix: str, p: str, index_rows: Sequence[IndexRow]) -> None:
+    """Replace the membership rows of every group among `index_rows`, in the caller's transaction."""
+    groups, rows = member_params(index_rows)
+    if groups:
+        cursor.executemany(f"DELETE FROM {prefix}accord_members WHERE group_id = {p}", groups)
+    if rows:
+        cursor.executemany(
+            f"INSERT INTO {prefix}accord_members (group_id, person_id, role) VALUES ({p}, {p}, {p})",
+            rows,
+        )
 
 
 def key_row(row: Any) -> ApiKeyRow:
@@ -111,29 +185,36 @@ def index_upsert_params(rows: Any) -> list[tuple[Any, ...]]:
 
 
 def sqlite_append_only(events_table: str) -> list[str]:
-    """Triggers that refuse any UPDATE or DELETE of stored events."""
+    """Triggers that refuse any UPDATE or DELETE of stored events and of their chain's links."""
     return [
-        f"CREATE TRIGGER IF NOT EXISTS accord_{events_table}_no_{op.lower()} "
-        f"BEFORE {op} ON {events_table} "
+        f"CREATE TRIGGER IF NOT EXISTS accord_{table}_no_{op.lower()} "
+        f"BEFORE {op} ON {table} "
         "BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END"
+        for table in (events_table, "accord_chain")
         for op in ("UPDATE", "DELETE")
     ]
 
 
 def postgres_append_only(prefix: str, events_table: str) -> list[str]:
-    """A function and triggers that refuse UPDATE, DELETE and TRUNCATE of stored events.
+    """A function and triggers that refuse UPDATE, DELETE and TRUNCATE of stored events and
+    of their chain's links.
 
     A privilege alone cannot do this: the library's LOCK TABLE ... IN EXCLUSIVE MODE
     needs the UPDATE privilege on the events table.
     """
-    table = f'{prefix}"{events_table}"'
-    return [
+    function = (
         f"CREATE OR REPLACE FUNCTION {prefix}accord_append_only() RETURNS trigger "
         "LANGUAGE plpgsql AS $body$ BEGIN "
         "RAISE EXCEPTION 'the ledger is append-only: % on % refused', TG_OP, TG_TABLE_NAME "
-        "USING ERRCODE = 'insufficient_privilege'; END $body$",
-        f"CREATE OR REPLACE TRIGGER accord_append_only BEFORE UPDATE OR DELETE ON {table} "
-        f"FOR EACH ROW EXECUTE FUNCTION {prefix}accord_append_only()",
-        f"CREATE OR REPLACE TRIGGER accord_no_truncate BEFORE TRUNCATE ON {table} "
-        f"FOR EACH STATEMENT EXECUTE FUNCTION {prefix}accord_append_only()",
+        "USING ERRCODE = 'insufficient_privilege'; END $body$"
+    )
+    return [function] + [
+        statement
+        for table in (f'{prefix}"{events_table}"', f"{prefix}accord_chain")
+        for statement in (
+            f"CREATE OR REPLACE TRIGGER accord_append_only BEFORE UPDATE OR DELETE ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {prefix}accord_append_only()",
+            f"CREATE OR REPLACE TRIGGER accord_no_truncate BEFORE TRUNCATE ON {table} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {prefix}accord_append_only()",
+        )
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
@@ -15,10 +15,15 @@ from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
 
 from application.ports import ApiKeyRow, ImportedEvent, IndexRow
 from infrastructure import common, readmodels
+from infrastructure.chain import MemoryChain
+from infrastructure.idempotency import MemoryIdempotency
+from infrastructure.personal import MemoryPersonKeys
 from infrastructure.readmodels import SQLReadModels
 
 
-class AccordMemoryRecorder(SQLReadModels, POPOApplicationRecorder):
+class AccordMemoryRecorder(
+    MemoryChain, SQLReadModels, MemoryIdempotency, MemoryPersonKeys, POPOApplicationRecorder
+):
     """Keeps the index and keys in dictionaries; the read models in an in-memory SQLite."""
 
     prefix = ""
@@ -34,6 +39,7 @@ class AccordMemoryRecorder(SQLReadModels, POPOApplicationRecorder):
             self._rm_db.execute(statement)
         self._rm_db.commit()
         self._records: dict[str, dict[str, Any]] = {}
+        self._members: dict[str, dict[str, str]] = {}
         self._keys: dict[str, tuple[ApiKeyRow, str]] = {}
         self._bootstrapped = False
 
@@ -43,7 +49,11 @@ class AccordMemoryRecorder(SQLReadModels, POPOApplicationRecorder):
         with self._database_lock:
             if kwargs.get("claim_bootstrap") and self._bootstrapped:
                 raise IntegrityError("the ledger was bootstrapped already")
+            self._check_request(kwargs.get("idempotency"))
             ids = super()._insert_events(stored_events, **kwargs)
+            self._link_inserted(stored_events, ids or ())
+            self._remember(kwargs.get("idempotency"), ids)
+            self._forget_person(kwargs.get("forget_person"))
             self._bootstrapped = self._bootstrapped or bool(kwargs.get("claim_bootstrap"))
             for params in common.index_params(stored_events, ids, kwargs.get("index_rows", ())):
                 row = dict(
@@ -52,10 +62,22 @@ class AccordMemoryRecorder(SQLReadModels, POPOApplicationRecorder):
                 if row["record_id"] in self._records:
                     row["created_position"] = self._records[row["record_id"]]["created_position"]
                 self._records[row["record_id"]] = row
+            self._write_members(kwargs.get("index_rows", ()))
             return ids
 
+    def _write_members(self, index_rows: Sequence[IndexRow]) -> None:
+        for row in index_rows:
+            if row.members is not None:
+                self._members[row.record_id] = dict(row.members)
+
     def select_records(
-        self, kind: str, group_id: str | None, status: str | None, after: int, limit: int
+        self,
+        kind: str,
+        group_id: str | None,
+        status: str | None,
+        after: int,
+        limit: int,
+        only: Collection[str] | None = None,
     ) -> list[dict[str, Any]]:
         with self._database_lock:
             rows = sorted(self._records.values(), key=lambda r: int(r["created_position"]))
@@ -65,8 +87,25 @@ class AccordMemoryRecorder(SQLReadModels, POPOApplicationRecorder):
                 if r["kind"] == kind
                 and (group_id is None or r["group_id"] == group_id)
                 and (status is None or r["status"] == status)
+                and (only is None or r["record_id"] in only)
                 and r["created_position"] > after
             ][:limit]
+
+    def find_records(self, record_ids: Collection[str]) -> list[dict[str, Any]]:
+        with self._database_lock:
+            return [dict(self._records[i]) for i in record_ids if i in self._records]
+
+    def select_members(
+        self, person_id: str | None = None, group_ids: Collection[str] | None = None
+    ) -> list[tuple[str, str, str]]:
+        with self._database_lock:
+            return [
+                (group_id, member, role)
+                for group_id, members in sorted(self._members.items())
+                if group_ids is None or group_id in group_ids
+                for member, role in sorted(members.items())
+                if person_id is None or member == person_id
+            ]
 
     def insert_api_key(self, row: ApiKeyRow, secret_hash: str) -> None:
         with self._database_lock:
@@ -89,6 +128,17 @@ class AccordMemoryRecorder(SQLReadModels, POPOApplicationRecorder):
             self._keys[key_id] = (replace(row, revoked_at=revoked_at), secret_hash)
             return True
 
+    def rotate_api_key(
+        self, old_key_id: str, new_row: ApiKeyRow, new_hash: str, revoked_at: str
+    ) -> bool:
+        with self._database_lock:
+            if new_row.key_id in self._keys or any(h == new_hash for _, h in self._keys.values()):
+                raise IntegrityError("api key already exists")
+            if not self.revoke_api_key(old_key_id, revoked_at):
+                return False
+            self._keys[new_row.key_id] = (new_row, new_hash)
+            return True
+
     def list_api_keys(self) -> list[ApiKeyRow]:
         return sorted((row for row, _ in self._keys.values()), key=lambda r: r.created_at)
 
@@ -100,7 +150,7 @@ class AccordMemoryRecorder(SQLReadModels, POPOApplicationRecorder):
                 StoredEvent(UUID(e.originator_id), e.originator_version, e.topic, e.state)
                 for e in events
             ]
-            super()._insert_events(stored)
+            self._link_inserted(stored, super()._insert_events(stored) or ())
 
     def upsert_index(self, rows: list[tuple[IndexRow, int, int, int]]) -> None:
         names = [c.strip() for c in common.RECORD_COLUMNS.split(",")]
@@ -108,6 +158,7 @@ class AccordMemoryRecorder(SQLReadModels, POPOApplicationRecorder):
             for params in common.index_upsert_params(rows):
                 row = dict(zip(names, params, strict=True))
                 self._records[row["record_id"]] = row
+            self._write_members([r[0] for r in rows])
 
     def ping(self) -> None:
         return None

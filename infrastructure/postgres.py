@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 from uuid import UUID
@@ -10,16 +10,23 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg import Cursor
-from psycopg.rows import DictRow
+from psycopg.rows import DictRow, TupleRow, tuple_row
 from psycopg.sql import SQL, Identifier
 
 from application.ports import ApiKeyRow, ImportedEvent, IndexRow
-from infrastructure import common, readmodels
+from infrastructure import chain, common, personal, readmodels
+from infrastructure.chain import SQLChain
+from infrastructure.idempotency import SQLIdempotency
+from infrastructure.personal import PostgresPersonKeys
 from infrastructure.readmodels import SQLReadModels
 
 
-class AccordPostgresRecorder(SQLReadModels, PostgresApplicationRecorder):
+class AccordPostgresRecorder(
+    SQLChain, SQLReadModels, SQLIdempotency, PostgresPersonKeys, PostgresApplicationRecorder
+):
     """Writes index rows after the events are inserted, while the table lock is held."""
+
+    _dialect = chain.POSTGRES
 
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
@@ -28,6 +35,8 @@ class AccordPostgresRecorder(SQLReadModels, PostgresApplicationRecorder):
         for statement in (
             common.create_statements(self.prefix)
             + readmodels.create_statements(self.prefix)
+            + personal.create_statements(self.prefix, "BYTEA")
+            + chain.create_statements(self.prefix, chain.POSTGRES)
             + common.postgres_append_only(self.prefix, self.events_table_name)
         ):
             self.sql_create_statements.append(SQL(statement).format())
@@ -47,7 +56,29 @@ class AccordPostgresRecorder(SQLReadModels, PostgresApplicationRecorder):
         params = common.index_params(stored_events, ids, kwargs.get("index_rows", ()))
         if params:
             curs.executemany(self.upsert_records.encode(), params)
+        common.write_members(curs, self.prefix, "%s", kwargs.get("index_rows", ()))
+        self._remember(curs, kwargs.get("idempotency"), ids)
+        self._forget_person(curs, kwargs.get("forget_person"))
+        self._link_inserted(curs, stored_events, ids)
         return ids
+
+    def _events_table(self) -> str:
+        return f'{self.prefix}"{self.events_table_name}"'
+
+    @contextmanager
+    def _chain_cursor(self, write: bool) -> Iterator[Cursor[TupleRow]]:
+        with (
+            self.datastore.get_connection() as conn,
+            conn.transaction(),
+            conn.cursor(row_factory=tuple_row, binary=True) as curs,
+        ):
+            if write:
+                for statement in self.lock_table_statements:
+                    curs.execute(statement)
+            else:
+                # One snapshot for every page of a scan.
+                curs.execute(b"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            yield curs
 
     @contextmanager
     def _cursor(self, commit: bool = False) -> Iterator[Cursor[DictRow]]:
@@ -58,21 +89,44 @@ class AccordPostgresRecorder(SQLReadModels, PostgresApplicationRecorder):
         return self._cursor(commit)
 
     def select_records(
-        self, kind: str, group_id: str | None, status: str | None, after: int, limit: int
+        self,
+        kind: str,
+        group_id: str | None,
+        status: str | None,
+        after: int,
+        limit: int,
+        only: Collection[str] | None = None,
     ) -> list[dict[str, Any]]:
-        statement = common.select_records_statement(self.prefix, "%s", group_id, status)
-        params = common.select_records_params(kind, group_id, status, after, limit)
+        statement = common.select_records_statement(self.prefix, "%s", group_id, status, only)
+        params = common.select_records_params(kind, group_id, status, after, limit, only)
         with self._cursor() as curs:
             curs.execute(statement.encode(), params)
             return [common.record_row(row) for row in curs.fetchall()]
 
+    def find_records(self, record_ids: Collection[str]) -> list[dict[str, Any]]:
+        statement = common.find_records_statement(self.prefix, "%s", len(record_ids))
+        with self._cursor() as curs:
+            curs.execute(statement.encode(), list(record_ids))
+            return [common.record_row(row) for row in curs.fetchall()]
+
+    def select_members(
+        self, person_id: str | None = None, group_ids: Collection[str] | None = None
+    ) -> list[tuple[str, str, str]]:
+        statement, params = common.select_members_statement(self.prefix, "%s", person_id, group_ids)
+        with self._cursor() as curs:
+            curs.execute(statement.encode(), params)
+            return [(row["group_id"], row["person_id"], row["role"]) for row in curs.fetchall()]
+
     def insert_api_key(self, row: ApiKeyRow, secret_hash: str) -> None:
         with self._cursor(commit=True) as curs:
-            curs.execute(
-                f"INSERT INTO {self.prefix}accord_api_keys (key_id, secret_hash, person_id, "
-                "role, label, created_at, revoked_at) VALUES (%s,%s,%s,%s,%s,%s,%s)".encode(),
-                (row.key_id, secret_hash, row.person_id, row.role, row.label, row.created_at, None),
-            )
+            self._insert_key(curs, row, secret_hash)
+
+    def _insert_key(self, curs: Cursor[DictRow], row: ApiKeyRow, secret_hash: str) -> None:
+        curs.execute(
+            f"INSERT INTO {self.prefix}accord_api_keys (key_id, secret_hash, person_id, "
+            "role, label, created_at, revoked_at) VALUES (%s,%s,%s,%s,%s,%s,%s)".encode(),
+            (row.key_id, secret_hash, row.person_id, row.role, row.label, row.created_at, None),
+        )
 
     def find_api_key(self, key_id: str) -> tuple[ApiKeyRow, str] | None:
         with self._cursor() as curs:
@@ -99,6 +153,21 @@ class AccordPostgresRecorder(SQLReadModels, PostgresApplicationRecorder):
             )
             return bool(curs.rowcount)
 
+    def rotate_api_key(
+        self, old_key_id: str, new_row: ApiKeyRow, new_hash: str, revoked_at: str
+    ) -> bool:
+        with self._cursor(commit=True) as curs:
+            # The row lock makes a concurrent rotation of the same key wait, then match nothing.
+            curs.execute(
+                f"UPDATE {self.prefix}accord_api_keys SET revoked_at = %s "
+                "WHERE key_id = %s AND revoked_at IS NULL".encode(),
+                (revoked_at, old_key_id),
+            )
+            if not curs.rowcount:
+                return False
+            self._insert_key(curs, new_row, new_hash)
+            return True
+
     def list_api_keys(self) -> list[ApiKeyRow]:
         with self._cursor() as curs:
             curs.execute(
@@ -120,6 +189,7 @@ class AccordPostgresRecorder(SQLReadModels, PostgresApplicationRecorder):
                     for e in events
                 ],
             )
+            self._link_inserted(curs, events, [e.position for e in events])
             # Later inserts continue after the imported positions.
             curs.execute(
                 f"SELECT setval(pg_get_serial_sequence(%s, 'notification_id'), "
@@ -130,6 +200,7 @@ class AccordPostgresRecorder(SQLReadModels, PostgresApplicationRecorder):
     def upsert_index(self, rows: list[tuple[IndexRow, int, int, int]]) -> None:
         with self._cursor(commit=True) as curs:
             curs.executemany(self.upsert_records.encode(), common.index_upsert_params(rows))
+            common.write_members(curs, self.prefix, "%s", [r[0] for r in rows])
 
     def write_listener(self) -> PostgresWriteListener:
         return PostgresWriteListener(self.datastore, self.channel_name)

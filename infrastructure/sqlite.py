@@ -2,30 +2,44 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from contextlib import AbstractContextManager
+import sqlite3
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 
 from application.ports import ApiKeyRow, ImportedEvent, IndexRow
-from infrastructure import common, readmodels
+from infrastructure import chain, common, personal, readmodels
+from infrastructure.chain import SQLChain
+from infrastructure.idempotency import SQLIdempotency
+from infrastructure.personal import SQLitePersonKeys
 from infrastructure.readmodels import SQLReadModels
 
 
-class AccordSQLiteRecorder(SQLReadModels, SQLiteApplicationRecorder):
+class AccordSQLiteRecorder(
+    SQLChain, SQLReadModels, SQLIdempotency, SQLitePersonKeys, SQLiteApplicationRecorder
+):
     """Writes index rows in the same transaction as the events they describe."""
 
     prefix = ""
     _p = "?"
+    _dialect = chain.SQLITE
+
+    def __init__(self, datastore: SQLiteDatastore, *args: Any, **kwargs: Any) -> None:
+        # Before the first connection: deleted person keys are overwritten in the file.
+        personal.secure_delete(datastore.pool)
+        super().__init__(datastore, *args, **kwargs)
 
     def construct_create_table_statements(self) -> list[str]:
         return (
             super().construct_create_table_statements()
             + common.create_statements("")
             + readmodels.create_statements("")
+            + personal.create_statements("", "BLOB")
+            + chain.create_statements("", chain.SQLITE)
             + common.sqlite_append_only(self.events_table_name)
         )
 
@@ -44,23 +58,64 @@ class AccordSQLiteRecorder(SQLReadModels, SQLiteApplicationRecorder):
         params = common.index_params(stored_events, ids, kwargs.get("index_rows", ()))
         if params:
             c.executemany(common.upsert_statement("", "?"), params)
+        common.write_members(c, "", "?", kwargs.get("index_rows", ()))
+        self._remember(c, kwargs.get("idempotency"), ids)
+        self._forget_person(c, kwargs.get("forget_person"))
+        self._link_inserted(c, stored_events, ids)
         return ids
 
+    def _events_table(self) -> str:
+        return self.events_table_name
+
+    @contextmanager
+    def _chain_cursor(self, write: bool) -> Iterator[sqlite3.Cursor]:
+        with self.datastore.transaction(commit=write) as c:
+            cursor = c.sqlite_cursor
+            cursor.row_factory = None
+            if write:
+                # Take the write lock before reading the head (as BEGIN IMMEDIATE would).
+                cursor.execute(f"INSERT INTO {chain.TABLE} SELECT * FROM {chain.TABLE} WHERE 0")
+            yield cursor
+
     def select_records(
-        self, kind: str, group_id: str | None, status: str | None, after: int, limit: int
+        self,
+        kind: str,
+        group_id: str | None,
+        status: str | None,
+        after: int,
+        limit: int,
+        only: Collection[str] | None = None,
     ) -> list[dict[str, Any]]:
-        statement = common.select_records_statement("", "?", group_id, status)
+        statement = common.select_records_statement("", "?", group_id, status, only)
+        params = common.select_records_params(kind, group_id, status, after, limit, only)
         with self.datastore.transaction(commit=False) as c:
-            c.execute(statement, common.select_records_params(kind, group_id, status, after, limit))
+            c.execute(statement, params)
             return [common.record_row(row) for row in c.fetchall()]
+
+    def find_records(self, record_ids: Collection[str]) -> list[dict[str, Any]]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(common.find_records_statement("", "?", len(record_ids)), list(record_ids))
+            return [common.record_row(row) for row in c.fetchall()]
+
+    def select_members(
+        self, person_id: str | None = None, group_ids: Collection[str] | None = None
+    ) -> list[tuple[str, str, str]]:
+        statement, params = common.select_members_statement("", "?", person_id, group_ids)
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement, params)
+            return [(row[0], row[1], row[2]) for row in c.fetchall()]
 
     def insert_api_key(self, row: ApiKeyRow, secret_hash: str) -> None:
         with self.datastore.transaction(commit=True) as c:
-            c.execute(
-                "INSERT INTO accord_api_keys (key_id, secret_hash, person_id, role, label, "
-                "created_at, revoked_at) VALUES (?,?,?,?,?,?,?)",
-                (row.key_id, secret_hash, row.person_id, row.role, row.label, row.created_at, None),
-            )
+            self._insert_key(c, row, secret_hash)
+
+    @staticmethod
+    def _insert_key(c: SQLiteCursor, row: ApiKeyRow, secret_hash: str) -> None:
+        c.execute(
+            "INSERT INTO accord_api_keys (key_id, secret_hash, person_id, role, label, "
+            "created_at, revoked_at) VALUES (?,?,?,?,?,?,?)",
+            (row.key_id, secret_hash, row.person_id, row.role, row.label, row.created_at, None),
+        )
 
     def find_api_key(self, key_id: str) -> tuple[ApiKeyRow, str] | None:
         with self.datastore.transaction(commit=False) as c:
@@ -84,6 +139,19 @@ class AccordSQLiteRecorder(SQLReadModels, SQLiteApplicationRecorder):
             )
             return bool(c.sqlite_cursor.rowcount)
 
+    def rotate_api_key(
+        self, old_key_id: str, new_row: ApiKeyRow, new_hash: str, revoked_at: str
+    ) -> bool:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(
+                "UPDATE accord_api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL",
+                (revoked_at, old_key_id),
+            )
+            if not c.sqlite_cursor.rowcount:
+                return False
+            self._insert_key(c, new_row, new_hash)
+            return True
+
     def list_api_keys(self) -> list[ApiKeyRow]:
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT {common.KEY_COLUMNS} FROM accord_api_keys ORDER BY created_at")
@@ -99,10 +167,12 @@ class AccordSQLiteRecorder(SQLReadModels, SQLiteApplicationRecorder):
                     for e in events
                 ],
             )
+            self._link_inserted(c, events, [e.position for e in events])
 
     def upsert_index(self, rows: list[tuple[IndexRow, int, int, int]]) -> None:
         with self.datastore.transaction(commit=True) as c:
             c.executemany(common.upsert_statement("", "?"), common.index_upsert_params(rows))
+            common.write_members(c, "", "?", [r[0] for r in rows])
 
     def ping(self) -> None:
         with self.datastore.transaction(commit=False) as c:

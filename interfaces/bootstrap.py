@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from eventsourcing.utils import get_topic
 
 from application.ledger import Ledger
+from application.privacy import PersonalDataNotSealed
+from infrastructure import waits
 from infrastructure.memory import AccordMemoryFactory
 from infrastructure.postgres import AccordPostgresRecorder
 from infrastructure.sqlite import AccordSQLiteRecorder
 from interfaces.settings import Settings
+
+log = logging.getLogger("accord")
 
 
 class ConfigurationError(ValueError):
@@ -36,7 +41,7 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": path,
-            "SQLITE_LOCK_TIMEOUT": "10",
+            "SQLITE_LOCK_TIMEOUT": str(settings.sqlite_lock_timeout),
             "APPLICATION_RECORDER_TOPIC": get_topic(AccordSQLiteRecorder),
         }
     if parts.scheme in ("postgresql", "postgres"):
@@ -48,10 +53,14 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
             "POSTGRES_USER": unquote(parts.username or "postgres"),
             "POSTGRES_PASSWORD": unquote(parts.password or ""),
             "POSTGRES_SCHEMA": settings.postgres_schema,
+            "CREATE_TABLE": "y" if settings.create_tables else "n",
             "POSTGRES_LOCK_TIMEOUT": str(settings.postgres_lock_timeout),
             "POSTGRES_POOL_SIZE": str(settings.postgres_pool_size),
             "POSTGRES_MAX_OVERFLOW": str(settings.postgres_max_overflow),
-            "POSTGRES_CONNECT_TIMEOUT": "5",
+            # The library uses this as the pool's wait for a connection; with MAX_WAITING
+            # it bounds how long and how many requests queue when the pool is exhausted.
+            "POSTGRES_CONNECT_TIMEOUT": str(settings.postgres_pool_timeout),
+            "POSTGRES_MAX_WAITING": str(settings.postgres_max_waiting),
             "POSTGRES_PRE_PING": "y",
             # Never "y": without the table lock, readers of the log can miss events.
             "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
@@ -60,9 +69,35 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
     raise ConfigurationError(f"unsupported database URL scheme {parts.scheme!r}")
 
 
-def build_ledger(settings: Settings | None = None) -> Ledger:
-    """Connect to the configured store (creating tables if needed) and return the Ledger."""
+def seal_personal_data(ledger: Ledger) -> None:
+    """Run the sealing migration if it has not run; a refusal is logged, not fatal."""
+    try:
+        ledger.seal_personal_data()
+    except PersonalDataNotSealed as error:
+        log.error("personal data left unsealed: %s", error)
+
+
+def build_ledger(
+    settings: Settings | None = None, *, chain: bool = True, seal: bool = True
+) -> Ledger:
+    """Connect to the configured store (creating tables if needed) and return the Ledger.
+
+    `chain=False` leaves events without a link as they are (`accord verify` reports them);
+    `seal=False` leaves personal data stored before per-person keys existed unsealed.
+    """
     ledger = Ledger(env=eventsourcing_env(settings or Settings()))
     # Read models made by an older version are dropped here and rebuilt by the projector.
     ledger.projector.store.prepare_read_models()
+    # Ledgers recorded before the membership index existed get it here, once.
+    ledger.index_memberships()
+    if seal:
+        # Names stored before per-person keys existed are sealed here, once: the one
+        # sanctioned rewrite of stored events, before the chain links them below.
+        seal_personal_data(ledger)
+    if chain:
+        # Events stored before the hash chain existed are linked here, once, in batches.
+        # Any migration that rewrites stored events must run before this line.
+        ledger.chain_unchained()
+    if isinstance(ledger.recorder, AccordPostgresRecorder):
+        waits.bound(ledger.recorder.datastore)  # requests give up on a failing database
     return ledger

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from application.ledger import Ledger
 from application.projections.projector import ProjectorThread
-from interfaces.api import errors
+from interfaces.api import errors, idempotency, limits
 from interfaces.api.routes import (
     accountabilities,
     conflicts,
@@ -17,11 +17,13 @@ from interfaces.api.routes import (
     groups,
     health,
     history,
+    keys,
     me,
     organisations,
     principles,
     reports,
 )
+from interfaces.api.routes import ledger as ledger_routes
 from interfaces.bootstrap import build_ledger
 from interfaces.settings import Settings
 
@@ -33,9 +35,19 @@ decisions, conflicts, principles and accountabilities, as immutable events.
 `Authorization: Bearer <API key>` (create keys with `accord keys create`).
 The person behind the key is recorded as the actor of every event.
 
+**Who may do what**: a key's role is administrator (everything), auditor (read
+everything, record nothing) or member; a member's rights come from their role in each
+group: convener (manage members, purpose, closing), member (record and act on the
+group's records), observer (read). Someone offered a handover may see it and answer it.
+Records of a group the caller is not in answer 404, as unknown ids do; a step the caller
+may see but not take answers 403. Lists, `/events` and reports hold only what the caller
+may see, and emails only for the person, administrators and their groups' conveners.
+
 **Writes** answer with the record as of the write, its `ETag` (the record's version)
 and `position` (the event's place in the ledger, also in `X-Accord-Position`).
 Send `If-Match: "<version>"` to make a write conditional: 412 if the record changed.
+Send `Idempotency-Key: <unique value>` to make a write safe to retry: a retry with the
+same key and request is answered as the first was (`Idempotent-Replayed: true`).
 
 **Errors** are `application/problem+json`: 401 no valid key, 403 not allowed,
 404 unknown id, 409 a transition the record's lifecycle forbids (`current_state` says
@@ -67,9 +79,11 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
 
     app = FastAPI(title="Accord", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     errors.install(app)
+    limits.install(app, config)
     for module in (
         health,
         me,
+        keys,
         organisations,
         groups,
         decisions,
@@ -78,6 +92,10 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         accountabilities,
         history,
         reports,
+        ledger_routes,
     ):
-        app.include_router(module.router)
+        # Every route but liveness and readiness is authenticated; its writes may be retried.
+        remember = [] if module is health else [Depends(idempotency.remember_request)]
+        app.include_router(module.router, dependencies=remember)
+    idempotency.document(app)
     return app

@@ -8,7 +8,17 @@ import sys
 from collections.abc import Sequence
 
 from domain.base import AccordError
-from interfaces.cli import demo, history, keys, project, report, serve, transfer
+from interfaces.cli import (
+    demo,
+    history,
+    integrity,
+    keys,
+    privacy,
+    project,
+    report,
+    serve,
+    transfer,
+)
 from interfaces.settings import Settings
 
 
@@ -16,7 +26,7 @@ def parser() -> argparse.ArgumentParser:
     main_parser = argparse.ArgumentParser(prog="accord", description="Accord governance ledger.")
     main_parser.add_argument("--database-url", help="overrides ACCORD_DATABASE_URL")
     commands = main_parser.add_subparsers(dest="command", required=True)
-    for module in (serve, demo, keys, project, history, transfer, report):
+    for module in (serve, demo, keys, project, history, transfer, report, integrity, privacy):
         module.register(commands)
     return main_parser
 

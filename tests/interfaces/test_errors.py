@@ -239,6 +239,8 @@ PATH_IDS: dict[str, Callable[[World], str]] = {
     "principle_id": lambda w: w.principle_proposed,
     "accountability_id": lambda w: w.acc_open,
     "handover_id": lambda w: w.handover_open,
+    # Someone else's key: no check may revoke or rotate the administrator's own.
+    "key_id": lambda w: w.otto.key_id,
 }
 
 Body = Callable[[World], dict[str, Any]] | None
@@ -268,6 +270,10 @@ EXAMPLES: dict[str, Body] = {
     "GET /people/{person_id}": None,
     "POST /people/{person_id}/affiliation": lambda w: {
         "organisation_id": w.org_b,
+        "effective_at": WHEN,
+    },
+    "POST /people/{person_id}/forget": lambda w: {
+        "basis": "UK GDPR Art. 17, request 2026-114",
         "effective_at": WHEN,
     },
     "POST /groups": lambda w: {
@@ -379,9 +385,17 @@ EXAMPLES: dict[str, Body] = {
     "GET /accountabilities/{record_id}/history": None,
     "GET /groups/{group_id}/timeline": None,
     "GET /events": None,
+    "GET /ledger/head": None,
     "GET /groups/{group_id}/state": None,
     "GET /groups/{group_id}/changes": None,
     "GET /reports/accountability": None,
+    "POST /keys": lambda w: {"person_id": w.otto.person_id, "role": "auditor", "label": "L"},
+    "GET /keys": None,
+    "GET /keys/{key_id}": None,
+    "POST /keys/{key_id}/revoke": None,
+    "POST /keys/{key_id}/rotate": None,
+    "GET /me/keys": None,
+    "POST /me/keys/{key_id}/rotate": None,
 }
 
 # /{collection}/{record_id}/history: a record of that collection's kind.
@@ -803,6 +817,7 @@ BAD_QUERY: dict[str, tuple[str, ...]] = {
     "pending_days": ("-1", "36501", "abc", "1.5", str(10**40), ""),
     "unchanged_days": ("-1", "36501", "abc", "1.5", str(10**40), ""),
     "holding_on": ("0", "-1", "1001", "abc", "1.5", ""),
+    "person_id": ("x" * 65,),
 }
 # Any text is a valid value: an unknown group is a 404 (see the sub-group test above).
 UNCHECKED_QUERY = {"parent_group_id"}
@@ -834,6 +849,7 @@ GOOD_QUERY: dict[str, Callable[[World], str]] = {
     "pending_days": lambda w: "36500",
     "unchanged_days": lambda w: "0",
     "holding_on": lambda w: "1000",
+    "person_id": lambda w: w.mia.person_id,
 }
 TIME_PARAMS = ("as_of", "effective_at", "from", "to")
 EXTREME_TIMES = ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00")
@@ -1532,8 +1548,11 @@ WRONG_SIDE: dict[str, Case] = {
 @pytest.mark.parametrize("case", list(WRONG_SIDE), ids=list(WRONG_SIDE))
 def test_only_the_recipient_side_may_accept_or_decline_a_handover(world, case):
     method, url, as_, body, _ = WRONG_SIDE[case](world)
-    problem = refused(world, 403, method, url, as_, body)
-    assert problem["title"] == "Forbidden"
+    # Someone outside the group may not even see the accountability: 404, as for any
+    # record of a group one may not see. Members on the wrong side see it: 403.
+    status = 404 if as_ is world.otto else 403
+    problem = refused(world, status, method, url, as_, body)
+    assert problem["title"] == ("Not found" if status == 404 else "Forbidden")
     holder = world.call("GET", record_url(url), world.admin).json()
     assert holder["open_handover_id"] is not None
 

@@ -118,7 +118,12 @@ def walk_organisations_and_people(api: Api) -> list[str]:
     assert person["affiliations"] == [{"organisation_id": north["id"], "effective_at": None}]
     me = api.call("GET", "/me", mia)
     assert me.status_code == 200
-    assert me.json() == {"person_id": mia.person_id, "key_id": mia.key_id, "role": "member"}
+    assert me.json() == {
+        "person_id": mia.person_id,
+        "key_id": mia.key_id,
+        "role": "member",
+        "groups": [],
+    }
 
     changed = api.write(
         "POST",
@@ -535,8 +540,9 @@ def walk_principles(api: Api) -> list[str]:
         (c.mia.person_id, "endorse"),
         (c.bob.person_id, "endorse"),
     ]
+    # Otto is in no group of this principle's: to him it does not exist.
     outsider = api.call("POST", f"/principles/{pid}/endorsements", c.otto, json={})
-    assert outsider.status_code == 422
+    assert outsider.status_code == 404
     assert api.read(f"/principles/{pid}")["version"] == on_behalf["version"]
 
     agreed = api.write("POST", f"/principles/{pid}/agree", json={"effective_at": APRIL}, if_match=4)
@@ -767,6 +773,9 @@ def walk_history(api: Api) -> list[str]:
     events = api.read("/events?limit=500")
     assert [item["position"] for item in events["items"]] == list(range(1, head + 1))
     assert (events["head_position"], events["next_after"]) == (head, head)
+    # The head of the hash chain, for witnesses outside Accord.
+    chain_head = api.read("/ledger/head")
+    assert (chain_head["position"], len(chain_head["link"])) == (head, 64)
 
     state = api.read(f"/groups/{c.group}/state?{fresh}")
     assert [d["id"] for d in state["decisions"]] == [decision["id"]]
@@ -812,6 +821,57 @@ def test_a_group_report_counts_what_its_members_hold(api):
     walk_reports(api)
 
 
+# ---------------------------------------------------------------- API keys
+
+
+def walk_keys(api: Api) -> list[str]:
+    admin = api.admin
+    kim = api.person("Kim Keys")
+    body = {"person_id": kim.person_id, "role": "auditor", "label": "laptop"}
+    response = api.call("POST", "/keys", admin, json=body)
+    assert response.status_code == 201
+    laptop = response.json()
+    assert api.call("GET", f"/keys/{laptop['key_id']}", admin).json()["label"] == "laptop"
+    listed = api.call("GET", "/keys", admin, params={"person_id": kim.person_id}).json()
+    assert [k["key_id"] for k in listed["items"]] == [kim.key_id, laptop["key_id"]]
+    rotated = api.call("POST", f"/keys/{laptop['key_id']}/rotate", admin)
+    assert rotated.status_code == 201 and rotated.json()["role"] == "auditor"
+    assert len(api.call("GET", "/me/keys", kim).json()["items"]) == 3
+    renewed = api.call("POST", f"/me/keys/{kim.key_id}/rotate", kim)
+    assert renewed.status_code == 201
+    revoked = api.call("POST", f"/keys/{rotated.json()['key_id']}/revoke", admin)
+    assert revoked.status_code == 200 and revoked.json()["revoked_at"] is not None
+    kim_now = Actor(kim.person_id, renewed.json()["key_id"], renewed.json()["secret"])
+    assert api.call("GET", "/me", kim_now).json()["key_id"] == kim_now.key_id
+    assert api.call("GET", "/me", kim).status_code == 401
+    return [f"/people/{kim.person_id}"]
+
+
+def test_an_administrator_and_a_person_manage_api_keys(api):
+    walk_keys(api)
+
+
+# ---------------------------------------------------------------- erasing a person
+
+
+def walk_erasure(api: Api) -> list[str]:
+    uma = api.person("Uma Erased", email="uma@example.org")
+    version = api.read(f"/people/{uma.person_id}")["version"]
+    forgot = api.write(
+        "POST",
+        f"/people/{uma.person_id}/forget",
+        json={"basis": "UK GDPR Art. 17, request 2026-114"},
+        if_match=version,
+    )
+    assert (forgot["name"], forgot["email"], forgot["erased"]) == ("erased person", None, True)
+    assert api.call("GET", "/me", uma).status_code == 401  # their API keys are revoked
+    return [f"/people/{uma.person_id}"]
+
+
+def test_an_administrator_forgets_a_person(api):
+    walk_erasure(api)
+
+
 # ---------------------------------------------------------------- the whole walkthrough
 
 
@@ -824,6 +884,8 @@ WALKS = (
     walk_accountabilities,
     walk_history,
     walk_reports,
+    walk_keys,
+    walk_erasure,
 )
 
 
@@ -901,7 +963,12 @@ def test_each_person_registered_through_the_api_acts_with_their_own_key(
     people = [new_person("Mia", org["id"]), new_person("Bob")]
     for person in people:
         answer = client.get("/me", headers=person.headers).json()
-        assert answer == {"person_id": person.person_id, "key_id": person.key_id, "role": "member"}
+        assert answer == {
+            "person_id": person.person_id,
+            "key_id": person.key_id,
+            "role": "member",
+            "groups": [],
+        }
     group = client.post(
         "/groups",
         headers=people[0].headers,

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from pydantic import AwareDatetime
 
+from application.access import Access
+from interfaces.api.access import allow
 from interfaces.api.deps import (
     AsOf,
-    CallerDep,
     EffectiveAt,
     IfMatch,
     LedgerDep,
@@ -19,7 +19,7 @@ from interfaces.api.deps import (
     written,
 )
 from interfaces.api.errors import problems
-from interfaces.api.schemas.common import Page
+from interfaces.api.schemas.common import Moment, Page
 from interfaces.api.schemas.groups import (
     GroupClose,
     GroupCreate,
@@ -42,8 +42,13 @@ WRITE = problems(404, 409, 412, 422)
     responses=problems(409, 422),
 )
 def convene_group(
-    body: GroupCreate, ledger: LedgerDep, _: CallerDep, response: Response
+    body: GroupCreate,
+    ledger: LedgerDep,
+    access: Annotated[Access, allow("write")],
+    response: Response,
 ) -> dict[str, Any]:
+    ledger.require_parent(access, body.parent_group_id)
+    ledger.require_parent(access, body.parent_group_id)
     result = ledger.convene_group(
         body.name, body.kind, body.purpose, body.parent_group_id, body.effective_at
     )
@@ -54,13 +59,20 @@ def convene_group(
 @router.get("/groups", response_model=Page, summary="List groups", responses=problems(404, 422))
 def list_groups(
     ledger: LedgerDep,
-    _: CallerDep,
+    access: Annotated[Access, allow("read")],
     page: PageDep,
     parent_group_id: Annotated[
         str | None, Query(description="Only sub-groups of this group.")
     ] = None,
 ) -> dict[str, Any]:
-    return ledger.list_records("group", parent_group_id, page.status, page.cursor, page.limit)
+    return ledger.list_records(
+        "group",
+        parent_group_id,
+        page.status,
+        page.cursor,
+        page.limit,
+        visible=access.visible_groups(),
+    )
 
 
 @router.get(
@@ -69,7 +81,7 @@ def list_groups(
 def get_group(
     group_id: str,
     ledger: LedgerDep,
-    _: CallerDep,
+    _: Annotated[Access, allow("read", "group", "group_id")],
     response: Response,
     min_position: MinPosition = None,
     as_of: AsOf = None,
@@ -88,7 +100,7 @@ def restate_purpose(
     group_id: str,
     body: PurposeRestatement,
     ledger: LedgerDep,
-    _: CallerDep,
+    _: Annotated[Access, allow("convene", "group", "group_id")],
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
@@ -109,7 +121,7 @@ def add_member(
     group_id: str,
     body: MemberAdd,
     ledger: LedgerDep,
-    _: CallerDep,
+    _: Annotated[Access, allow("convene", "group", "group_id")],
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
@@ -131,7 +143,7 @@ def change_role(
     person_id: str,
     body: MemberRoleChange,
     ledger: LedgerDep,
-    _: CallerDep,
+    _: Annotated[Access, allow("convene", "group", "group_id")],
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
@@ -152,11 +164,11 @@ def remove_member(
     group_id: str,
     person_id: str,
     ledger: LedgerDep,
-    _: CallerDep,
+    _: Annotated[Access, allow("convene", "group", "group_id", "person_id")],
     version: IfMatch,
     response: Response,
     effective_at: Annotated[
-        AwareDatetime | None,
+        Moment | None,
         Query(description="When the member left, with a time-zone offset; defaults to now."),
     ] = None,
 ) -> dict[str, Any]:
@@ -174,7 +186,7 @@ def close_group(
     group_id: str,
     body: GroupClose,
     ledger: LedgerDep,
-    _: CallerDep,
+    _: Annotated[Access, allow("convene", "group", "group_id")],
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:

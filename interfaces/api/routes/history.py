@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 
-from interfaces.api.deps import AsOf, CallerDep, EffectiveAt, LedgerDep, MinPosition
+from application.access import Access
+from interfaces.api.access import allow
+from interfaces.api.deps import AsOf, EffectiveAt, LedgerDep, MinPosition
 from interfaces.api.errors import problems
+from interfaces.api.schemas.common import Moment
 from interfaces.api.schemas.history import Changes, EventsPage, GroupState, HistoryPage
 
 router = APIRouter(tags=["history"])
@@ -30,12 +32,16 @@ def _history_route(path: str, kind: str) -> None:
     def history(
         record_id: str,
         ledger: LedgerDep,
-        _: CallerDep,
+        access: Access = allow("read", kind, "record_id"),
         min_position: MinPosition = None,
         after: After = 0,
         limit: Limit = 100,
     ) -> dict[str, Any]:
-        return ledger.record_history(kind, record_id, after, limit, min_position)
+        page = ledger.record_history(kind, record_id, after, limit, min_position)
+        if kind == "person" and not ledger.sees_contact(access, record_id):
+            for item in page["items"]:
+                item["data"].pop("email", None)
+        return page
 
     router.add_api_route(
         f"/{path}/{{record_id}}/history",
@@ -66,7 +72,7 @@ for _path, _kind in KINDS.items():
 def timeline(
     group_id: str,
     ledger: LedgerDep,
-    _: CallerDep,
+    _: Annotated[Access, allow("read", "group", "group_id")],
     min_position: MinPosition = None,
     after: After = 0,
     limit: Limit = 100,
@@ -79,9 +85,9 @@ def timeline(
         str | None, Query(max_length=64, description="An organisation named.")
     ] = None,
     from_: Annotated[
-        AwareDatetime | None, Query(alias="from", description="Recorded at or after.")
+        Moment | None, Query(alias="from", description="Recorded at or after.")
     ] = None,
-    to: Annotated[AwareDatetime | None, Query(description="Recorded before.")] = None,
+    to: Annotated[Moment | None, Query(description="Recorded before.")] = None,
 ) -> dict[str, Any]:
     return ledger.group_timeline(
         group_id,
@@ -105,8 +111,13 @@ def timeline(
     "/people/{id} for them.",
     responses=problems(422),
 )
-def events(ledger: LedgerDep, _: CallerDep, after: After = 0, limit: Limit = 100) -> dict[str, Any]:
-    return ledger.ledger_events(after, limit)
+def events(
+    ledger: LedgerDep,
+    access: Annotated[Access, allow("read")],
+    after: After = 0,
+    limit: Limit = 100,
+) -> dict[str, Any]:
+    return ledger.event_feed(after, limit, access)
 
 
 @router.get(
@@ -122,7 +133,7 @@ def events(ledger: LedgerDep, _: CallerDep, after: After = 0, limit: Limit = 100
 def group_state(
     group_id: str,
     ledger: LedgerDep,
-    _: CallerDep,
+    _: Annotated[Access, allow("read", "group", "group_id")],
     min_position: MinPosition = None,
     as_of: AsOf = None,
     effective_at: EffectiveAt = None,
@@ -142,9 +153,9 @@ def group_state(
 def group_changes(
     group_id: str,
     ledger: LedgerDep,
-    _: CallerDep,
-    from_: Annotated[AwareDatetime, Query(alias="from", description="Start (inclusive).")],
-    to: Annotated[AwareDatetime, Query(description="End (exclusive).")],
+    _: Annotated[Access, allow("read", "group", "group_id")],
+    from_: Annotated[Moment, Query(alias="from", description="Start (inclusive).")],
+    to: Annotated[Moment, Query(description="End (exclusive).")],
     min_position: MinPosition = None,
 ) -> dict[str, Any]:
     return ledger.group_changes(group_id, from_, to, min_position)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Response
 
+from application.access import Access
+from interfaces.api.access import allow
 from interfaces.api.deps import (
     AsOf,
-    CallerDep,
     EffectiveAt,
     IfMatch,
     LedgerDep,
@@ -26,6 +27,7 @@ from interfaces.api.schemas.organisations import (
     OrganisationRename,
     OrganisationSectorChange,
     PersonCreate,
+    PersonForget,
     PersonPublic,
 )
 
@@ -40,7 +42,10 @@ router = APIRouter(tags=["organisations and people"])
     responses=problems(422),
 )
 def register_organisation(
-    body: OrganisationCreate, ledger: LedgerDep, _: CallerDep, response: Response
+    body: OrganisationCreate,
+    ledger: LedgerDep,
+    _: Annotated[Access, allow("write", "organisation")],
+    response: Response,
 ) -> dict[str, Any]:
     result = ledger.register_organisation(body.name, body.sector)
     response.headers["Location"] = f"/organisations/{result.id}"
@@ -50,7 +55,9 @@ def register_organisation(
 @router.get(
     "/organisations", response_model=Page, summary="List organisations", responses=problems(422)
 )
-def list_organisations(ledger: LedgerDep, _: CallerDep, page: PageDep) -> dict[str, Any]:
+def list_organisations(
+    ledger: LedgerDep, _: Annotated[Access, allow("read", "organisation")], page: PageDep
+) -> dict[str, Any]:
     return ledger.list_records("organisation", None, page.status, page.cursor, page.limit)
 
 
@@ -63,7 +70,7 @@ def list_organisations(ledger: LedgerDep, _: CallerDep, page: PageDep) -> dict[s
 def get_organisation(
     organisation_id: str,
     ledger: LedgerDep,
-    _: CallerDep,
+    _: Annotated[Access, allow("read", "organisation", "organisation_id")],
     response: Response,
     min_position: MinPosition = None,
     as_of: AsOf = None,
@@ -85,7 +92,7 @@ def rename_organisation(
     organisation_id: str,
     body: OrganisationRename,
     ledger: LedgerDep,
-    _: CallerDep,
+    _: Annotated[Access, allow("write", "organisation", "organisation_id")],
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
@@ -103,7 +110,7 @@ def change_sector(
     organisation_id: str,
     body: OrganisationSectorChange,
     ledger: LedgerDep,
-    _: CallerDep,
+    _: Annotated[Access, allow("write", "organisation", "organisation_id")],
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
@@ -122,7 +129,10 @@ def change_sector(
     responses=problems(422),
 )
 def register_person(
-    body: PersonCreate, ledger: LedgerDep, _: CallerDep, response: Response
+    body: PersonCreate,
+    ledger: LedgerDep,
+    _: Annotated[Access, allow("register")],
+    response: Response,
 ) -> dict[str, Any]:
     result = ledger.register_person(body.name, body.email, body.organisation_id)
     response.headers["Location"] = f"/people/{result.id}"
@@ -138,13 +148,16 @@ def register_person(
 def get_person(
     person_id: str,
     ledger: LedgerDep,
-    _: CallerDep,
+    access: Annotated[Access, allow("read", "person", "person_id")],
     response: Response,
     min_position: MinPosition = None,
     as_of: AsOf = None,
     effective_at: EffectiveAt = None,
 ) -> dict[str, Any]:
-    return read(response, ledger.get_record("person", person_id, as_of, effective_at, min_position))
+    record = ledger.get_record("person", person_id, as_of, effective_at, min_position)
+    if not ledger.sees_contact(access, person_id):
+        record["email"] = None
+    return read(response, record)
 
 
 @router.post(
@@ -157,11 +170,35 @@ def change_affiliation(
     person_id: str,
     body: AffiliationChange,
     ledger: LedgerDep,
-    _: CallerDep,
+    _: Annotated[Access, allow("write", "person", "person_id")],
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
     result = ledger.change_affiliation(
         person_id, body.organisation_id, body.effective_at, expected_version=version
+    )
+    return written(response, ledger.get_person(result.id, result.version), result)
+
+
+@router.post(
+    "/people/{person_id}/forget",
+    response_model=PersonPublic,
+    summary="Erase a person's personal data (administrators)",
+    description="Records a Forgotten event with its basis and, in the same transaction, "
+    "destroys the key that seals the person's name and email and revokes their API keys. "
+    "Their records and every record naming them still replay; the person then reads as "
+    '"erased person". Forgetting someone twice is a conflict (409).',
+    responses=problems(404, 409, 412, 422),
+)
+def forget_person(
+    person_id: str,
+    body: PersonForget,
+    ledger: LedgerDep,
+    _: Annotated[Access, allow("administer")],
+    version: IfMatch,
+    response: Response,
+) -> dict[str, Any]:
+    result = ledger.forget_person(
+        person_id, body.basis, expected_version=version, effective_at=body.effective_at
     )
     return written(response, ledger.get_person(result.id, result.version), result)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 
-from interfaces.api.deps import AsOf, CallerDep, LedgerDep, MinPosition
+from application.access import Access
+from interfaces.api.access import allow
+from interfaces.api.deps import AsOf, LedgerDep, MinPosition
 from interfaces.api.errors import problems
+from interfaces.api.schemas.common import Moment
 from interfaces.api.schemas.reports import AccountabilityReport
 
 router = APIRouter(tags=["reports"])
@@ -24,17 +26,15 @@ router = APIRouter(tags=["reports"])
 )
 def accountability_report(
     ledger: LedgerDep,
-    _: CallerDep,
+    access: Annotated[Access, allow("read")],
     group: Annotated[
         str | None, Query(max_length=64, description="A group's id; omit for the whole ledger.")
     ] = None,
     include_subgroups: Annotated[
         bool, Query(description="Include sub-groups at any depth.")
     ] = False,
-    from_: Annotated[
-        AwareDatetime | None, Query(alias="from", description="Start of the period.")
-    ] = None,
-    to: Annotated[AwareDatetime | None, Query(description="End of the period.")] = None,
+    from_: Annotated[Moment | None, Query(alias="from", description="Start of the period.")] = None,
+    to: Annotated[Moment | None, Query(description="End of the period.")] = None,
     as_of: AsOf = None,
     interval: Annotated[Literal["week", "month", "quarter"], Query()] = "month",
     pending_days: Annotated[
@@ -59,4 +59,5 @@ def accountability_report(
         unchanged_days,
         holding_on,
         min_position,
+        visible=access.visible_groups(),
     )
