@@ -1,4 +1,5 @@
-"""`make bench`: read latency and read-model rebuild rate, each beside a baseline of the same run.
+"""`make bench`: read latency, read-model rebuild and chain verification rates, each beside a
+baseline of the same run.
 
 The machine is shared and noisy, so no figure stands alone: each run measures the figures and
 their floors together (requests interleaved one by one), and the ratios are taken per run.
@@ -52,8 +53,9 @@ EVENTS_TABLE = "ledger_events"  # the library's table for the application named 
 SCAN_PAGE = 1000
 READ_PAGE = 500  # the projector's page size
 WARMUP = 20
-MIN_SECONDS = 1.0  # the scans repeat whole passes for at least this long
+MIN_SECONDS = 1.0  # the scans and verify repeat whole passes for at least this long
 KINDS = ("health", "pk", "state", "timeline")
+VERIFY_TARGET = 2.0  # the project's target: accord verify at >= 0.5 x the raw scan's rate
 
 
 def env_int(name: str, default: int) -> int:
@@ -195,10 +197,32 @@ def rebuild(ledger: Ledger) -> dict[str, Any]:
     return {"events": count, "seconds": seconds, "rate": count / seconds}
 
 
+def verify(ledger: Ledger) -> dict[str, Any]:
+    """FIGURE: `accord verify`, that is ledger.verify_chain(): the hash chain recomputed
+    from the stored events (whole passes, like the scan's)."""
+    count = passes = 0
+    started = time.perf_counter()
+    while not passes or time.perf_counter() - started < MIN_SECONDS:
+        result = ledger.verify_chain()
+        if result.broken is not None:
+            raise RuntimeError(
+                f"the chain breaks at {result.broken.position}: {result.broken.reason}"
+            )
+        count += result.events
+        passes += 1
+    seconds = time.perf_counter() - started
+    return {
+        "events": count // passes,
+        "passes": passes,
+        "seconds": seconds,
+        "rate": count / seconds,
+    }
+
+
 def vacuum(conn: psycopg.Connection[Any], schema: str) -> float:
     """VACUUM ANALYZE every table (untimed in the figures), so each run starts alike."""
     started = time.perf_counter()
-    tables = (EVENTS_TABLE, "accord_tracking", "accord_records", *READ_MODEL_TABLES)
+    tables = (EVENTS_TABLE, "accord_chain", "accord_tracking", "accord_records", *READ_MODEL_TABLES)
     for table in tables:
         conn.execute(SQL("VACUUM ANALYZE {}.{}").format(Identifier(schema), Identifier(table)))
     return time.perf_counter() - started
@@ -290,9 +314,10 @@ def one_run(
     requests: int,
 ) -> dict[str, Any]:
     rng = random.Random(1000 + index)
-    # The baseline scan brackets the rebuild (before and after), so that both see the
-    # same stretch of a noisy machine as far as possible.
+    # The baseline scan brackets the verification and the rebuild (before and after), so
+    # that they see the same stretch of a noisy machine as far as possible.
     before = raw_scan(conn, schema)
+    verified = verify(ledger)
     reading = read_stage(ledger)
     rebuilt = rebuild(ledger)
     after = raw_scan(conn, schema)
@@ -303,8 +328,9 @@ def one_run(
         "before": before,
         "after": after,
     }
-    if rebuilt["events"] != scan["events"]:
-        raise RuntimeError(f"rebuilt {rebuilt['events']} events of {scan['events']}")
+    for name, figure in (("rebuilt", rebuilt), ("verified", verified)):
+        if figure["events"] != scan["events"]:
+            raise RuntimeError(f"{name} {figure['events']} events of {scan['events']}")
     vacuum(conn, schema)
     sizes = read_model_bytes(conn, schema)
     head = ledger.head_position()
@@ -313,6 +339,7 @@ def one_run(
         "scan": scan,
         "read_stage": reading,
         "rebuild": rebuilt,
+        "verify": verified,
         "read_model_bytes": sizes,
         "latency": timed,
     }
@@ -345,10 +372,11 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
                 for q in ("p50", "p99"):
                     add(f"{kind}.{q}/{floor}.{q}", lat[kind][q] / lat[floor][q])
             add(f"{kind}.mean_bytes", lat[kind]["mean_bytes"])
-        for name in ("scan", "read_stage", "rebuild"):
+        for name in ("scan", "read_stage", "rebuild", "verify"):
             add(f"{name}.events_per_s", run[name]["rate"])
         add("scan/rebuild", run["scan"]["rate"] / run["rebuild"]["rate"])
         add("scan/read_stage", run["scan"]["rate"] / run["read_stage"]["rate"])
+        add("scan/verify", run["scan"]["rate"] / run["verify"]["rate"])
     return {name: spread(values) for name, values in figures.items()}
 
 
@@ -402,6 +430,15 @@ def table(summary: dict[str, Any]) -> list[str]:
             SCAN_LABEL,
             cell(summary, "scan.events_per_s", rate, " ev/s"),
             cell(summary, "scan/read_stage", fmt_x),
+        )
+    )
+    rows.append(
+        (
+            "accord verify: ledger.verify_chain()",
+            cell(summary, "verify.events_per_s", rate, " ev/s"),
+            SCAN_LABEL,
+            cell(summary, "scan.events_per_s", rate, " ev/s"),
+            cell(summary, "scan/verify", fmt_x),
         )
     )
     header = ("figure", "value", "baseline (same run)", "value", "ratio")
@@ -530,7 +567,9 @@ def main() -> int:
                         f"{fmt_ms(lat['health']['p50'])} ms, PK SELECT p50 "
                         f"{fmt_ms(lat['pk']['p50'])} ms; rebuild "
                         f"{run['rebuild']['rate']:,.0f} ev/s ({run['rebuild']['seconds']:.1f} s), "
-                        f"raw scan {run['scan']['rate']:,.0f} ev/s; read models "
+                        f"verify {run['verify']['rate']:,.0f} ev/s "
+                        f"({run['verify']['seconds']:.1f} s), raw scan "
+                        f"{run['scan']['rate']:,.0f} ev/s; read models "
                         f"{run['read_model_bytes'] / 2**20:.0f} MiB",
                         flush=True,
                     )
@@ -555,6 +594,11 @@ def main() -> int:
             "WARNING: /health takes over 20 ms: look for Nagle/delayed-ACK stalls "
             "(TCP_NODELAY, see ../shared/notes/performance-facts.md)."
         )
+    if summary["scan/verify"]["median"] > VERIFY_TARGET:
+        print(
+            f"WARNING: accord verify runs below 1/{VERIFY_TARGET:g} of the raw scan's rate "
+            "(the project's target: verify >= 0.5 x raw scan)."
+        )
     document = {
         "config": config,
         "started_at": started_at,
@@ -570,6 +614,8 @@ def main() -> int:
             "timeline_after": "uniform position in [0, head]",
             "groups": "uniform",
             "ratio": "figure cost / baseline cost within each run; median and range of runs",
+            "verify": "ledger.verify_chain(), as `accord verify` runs it, between the raw "
+            f"scans; the project's target is scan/verify <= {VERIFY_TARGET:g}",
         },
         "preparation": preparation,
         "runs": results,

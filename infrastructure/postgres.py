@@ -11,7 +11,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg import Cursor
 from psycopg.rows import DictRow, TupleRow, tuple_row
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Identifier, Literal
 
 from application.ports import ApiKeyRow, ImportedEvent, IndexRow
 from infrastructure import chain, common, personal, readmodels
@@ -40,6 +40,15 @@ class AccordPostgresRecorder(
             + common.postgres_append_only(self.prefix, self.events_table_name)
         ):
             self.sql_create_statements.append(SQL(statement).format())
+        # Processes starting together (API workers, a projector) create and replace the
+        # same tables, functions and triggers: one at a time, or PostgreSQL may refuse
+        # a concurrent CREATE OR REPLACE ("tuple concurrently updated").
+        self.sql_create_statements.insert(
+            0,
+            SQL("SELECT pg_advisory_xact_lock(hashtext({}))").format(
+                Literal("accord-schema:" + datastore.schema)
+            ),
+        )
         self.upsert_records = common.upsert_statement(self.prefix, "%s")
 
     def _insert_events(
@@ -59,7 +68,10 @@ class AccordPostgresRecorder(
         common.write_members(curs, self.prefix, "%s", kwargs.get("index_rows", ()))
         self._remember(curs, kwargs.get("idempotency"), ids)
         self._forget_person(curs, kwargs.get("forget_person"))
-        self._link_inserted(curs, stored_events, ids)
+        # A cursor of its own: after the executemany() calls above, in the library's
+        # pipeline, fetching on the same cursor could read an INSERT's result instead.
+        with curs.connection.cursor() as chain_cursor:
+            self._link_inserted(chain_cursor, stored_events, ids)
         return ids
 
     def _events_table(self) -> str:

@@ -7,9 +7,11 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import IO
 
 import httpx
 import psycopg
@@ -29,10 +31,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
+def wait_until_up(url: str, process: subprocess.Popen[bytes], log: IO[bytes] | None = None) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        assert process.poll() is None, "the API process exited early"
+        if process.poll() is not None:
+            said = b""
+            if log is not None:
+                log.seek(0)
+                said = log.read()[-3000:]
+            raise AssertionError(f"the API process exited early:\n{said.decode(errors='replace')}")
         try:
             if httpx.get(f"{url}/health", timeout=1).status_code == 200:
                 return
@@ -71,15 +78,17 @@ def test_a_worker_process_keeps_read_models_for_two_api_processes_identical_to_a
             "ACCORD_PROJECTOR": "off",
         }
         ports = [free_port(), free_port()]
+        logs = [tempfile.TemporaryFile() for _ in ports]  # noqa: SIM115 (the processes write to them)
         apis = [
             subprocess.Popen(
                 [*ACCORD, "serve", "--port", str(port)],
                 cwd=ROOT,
                 env=env,
                 stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+                # To a file, so that a process that fails to start says why.
+                stderr=log,
             )
-            for port in ports
+            for port, log in zip(ports, logs, strict=True)
         ]
         worker = subprocess.Popen(
             [*ACCORD, "project"],
@@ -90,8 +99,8 @@ def test_a_worker_process_keeps_read_models_for_two_api_processes_identical_to_a
         )
         try:
             urls = [f"http://127.0.0.1:{port}" for port in ports]
-            for url, process in zip(urls, apis, strict=True):
-                wait_until_up(url, process)
+            for url, process, log in zip(urls, apis, logs, strict=True):
+                wait_until_up(url, process, log)
             headers = {"Authorization": f"Bearer {key}"}
             group = httpx.post(
                 f"{urls[0]}/groups",
