@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from interfaces.bootstrap import build_ledger
 from interfaces.settings import Settings
@@ -17,6 +18,15 @@ It prints an API key; send it as `Authorization: Bearer <key>`.
 """
 
 
+def shown(url: str) -> str:
+    """The database URL without its password, for printing."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 def serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -28,7 +38,8 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     print(
-        f"Accord on {settings.resolved_database_url()} at http://{host}:{port} (docs: /docs)",
+        f"Accord on {shown(settings.resolved_database_url())} at http://{host}:{port} "
+        "(docs: /docs)",
         flush=True,
     )
     try:

@@ -213,3 +213,11 @@ def test_an_unknown_role_is_a_usage_error(capsys, tmp_path):
         cli.main(["--database-url", url, "keys", "create", "--person", "p", "--role", "owner"])
     assert stopped.value.code == 2
     assert "auditor" in capsys.readouterr().err
+
+
+def test_serve_prints_the_database_url_without_its_password():
+    from interfaces.cli.serve import shown
+
+    assert shown("postgresql://app:s3cret@db:5432/accord") == "postgresql://app:***@db:5432/accord"
+    assert shown("postgresql://postgres@127.0.0.1/test") == "postgresql://postgres@127.0.0.1/test"
+    assert shown("sqlite:///accord.db") == "sqlite:///accord.db"
