@@ -221,6 +221,35 @@ DISTRIBUTION_FIELDS = (
 )
 
 
+def decision_figures(decisions: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The decisions section's summary, formatted; the same in every rendering."""
+    return [
+        ("Agreed in the period", fmt_int(decisions["agreed"])),
+        ("Organisations per decision", fmt_num(decisions["organisations_per_decision"])),
+        ("Sectors per decision", fmt_num(decisions["sectors_per_decision"])),
+        (
+            "With two or more organisations",
+            fmt_pct(decisions["share_with_two_or_more_organisations"]),
+        ),
+        ("With lived experience", fmt_pct(decisions["share_with_lived_experience"])),
+        ("Superseded", fmt_int(decisions["superseded"])),
+        ("Revoked", fmt_int(decisions["revoked"])),
+    ]
+
+
+def conflict_figures(conflicts: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The conflicts section's summary, formatted; the same in every rendering."""
+    return [
+        ("Raised", fmt_int(conflicts["raised"])),
+        ("Resolved", fmt_int(conflicts["resolved"])),
+        ("Escalated", fmt_int(conflicts["escalated"])),
+        ("Withdrawn", fmt_int(conflicts["withdrawn"])),
+        ("Median time to resolution", fmt_days(conflicts["median_days_to_resolution"])),
+        ("90th percentile", fmt_days(conflicts["p90_days_to_resolution"])),
+        ("Open at the end", fmt_int(conflicts["open_at_end"])),
+    ]
+
+
 def summary_rows(report: Mapping[str, Any]) -> list[tuple[str, str, Any]]:
     """Every single figure of the report as (section, figure, value)."""
     scope = report["scope"]

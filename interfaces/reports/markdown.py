@@ -11,9 +11,10 @@ from interfaces.reports.common import (
     INTERVAL_WORDS,
     NOTES,
     Names,
+    conflict_figures,
+    decision_figures,
     end_point,
     fmt_date,
-    fmt_days,
     fmt_int,
     fmt_num,
     fmt_pct,
@@ -263,18 +264,7 @@ def render_markdown(report: Mapping[str, Any], names: Mapping[str, str] | None =
     para(
         md_table(
             ("Figure", "Value"),
-            [
-                ("Agreed in the period", fmt_int(decisions["agreed"])),
-                ("Organisations per decision", fmt_num(decisions["organisations_per_decision"])),
-                ("Sectors per decision", fmt_num(decisions["sectors_per_decision"])),
-                (
-                    "With two or more organisations",
-                    fmt_pct(decisions["share_with_two_or_more_organisations"]),
-                ),
-                ("With lived experience", fmt_pct(decisions["share_with_lived_experience"])),
-                ("Superseded", fmt_int(decisions["superseded"])),
-                ("Revoked", fmt_int(decisions["revoked"])),
-            ],
+            decision_figures(decisions),
             1,
         )
     )
@@ -297,15 +287,7 @@ def render_markdown(report: Mapping[str, Any], names: Mapping[str, str] | None =
     para(
         md_table(
             ("Figure", "Value"),
-            [
-                ("Raised", fmt_int(conflicts["raised"])),
-                ("Resolved", fmt_int(conflicts["resolved"])),
-                ("Escalated", fmt_int(conflicts["escalated"])),
-                ("Withdrawn", fmt_int(conflicts["withdrawn"])),
-                ("Median time to resolution", fmt_days(conflicts["median_days_to_resolution"])),
-                ("90th percentile", fmt_days(conflicts["p90_days_to_resolution"])),
-                ("Open at the end", fmt_int(conflicts["open_at_end"])),
-            ],
+            conflict_figures(conflicts),
             1,
         )
     )
