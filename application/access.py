@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from application.errors import RecordNotFound
 from application.keys import Caller, KeyCommands
@@ -164,7 +164,7 @@ class AccessPolicy(KeyCommands):
     def _authorize_group(
         self, access: Access, action: Action, group_id: str, subject_id: str | None
     ) -> None:
-        if not access.sees_group(group_id) or not self._indexed(group_id, "group"):
+        if not access.sees_group(group_id) or self._indexed(group_id, "group") is None:
             raise RecordNotFound("group", group_id)
         if action == "read":
             return
@@ -179,10 +179,10 @@ class AccessPolicy(KeyCommands):
             raise NotAllowed(f"an observer of group {group_id} reads and does not record")
 
     def _authorize_record(self, access: Access, action: Action, kind: str, record_id: str) -> None:
-        rows = self.store.find_records([record_id])
-        if not rows or rows[0]["kind"] != kind:
+        row = self._indexed(record_id, kind)
+        if row is None:
             raise RecordNotFound(kind, record_id)
-        group_id = rows[0]["group_id"]
+        group_id = row["group_id"]
         if access.sees_group(group_id):
             if action in ("read", "respond") or access.may_act_in(group_id):
                 return
@@ -205,9 +205,10 @@ class AccessPolicy(KeyCommands):
             f"parent_group_id: no group with id {parent_group_id}", "parent_group_id"
         )
 
-    def _indexed(self, record_id: str, kind: str) -> bool:
+    def _indexed(self, record_id: str, kind: str) -> dict[str, Any] | None:
+        """The record's index row, if it is a record of this kind."""
         rows = self.store.find_records([record_id])
-        return bool(rows) and rows[0]["kind"] == kind
+        return rows[0] if rows and rows[0]["kind"] == kind else None
 
     def _offered_to(self, access: Access, accountability_id: str) -> bool:
         """Is the caller on the receiving side of one of the accountability's open offers?"""
