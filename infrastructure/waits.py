@@ -10,12 +10,14 @@ projector) nothing changes.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+import psycopg
 from eventsourcing.persistence import InterfaceError, OperationalError, PersistenceError
 from eventsourcing.postgres import PostgresDatastore
 
@@ -36,6 +38,28 @@ class Budget:
 
 
 budget: ContextVar[Budget | None] = ContextVar("accord_database_budget", default=None)
+
+# What "the database cannot be reached now" looks like from the stores: the library's
+# errors and the drivers' own (psycopg_pool's PoolTimeout and TooManyRequests are
+# psycopg.OperationalError), for any path that does not go through the library.
+UNAVAILABLE: tuple[type[Exception], ...] = (
+    StoreUnavailable,
+    OperationalError,
+    InterfaceError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    sqlite3.OperationalError,
+)
+
+
+@contextmanager
+def budgeted(seconds: float) -> Iterator[None]:
+    """Within this context, failed database attempts may take `seconds` in all."""
+    token = budget.set(Budget(seconds))
+    try:
+        yield
+    finally:
+        budget.reset(token)
 
 
 def bound(datastore: PostgresDatastore) -> None:

@@ -14,6 +14,8 @@ from infrastructure import waits
 from infrastructure.memory import AccordMemoryFactory
 from infrastructure.postgres import AccordPostgresRecorder
 from infrastructure.sqlite import AccordSQLiteRecorder
+from infrastructure.waits import UNAVAILABLE as STORE_UNAVAILABLE
+from infrastructure.waits import budgeted as database_budget
 from interfaces.settings import Settings
 
 log = logging.getLogger("accord")
@@ -101,3 +103,7 @@ def build_ledger(
     if isinstance(ledger.recorder, AccordPostgresRecorder):
         waits.bound(ledger.recorder.datastore)  # requests give up on a failing database
     return ledger
+
+
+# For the API: the store's "cannot be reached now" errors, and a per-request budget for them.
+__all__ = ["STORE_UNAVAILABLE", "build_ledger", "database_budget", "eventsourcing_env"]

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 from collections.abc import Callable
 from typing import Any
 
-import psycopg
-from eventsourcing.persistence import DataError, IntegrityError, InterfaceError, OperationalError
+from eventsourcing.persistence import DataError, IntegrityError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -25,7 +23,7 @@ from application.errors import (
 )
 from application.idempotency import RequestNotRepeatable
 from domain.base import AccordError, InvalidInput, LifecycleError, NotAllowed, NotFound
-from infrastructure.waits import StoreUnavailable
+from interfaces.bootstrap import STORE_UNAVAILABLE
 
 log = logging.getLogger("accord.api")
 
@@ -151,15 +149,9 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(IntegrityError, write_conflict)
     app.add_exception_handler(DataError, unstorable)
-    app.add_exception_handler(OperationalError, store_unavailable)
-    app.add_exception_handler(InterfaceError, store_unavailable)
-    # A database that is down, busy or out of pooled connections: 503 with Retry-After. The
-    # driver's own classes too (psycopg_pool's PoolTimeout and TooManyRequests are
-    # psycopg.OperationalError), for any path that does not go through the library.
-    app.add_exception_handler(StoreUnavailable, store_unavailable)
-    app.add_exception_handler(psycopg.OperationalError, store_unavailable)
-    app.add_exception_handler(psycopg.InterfaceError, store_unavailable)
-    app.add_exception_handler(sqlite3.OperationalError, store_unavailable)
+    # A database that is down, busy or out of pooled connections: 503 with Retry-After.
+    for unavailable in STORE_UNAVAILABLE:
+        app.add_exception_handler(unavailable, store_unavailable)
     app.add_exception_handler(Exception, unexpected)
     document(app)
 

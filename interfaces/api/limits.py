@@ -16,8 +16,8 @@ from fastapi import FastAPI, Request
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from infrastructure import waits
 from interfaces.api import errors
+from interfaces.bootstrap import database_budget
 from interfaces.settings import Settings
 
 
@@ -84,7 +84,7 @@ def _content_length(scope: Scope) -> int:
 
 
 class DatabaseBudget:
-    """Give each request a budget of seconds for failed database attempts (infrastructure.waits)."""
+    """Give each request a budget of seconds for failed database attempts (see interfaces.bootstrap)."""
 
     def __init__(self, app: ASGIApp, seconds: float) -> None:
         self.app = app
@@ -95,11 +95,8 @@ class DatabaseBudget:
             await self.app(scope, receive, send)
             return
         # Sync routes run in worker threads that copy this context, budget included.
-        token = waits.budget.set(waits.Budget(self.seconds))
-        try:
+        with database_budget(self.seconds):
             await self.app(scope, receive, send)
-        finally:
-            waits.budget.reset(token)
 
 
 class RateLimiter:
