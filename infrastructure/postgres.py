@@ -7,8 +7,24 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+import psycopg
+from eventsourcing.persistence import (
+    DataError,
+    IntegrityError,
+    InterfaceError,
+    InternalError,
+    NotSupportedError,
+    OperationalError,
+    PersistenceError,
+    ProgrammingError,
+    StoredEvent,
+)
+from eventsourcing.postgres import (
+    PostgresAggregateRecorder,
+    PostgresApplicationRecorder,
+    PostgresDatastore,
+)
+from eventsourcing.utils import retry
 from psycopg import Cursor
 from psycopg.rows import DictRow, TupleRow, tuple_row
 from psycopg.sql import SQL, Identifier, Literal
@@ -16,6 +32,7 @@ from psycopg.sql import SQL, Identifier, Literal
 from application.ports import ApiKeyRow, ImportedEvent, IndexRow
 from infrastructure import chain, common, personal, readmodels
 from infrastructure.chain import SQLChain
+from infrastructure.groupcommit import GroupCommit, Save, persistence_error
 from infrastructure.idempotency import SQLIdempotency
 from infrastructure.personal import PostgresPersonKeys
 from infrastructure.readmodels import SQLReadModels
@@ -50,6 +67,44 @@ class AccordPostgresRecorder(
             ),
         )
         self.upsert_records = common.upsert_statement(self.prefix, "%s")
+        self.group_commit = GroupCommit(self._write_batch)
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """Saved with the saves of other threads in one transaction (see groupcommit)."""
+        return self.group_commit.save(stored_events, **kwargs)
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def _write_batch(self, batch: list[Save]) -> None:
+        """One transaction under the table lock; each save in a savepoint of its own."""
+        for save in batch:
+            save.reset()
+        with (
+            self.datastore.get_connection() as conn,
+            conn.transaction(),
+            conn.cursor() as curs,
+        ):
+            self._lock_table(curs)
+            self._notify_channel(curs)
+            for save in batch:
+                try:
+                    with conn.transaction():
+                        save.ids = self._write_one(curs, save.events, save.kwargs)
+                except psycopg.DatabaseError as error:
+                    if isinstance(error, psycopg.OperationalError):
+                        raise  # the connection, not this save: the batch fails
+                    save.error = _persistence_error(error)
+
+    def _write_one(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], kwargs: dict[str, Any]
+    ) -> Sequence[int] | None:
+        if not stored_events:
+            return []
+        self._insert_events(curs, stored_events, **kwargs)
+        # The events alone: the table is locked and the channel notified once per batch.
+        PostgresAggregateRecorder._insert_stored_events(self, curs, stored_events, **kwargs)
+        return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
 
     def _insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -220,6 +275,20 @@ class AccordPostgresRecorder(
     def ping(self) -> None:
         with self._cursor() as curs:
             curs.execute(b"SELECT 1")
+
+
+def _persistence_error(error: psycopg.DatabaseError) -> PersistenceError:
+    """The library's own error for a driver error, as its datastore would raise it."""
+    return persistence_error(
+        error,
+        (
+            (psycopg.IntegrityError, IntegrityError),
+            (psycopg.DataError, DataError),
+            (psycopg.InternalError, InternalError),
+            (psycopg.ProgrammingError, ProgrammingError),
+            (psycopg.NotSupportedError, NotSupportedError),
+        ),
+    )
 
 
 class PostgresWriteListener:

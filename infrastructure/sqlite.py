@@ -8,12 +8,21 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import (
+    DataError,
+    IntegrityError,
+    InternalError,
+    NotSupportedError,
+    PersistenceError,
+    ProgrammingError,
+    StoredEvent,
+)
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 
 from application.ports import ApiKeyRow, ImportedEvent, IndexRow
 from infrastructure import chain, common, personal, readmodels
 from infrastructure.chain import SQLChain
+from infrastructure.groupcommit import GroupCommit, Save, persistence_error
 from infrastructure.idempotency import SQLIdempotency
 from infrastructure.personal import SQLitePersonKeys
 from infrastructure.readmodels import SQLReadModels
@@ -32,6 +41,29 @@ class AccordSQLiteRecorder(
         # Before the first connection: deleted person keys are overwritten in the file.
         personal.secure_delete(datastore.pool)
         super().__init__(datastore, *args, **kwargs)
+        self.group_commit = GroupCommit(self._write_batch)
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """Saved with the saves of other threads in one transaction (see groupcommit)."""
+        return self.group_commit.save(stored_events, **kwargs)
+
+    def _write_batch(self, batch: list[Save]) -> None:
+        """One transaction; each save in a savepoint of its own."""
+        for save in batch:
+            save.reset()
+        with self.datastore.transaction(commit=True) as c:
+            for save in batch:
+                c.execute("SAVEPOINT accord_save")
+                try:
+                    save.ids = self._insert_events(c, save.events, **save.kwargs)
+                except sqlite3.DatabaseError as error:
+                    if isinstance(error, sqlite3.OperationalError):
+                        raise  # the file, not this save (locked, full, gone): the batch fails
+                    c.execute("ROLLBACK TO accord_save")
+                    save.error = _persistence_error(error)
+                c.execute("RELEASE accord_save")
 
     def construct_create_table_statements(self) -> list[str]:
         return (
@@ -177,3 +209,17 @@ class AccordSQLiteRecorder(
     def ping(self) -> None:
         with self.datastore.transaction(commit=False) as c:
             c.execute("SELECT 1")
+
+
+def _persistence_error(error: sqlite3.DatabaseError) -> PersistenceError:
+    """The library's own error for a driver error, as its datastore would raise it."""
+    return persistence_error(
+        error,
+        (
+            (sqlite3.IntegrityError, IntegrityError),
+            (sqlite3.DataError, DataError),
+            (sqlite3.InternalError, InternalError),
+            (sqlite3.ProgrammingError, ProgrammingError),
+            (sqlite3.NotSupportedError, NotSupportedError),
+        ),
+    )
