@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from contextvars import ContextVar
 from typing import Any
 
@@ -86,6 +86,11 @@ def bound(datastore: PostgresDatastore) -> None:
             with get_connection() as connection:
                 yield connection
         except (OperationalError, InterfaceError):
+            # Connections are not pinged before use: after a failure, drop the pooled ones
+            # that are broken too (a database restart breaks them all), so that the retry
+            # gets a working one.
+            with suppress(Exception):
+                pool.check()
             if current is not None:
                 current.remaining -= time.monotonic() - started
             raise

@@ -63,12 +63,29 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
             # it bounds how long and how many requests queue when the pool is exhausted.
             "POSTGRES_CONNECT_TIMEOUT": str(settings.postgres_pool_timeout),
             "POSTGRES_MAX_WAITING": str(settings.postgres_max_waiting),
-            "POSTGRES_PRE_PING": "y",
+            # No ping before each use (a round trip per query): a connection found broken
+            # fails its attempt, the pool is checked and the library's retry takes another
+            # (infrastructure.waits.bound).
+            "POSTGRES_PRE_PING": "n",
             # Never "y": without the table lock, readers of the log can miss events.
             "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
             "APPLICATION_RECORDER_TOPIC": get_topic(AccordPostgresRecorder),
         }
     raise ConfigurationError(f"unsupported database URL scheme {parts.scheme!r}")
+
+
+def record_cache(settings: Settings) -> dict[str, str]:
+    """Keep recently used records in memory; each use first reads the events recorded since
+    (by any process), so a cached record is never stale. A forgotten person's cached copy
+    is erased by its own Forgotten event at its next use."""
+    if not settings.record_cache:
+        return {}
+    return {
+        "AGGREGATE_CACHE_MAXSIZE": str(settings.record_cache),
+        "AGGREGATE_CACHE_FASTFORWARD": "y",
+        # Commands change the copy they are given, never the cached record.
+        "DEEPCOPY_FROM_AGGREGATE_CACHE": "y",
+    }
 
 
 def seal_personal_data(ledger: Ledger) -> None:
@@ -87,7 +104,8 @@ def build_ledger(
     `chain=False` leaves events without a link as they are (`accord verify` reports them);
     `seal=False` leaves personal data stored before per-person keys existed unsealed.
     """
-    ledger = Ledger(env=eventsourcing_env(settings or Settings()))
+    settings = settings or Settings()
+    ledger = Ledger(env={**eventsourcing_env(settings), **record_cache(settings)})
     # Read models made by an older version are dropped here and rebuilt by the projector.
     ledger.projector.store.prepare_read_models()
     # Ledgers recorded before the membership index existed get it here, once.

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     postgres_pool_timeout: int = Field(default=3, ge=1)
     postgres_max_waiting: int = Field(default=100, ge=0)
     sqlite_lock_timeout: int = Field(default=10, ge=1)
+    # Records kept in memory between commands (0: none); each use re-reads the events
+    # recorded since, so several processes stay correct.
+    record_cache: int = Field(default=10_000, ge=0)
 
     def resolved_database_url(self) -> str:
         if self.database_url:
