@@ -34,9 +34,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 bench: $(STAMP)
-	BENCH_EVENTS=$(or $(BENCH_EVENTS),100000) BENCH_RUNS=$(or $(BENCH_RUNS),5) \
-		BENCH_REPORT_EVENTS=$(or $(BENCH_REPORT_EVENTS),1000000) \
-		$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

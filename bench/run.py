@@ -1,18 +1,27 @@
-"""`make bench`: read latency, read-model rebuild and chain verification rates, each beside a
-baseline of the same run.
+"""`make bench`: every figure of Accord's speed, each beside a baseline of the same run.
 
-The machine is shared and noisy, so no figure stands alone: each run measures the figures and
-their floors together (requests interleaved one by one), and the ratios are taken per run.
+The machine is shared and noisy, so no figure stands alone: each run measures a figure and
+its baseline together, and the ratios are taken per run. Sections (BENCH_SECTIONS, comma
+separated; default all of them):
+
+  recording   commands over HTTP with wrk beside a bare endpoint and raw inserts
+              (bench/recording.py)
+  import      `accord import` beside raw COPY / executemany (bench/importing.py)
+  throughput  read-model rebuild and `accord verify` beside a raw keyset scan (here)
+  scale       as-of state, timeline page and report latency on growing ledgers
+              (bench/scale.py)
+
+It prints one table, writes the raw figures to bench/results.json and the method, machine
+and figures to docs/performance.md.
 
 Environment:
-  BENCH_EVENTS        events in the generated ledger (default 100000)
-  BENCH_RUNS          repetitions (default 5)
-  BENCH_REQUESTS      timed requests of each kind per run (default 300)
-  BENCH_REPORT_EVENTS events in the accountability report section's own ledger (default
-                      1000000; 0 skips the section): see bench/reports.py
+  BENCH_RUNS          repetitions of every measurement (default 3)
+  BENCH_EVENTS        events in the throughput section's ledger (default 100000), and the
+                      import section's unless BENCH_IMPORT_EVENTS is set
   BENCH_POSTGRES_URL  PostgreSQL to use (default: the tests' ACCORD_TEST_POSTGRES_URL or
-                      postgresql://postgres@127.0.0.1:5432/test); a fresh schema is created
-                      and dropped at the end.
+                      postgresql://postgres@127.0.0.1:5432/test); each section creates
+                      throw-away schemas and drops them at the end.
+  Each section's module documents its own settings.
 """
 
 from __future__ import annotations
@@ -40,6 +49,7 @@ from psycopg.sql import SQL, Identifier
 
 from application.ledger import Ledger
 from application.projections.describe import describe
+from bench.document import all_rows, text_table, write
 from bench.generate import Dataset, generate
 from bench.stats import latency, spread
 from infrastructure.readmodels import READ_MODEL_TABLES
@@ -49,13 +59,13 @@ from tests.conftest import POSTGRES_URL, postgres_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results.json"
+PERFORMANCE = ROOT / "docs" / "performance.md"
 EVENTS_TABLE = "ledger_events"  # the library's table for the application named "Ledger"
 SCAN_PAGE = 1000
 READ_PAGE = 500  # the projector's page size
 WARMUP = 20
 MIN_SECONDS = 1.0  # the scans and verify repeat whole passes for at least this long
 KINDS = ("health", "pk", "state", "timeline")
-VERIFY_TARGET = 2.0  # the project's target: accord verify at >= 0.5 x the raw scan's rate
 
 
 def env_int(name: str, default: int) -> int:
@@ -303,17 +313,7 @@ def latencies(
     return result
 
 
-def one_run(
-    index: int,
-    ledger: Ledger,
-    client: httpx.Client,
-    conn: psycopg.Connection[Any],
-    schema: str,
-    dataset: Dataset,
-    keys: list[tuple[Any, int]],
-    requests: int,
-) -> dict[str, Any]:
-    rng = random.Random(1000 + index)
+def one_run(ledger: Ledger, conn: psycopg.Connection[Any], schema: str) -> dict[str, Any]:
     # The baseline scan brackets the verification and the rebuild (before and after), so
     # that they see the same stretch of a noisy machine as far as possible.
     before = raw_scan(conn, schema)
@@ -332,51 +332,33 @@ def one_run(
         if figure["events"] != scan["events"]:
             raise RuntimeError(f"{name} {figure['events']} events of {scan['events']}")
     vacuum(conn, schema)
-    sizes = read_model_bytes(conn, schema)
-    head = ledger.head_position()
-    timed = latencies(client, conn, schema, dataset, head, keys, requests, rng)
     return {
         "scan": scan,
         "read_stage": reading,
         "rebuild": rebuilt,
         "verify": verified,
-        "read_model_bytes": sizes,
-        "latency": timed,
+        "read_model_bytes": read_model_bytes(conn, schema),
     }
 
 
-# Summary and report.
+# Summary.
 
-LATENCY_ROWS = (
-    ("GET /groups/{id}/state?as_of=T", "state"),
-    ("GET /groups/{id}/timeline?limit=100&after=P", "timeline"),
-)
-FLOORS = (("GET /health (HTTP floor)", "health"), ("raw PK SELECT (DB floor)", "pk"))
 SCAN_LABEL = "raw keyset scan, 1,000/page"
+THROUGHPUT_ROWS = (
+    ("read-model rebuild (accord project --rebuild)", "rebuild", True),
+    ("  of which reading: log pages of 500, decode, describe", "read_stage", False),
+    ("accord verify", "verify", True),
+)
 
 
 def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """Median and range across runs of every figure, baseline and per-run ratio."""
     figures: dict[str, list[float]] = {}
-
-    def add(name: str, value: float) -> None:
-        figures.setdefault(name, []).append(value)
-
     for run in runs:
-        lat = run["latency"]
-        for kind in KINDS:
-            for q in ("p50", "p99"):
-                add(f"{kind}.{q}_ms", lat[kind][q])
-        for _, kind in LATENCY_ROWS:
-            for _, floor in FLOORS:
-                for q in ("p50", "p99"):
-                    add(f"{kind}.{q}/{floor}.{q}", lat[kind][q] / lat[floor][q])
-            add(f"{kind}.mean_bytes", lat[kind]["mean_bytes"])
         for name in ("scan", "read_stage", "rebuild", "verify"):
-            add(f"{name}.events_per_s", run[name]["rate"])
-        add("scan/rebuild", run["scan"]["rate"] / run["rebuild"]["rate"])
-        add("scan/read_stage", run["scan"]["rate"] / run["read_stage"]["rate"])
-        add("scan/verify", run["scan"]["rate"] / run["verify"]["rate"])
+            figures.setdefault(f"{name}.events_per_s", []).append(run[name]["rate"])
+            ratio = run[name]["rate"] / run["scan"]["rate"]
+            figures.setdefault(f"{name}/scan", []).append(ratio)
     return {name: spread(values) for name, values in figures.items()}
 
 
@@ -396,58 +378,26 @@ def cell(summary: dict[str, Any], name: str, fmt: Callable[[float], str], unit: 
     return f"{fmt(s['median'])}{unit} ({fmt(s['min'])}-{fmt(s['max'])})"
 
 
-def table(summary: dict[str, Any]) -> list[str]:
-    rows: list[tuple[str, str, str, str, str]] = []
-    for label, kind in LATENCY_ROWS:
-        for q in ("p50", "p99"):
-            for i, (floor_label, floor) in enumerate(FLOORS):
-                rows.append(
-                    (
-                        f"{label} {q}" if i == 0 else "",
-                        cell(summary, f"{kind}.{q}_ms", fmt_ms, " ms") if i == 0 else "",
-                        f"{floor_label} {q}",
-                        cell(summary, f"{floor}.{q}_ms", fmt_ms, " ms"),
-                        cell(summary, f"{kind}.{q}/{floor}.{q}", fmt_x),
-                    )
-                )
+def rate(value: float) -> str:
+    return f"{value:,.0f}"
 
-    def rate(value: float) -> str:
-        return f"{value:,.0f}"
 
-    rows.append(
-        (
-            "read-model rebuild: ledger.projector.rebuild()",
-            cell(summary, "rebuild.events_per_s", rate, " ev/s"),
-            SCAN_LABEL,
-            cell(summary, "scan.events_per_s", rate, " ev/s"),
-            cell(summary, "scan/rebuild", fmt_x),
+def throughput_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for label, name, targeted in THROUGHPUT_ROWS:
+        ratio = summary[f"{name}/scan"]
+        rows.append(
+            {
+                "figure": label,
+                "value": cell(summary, f"{name}.events_per_s", rate, " ev/s"),
+                "baseline": SCAN_LABEL,
+                "baseline_value": cell(summary, "scan.events_per_s", rate, " ev/s"),
+                "ratio": cell(summary, f"{name}/scan", lambda v: f"{v:.2f}x"),
+                "target": ">= 0.5x" if targeted else "",
+                "met": ratio["median"] >= 0.5 if targeted else None,
+            }
         )
-    )
-    rows.append(
-        (
-            "  its reading alone: log pages of 500, decode, describe",
-            cell(summary, "read_stage.events_per_s", rate, " ev/s"),
-            SCAN_LABEL,
-            cell(summary, "scan.events_per_s", rate, " ev/s"),
-            cell(summary, "scan/read_stage", fmt_x),
-        )
-    )
-    rows.append(
-        (
-            "accord verify: ledger.verify_chain()",
-            cell(summary, "verify.events_per_s", rate, " ev/s"),
-            SCAN_LABEL,
-            cell(summary, "scan.events_per_s", rate, " ev/s"),
-            cell(summary, "scan/verify", fmt_x),
-        )
-    )
-    header = ("figure", "value", "baseline (same run)", "value", "ratio")
-    widths = [max(len(r[i]) for r in (*rows, header)) for i in range(5)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
-    lines.append("  ".join("-" * w for w in widths))
-    for row in rows:
-        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-    return lines
+    return rows
 
 
 def jsonable(value: Any) -> Any:
@@ -503,133 +453,99 @@ def prepare(ledger: Ledger, conn: psycopg.Connection[Any], schema: str, events: 
     }
 
 
-def main() -> int:
-    events = env_int("BENCH_EVENTS", 100_000)
-    runs = env_int("BENCH_RUNS", 5)
-    requests = env_int("BENCH_REQUESTS", 300)
-    url = os.environ.get("BENCH_POSTGRES_URL") or POSTGRES_URL
-    config = {"events": events, "runs": runs, "requests_per_kind_per_run": requests}
-    started_at = datetime.now(UTC)
-    print(
-        f"Accord benchmark: {events:,} events, {runs} run(s), {requests} timed requests of "
-        f"each kind per run; {os.cpu_count()} CPUs, load average "
-        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}",
-        flush=True,
-    )
+def throughput(url: str, events: int, runs: int) -> dict[str, Any]:
+    """The rebuild and verify section: one ledger of `events` events, `runs` runs."""
+    print(f"\n== Read-model rebuild and verification: {events:,} events, {runs} run(s)", flush=True)
     with (
         postgres_schema(url) as schema,
         psycopg.connect(url, autocommit=True) as conn,
     ):
-        server_version = conn.execute("SHOW server_version").fetchone()
-        settings = Settings(database_url=url, postgres_schema=schema, projector="off")
-        ledger = build_ledger(settings)
+        ledger = build_ledger(Settings(database_url=url, postgres_schema=schema, projector="off"))
         try:
-            print(f"Preparing a ledger in the throw-away schema {schema} ...", flush=True)
             dataset, preparation = prepare(ledger, conn, schema, events)
             print(
-                f"Prepared {preparation['events']:,} events in {preparation['total_s']:.1f} s: "
-                f"generated and saved in {preparation['generate_and_save_s']:.1f} s, read models "
-                f"projected in {preparation['initial_projection_s']:.1f} s, VACUUM ANALYZE "
-                f"{preparation['vacuum_s']:.1f} s. Events table "
-                f"{(preparation['events_table_bytes'] or 0) / 2**20:.0f} MiB, read models "
-                f"{preparation['read_model_bytes'] / 2**20:.0f} MiB.\n"
-                f"  {len(dataset.groups)} groups; records "
-                + ", ".join(f"{n:,} {k}" for k, n in dataset.records.items())
-                + f"; {dataset.backdated:,} back-dated effective times; recorded "
-                f"{dataset.first_recorded:%Y-%m-%d} to {dataset.last_recorded:%Y-%m-%d}.",
+                f"Prepared {preparation['events']:,} events in {preparation['total_s']:.1f} s "
+                f"({len(dataset.groups)} groups).",
                 flush=True,
             )
-            keys = [
-                (row[0], row[1])
-                for row in conn.execute(
-                    SQL(
-                        "SELECT originator_id, originator_version FROM {}.{} "
-                        "ORDER BY random() LIMIT 5000"
-                    ).format(Identifier(schema), Identifier(EVENTS_TABLE))
-                )
-            ]
             results = []
-            with (
-                api_server(url, schema) as base,
-                httpx.Client(
-                    base_url=base,
-                    headers={"Authorization": f"Bearer {dataset.admin_key}"},
-                    timeout=60,
-                ) as client,
-            ):
-                for index in range(runs):
-                    run = one_run(index, ledger, client, conn, schema, dataset, keys, requests)
-                    results.append(run)
-                    lat = run["latency"]
-                    print(
-                        f"run {index + 1}/{runs}: state p50 {fmt_ms(lat['state']['p50'])} ms, "
-                        f"timeline p50 {fmt_ms(lat['timeline']['p50'])} ms, /health p50 "
-                        f"{fmt_ms(lat['health']['p50'])} ms, PK SELECT p50 "
-                        f"{fmt_ms(lat['pk']['p50'])} ms; rebuild "
-                        f"{run['rebuild']['rate']:,.0f} ev/s ({run['rebuild']['seconds']:.1f} s), "
-                        f"verify {run['verify']['rate']:,.0f} ev/s "
-                        f"({run['verify']['seconds']:.1f} s), raw scan "
-                        f"{run['scan']['rate']:,.0f} ev/s; read models "
-                        f"{run['read_model_bytes'] / 2**20:.0f} MiB",
-                        flush=True,
-                    )
+            for index in range(runs):
+                run = one_run(ledger, conn, schema)
+                results.append(run)
+                print(
+                    f"run {index + 1}/{runs}: rebuild {run['rebuild']['rate']:,.0f} ev/s "
+                    f"({run['rebuild']['seconds']:.1f} s), verify "
+                    f"{run['verify']['rate']:,.0f} ev/s, raw scan {run['scan']['rate']:,.0f} "
+                    "ev/s",
+                    flush=True,
+                )
         finally:
             ledger.close()
     summary = summarise(results)
-    print()
-    print(
-        f"Results: {dataset.events:,} events, {len(dataset.groups)} groups; "
-        f"median of {runs} run(s) (min-max across runs); ratio = the figure's cost over the "
-        "baseline's (time per request, or per event), taken within each run."
-    )
-    for line in table(summary):
+    rows = throughput_rows(summary)
+    for line in text_table(rows):
         print(line)
-    print(
-        f"Mean response size: state {summary['state.mean_bytes']['median'] / 1024:.1f} KiB, "
-        f"timeline {summary['timeline.mean_bytes']['median'] / 1024:.1f} KiB. "
-        f"Load average now {' '.join(f'{x:.2f}' for x in os.getloadavg())}."
-    )
-    if summary["health.p50_ms"]["median"] > 20:
-        print(
-            "WARNING: /health takes over 20 ms: look for Nagle/delayed-ACK stalls "
-            "(TCP_NODELAY, see ../shared/notes/performance-facts.md)."
-        )
-    if summary["scan/verify"]["median"] > VERIFY_TARGET:
-        print(
-            f"WARNING: accord verify runs below 1/{VERIFY_TARGET:g} of the raw scan's rate "
-            "(the project's target: verify >= 0.5 x raw scan)."
-        )
-    document = {
-        "config": config,
-        "started_at": started_at,
-        "finished_at": datetime.now(UTC),
-        "machine": {**machine(), "postgres": server_version[0] if server_version else None},
-        "method": {
-            "server": "uvicorn, 1 worker, create_app(Settings()) in a subprocess, "
-            "ACCORD_PROJECTOR=off, no access log",
-            "client": "httpx.Client, one keep-alive connection, sequential requests",
-            "interleaving": "health, PK SELECT, state, timeline one by one, rotating order",
-            "warmup_per_kind": WARMUP,
-            "state_as_of": "uniform between the group's first event and the ledger's last",
-            "timeline_after": "uniform position in [0, head]",
-            "groups": "uniform",
-            "ratio": "figure cost / baseline cost within each run; median and range of runs",
-            "verify": "ledger.verify_chain(), as `accord verify` runs it, between the raw "
-            f"scans; the project's target is scan/verify <= {VERIFY_TARGET:g}",
-        },
+    return {
+        "method": "One PostgreSQL ledger made by bench/generate.py; per run, the raw scan "
+        "(before and after), `accord verify` (ledger.verify_chain()), the projector's "
+        "reading alone, and the rebuild of every read model from position zero "
+        "(ledger.projector.rebuild(), as `accord project --rebuild` runs it).",
         "preparation": preparation,
         "runs": results,
         "summary": summary,
+        "table": rows,
     }
-    report_events = env_int("BENCH_REPORT_EVENTS", 1_000_000)
-    if report_events > 0:
-        from bench.reports import section  # it imports this module's helpers
 
-        document["reports"] = section(url, report_events, runs)
-    else:
-        print("Accountability report section skipped (BENCH_REPORT_EVENTS=0).")
+
+SECTION_NAMES = ("recording", "import", "throughput", "scale")
+
+
+def main() -> int:
+    runs = env_int("BENCH_RUNS", 3)
+    events = env_int("BENCH_EVENTS", 100_000)
+    chosen = os.environ.get("BENCH_SECTIONS", "").strip()
+    sections = [s.strip() for s in chosen.split(",") if s.strip()] or list(SECTION_NAMES)
+    unknown = set(sections) - set(SECTION_NAMES)
+    if unknown:
+        raise SystemExit(f"BENCH_SECTIONS: unknown {sorted(unknown)}; choose from {SECTION_NAMES}")
+    url = os.environ.get("BENCH_POSTGRES_URL") or POSTGRES_URL
+    with psycopg.connect(url, autocommit=True) as conn:
+        server_version = conn.execute("SHOW server_version").fetchone()
+    document: dict[str, Any] = {
+        "config": {"runs": runs, "events": events, "sections": sections},
+        "started_at": datetime.now(UTC),
+        "machine": {**machine(), "postgres": server_version[0] if server_version else None},
+    }
+    print(
+        f"Accord benchmark: sections {', '.join(sections)}; {runs} run(s) each; "
+        f"{os.cpu_count()} CPUs, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
+        flush=True,
+    )
+    if "recording" in sections:
+        from bench import recording
+
+        document["recording"] = recording.section(url, runs)
+    if "import" in sections:
+        from bench import importing
+
+        document["import"] = importing.section(url, runs, env_int("BENCH_IMPORT_EVENTS", events))
+    if "throughput" in sections:
+        document["throughput"] = throughput(url, events, runs)
+    if "scale" in sections:
+        from bench import scale
+
+        document["scale"] = scale.section(url, runs)
+    document["finished_at"] = datetime.now(UTC)
+    rows = all_rows(document)
+    print(
+        f"\nResults: median of {runs} run(s) (min-max across runs); each figure beside a "
+        "baseline measured in the same run."
+    )
+    for line in text_table(rows):
+        print(line)
     RESULTS.write_text(json.dumps(jsonable(document), indent=2) + "\n")
-    print(f"Wrote {RESULTS.relative_to(ROOT)}.")
+    write(document, PERFORMANCE, "make bench")
+    print(f"Wrote {RESULTS.relative_to(ROOT)} and {PERFORMANCE.relative_to(ROOT)}.")
     return 0
 
 
