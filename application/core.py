@@ -7,6 +7,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar, cast
@@ -197,7 +198,18 @@ class LedgerCore(Application[UUID]):
         kind = KINDS[cls]
         try:
             uuid = record_id if isinstance(record_id, UUID) else UUID(str(record_id))
-            aggregate: AccordAggregate = self.repository.get(uuid, version=at_version)
+            aggregate: AccordAggregate
+            cached = self._cached(uuid, at_version)
+            if cached is not None:
+                aggregate = cached
+            elif at_version is None or self.repository.cache is not None:
+                # The current version is kept in memory (usually the one asked for, when
+                # a write answers with what it wrote); an older one is rebuilt.
+                aggregate = self.repository.get(uuid)
+                if at_version is not None and aggregate.version != at_version:
+                    aggregate = self.repository.get(uuid, version=at_version)
+            else:
+                aggregate = self.repository.get(uuid, version=at_version)
         except (ValueError, AggregateNotFoundError):
             raise RecordNotFound(kind, str(record_id)) from None
         if not isinstance(aggregate, cls):
@@ -205,6 +217,20 @@ class LedgerCore(Application[UUID]):
         if expected_version is not None and aggregate.version != expected_version:
             raise VersionMismatch(str(record_id), expected_version, aggregate.version)
         return aggregate
+
+    def _cached(self, uuid: UUID, version: int | None) -> AccordAggregate | None:
+        """A copy of the record at exactly this version if it is in memory (a version, once
+        written, never changes, so nothing needs reading)."""
+        cache = self.repository.cache
+        if version is None or cache is None:
+            return None
+        try:
+            found = cache.get(uuid)
+        except KeyError:
+            return None
+        if not isinstance(found, AccordAggregate) or found.version != version:
+            return None
+        return deepcopy(found)
 
     def _exists(self, cls: type[AccordAggregate], record_id: str) -> bool:
         try:
@@ -236,6 +262,11 @@ class LedgerCore(Application[UUID]):
         )
         if token is not None:
             token.stored = True
+        if self.repository.cache is not None:
+            # What was just written is what the next read (often this request's own
+            # answer) wants; later reads fast-forward it from the log like any other.
+            for aggregate in aggregates:
+                self.repository.cache.put(aggregate.id, aggregate)
         return Written(str(main.id), main.version, recordings[-1].notification.id, extra or None)
 
     @staticmethod
