@@ -7,25 +7,31 @@ move: it is as sensitive as the database itself. A forgotten person's key is not
 from __future__ import annotations
 
 import base64
+import binascii
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol, cast, runtime_checkable
 from uuid import UUID
 
+from eventsourcing.domain import CanMutateProtocol
 from eventsourcing.persistence import StoredEvent
 
 from application.personal import new_key
-from application.ports import ImportedEvent, Importer, IndexRow, PersonKey
+from application.ports import ImportedEvent, IndexRow, PersonKey
 from application.privacy import PERSON_TOPICS, PrivacyCommands
 from application.projections.describe import describe, iso
 from domain.base import AccordAggregate, AccordError
+from domain.person import Person
 
 FORMAT = "accord-ledger-export"
 # 2: person keys follow the header; version 1 files (no keys, plain names) still import.
 FORMAT_VERSION = 2
 READABLE_VERSIONS = (1, 2)
 PAGE = 1000
+FORGOTTEN = Person.Forgotten.TOPIC
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 class ImportRefused(AccordError):
@@ -73,9 +79,13 @@ class TransferCommands(PrivacyCommands):
     def import_lines(
         self, lines: Iterable[dict[str, Any]], progress: Callable[[int], None] | None = None
     ) -> int:
-        """Load an export into this empty store, keeping every position; returns the count."""
+        """Load an export into this empty store, keeping every position; returns the count.
+
+        One transaction: the events, their chain links, the person keys and the record
+        index are stored together, or (a malformed line, a refusal) nothing is.
+        """
         recorder = self.recorder
-        if not isinstance(recorder, Importer):
+        if not isinstance(recorder, BulkImporter):
             raise ImportRefused("this store cannot import")
         if self.head_position() != 0:
             raise ImportRefused("the store already holds events: import only into an empty one")
@@ -87,72 +97,122 @@ class TransferCommands(PrivacyCommands):
             or header.get("version") not in READABLE_VERSIONS
         ):
             raise ImportRefused("the file does not start with an Accord export header")
-        spans: dict[str, list[int]] = {}
-        batch: list[ImportedEvent] = []
-        keys: list[PersonKey] = []
-        count = 0
+        loading = _Loading(self, progress)
+        recorder.import_events(loading.events(iterator), loading.person_keys, loading.index_rows)
+        return loading.count
+
+
+@runtime_checkable
+class BulkImporter(Protocol):
+    """A store that writes an export back, positions unchanged, in one transaction."""
+
+    def import_events(
+        self,
+        events: Iterable[ImportedEvent],
+        person_keys: Callable[[], list[PersonKey]] | None = None,
+        index_rows: Callable[[], list[tuple[IndexRow, int, int, int]]] | None = None,
+    ) -> None:
+        """Store `events` (in increasing positions) into the empty store, then the rows
+        the callables return once the events are consumed, all in one transaction."""
+        ...
+
+
+class _Loading:
+    """One import's pass over the file: the events as they stream to the store, and what
+    they imply (the person keys, each record's replayed state for its index row)."""
+
+    def __init__(self, ledger: TransferCommands, progress: Callable[[int], None] | None) -> None:
+        self.ledger = ledger
+        self.mapper = ledger.sealing_mapper
+        self.progress = progress
+        self.count = 0
+        self.keys: dict[str, PersonKey] = {}
+        # Keys made here for personal data stored plain (version 1 files), and the people
+        # whose Forgotten event was seen: a forgotten person's new key is not kept.
+        self.made: set[str] = set()
+        self.forgotten: set[str] = set()
+        self.records: dict[UUID, AccordAggregate] = {}
+        self.spans: dict[UUID, list[int]] = {}
+        self.mutators: set[type] = set()
+
+    def events(self, lines: Iterator[dict[str, Any]]) -> Iterator[ImportedEvent]:
         last = 0
-        for line in iterator:
+        for line in lines:
+            if not isinstance(line, dict):
+                raise ImportRefused(f"a line after position {last} is not a JSON object")
             if "person_key" in line:
-                keys.append(_person_key(line))
-                if len(keys) >= PAGE:
-                    self.person_keys.import_person_keys(keys)
-                    keys = []
+                key = _person_key(line)
+                self.keys[key.person_id] = key
                 continue
-            if keys:
-                # The keys come first: written before any event that needs one.
-                self.person_keys.import_person_keys(keys)
-                keys = []
-            event = self._sealed(_event(line, last))
+            event = _event(line, last)
             last = event.position
-            span = spans.setdefault(event.originator_id, [event.position, event.position])
+            uuid = UUID(event.originator_id)
+            if event.topic in PERSON_TOPICS:
+                event = self._sealed(event, uuid)
+            else:
+                self._replay(event, uuid)
+            self.count += 1
+            if self.progress and not self.count % PAGE:
+                self.progress(self.count)
+            yield event
+        if self.progress and self.count % PAGE:
+            self.progress(self.count)
+
+    def _sealed(self, event: ImportedEvent, uuid: UUID) -> ImportedEvent:
+        """A Person event, its plain personal fields (version 1 files) sealed."""
+        stored = StoredEvent(uuid, event.originator_version, event.topic, event.state)
+        try:
+            plain = self.mapper.plain_personal_fields(stored)
+        except Exception as error:
+            raise _undecodable(event, error) from error
+        if event.topic == FORGOTTEN:
+            self.forgotten.add(event.originator_id)
+        if not plain:
+            return event
+        key = self.keys.get(event.originator_id)
+        if key is None:
+            key = self.keys[event.originator_id] = new_key(event.originator_id)
+            self.made.add(event.originator_id)
+        return replace(event, state=self.mapper.seal_stored_state(stored, key.key) or event.state)
+
+    def _replay(self, event: ImportedEvent, uuid: UUID) -> None:
+        """Apply the event to its record, as loading the record would (for its index row)."""
+        stored = StoredEvent(uuid, event.originator_version, event.topic, event.state)
+        try:
+            domain_event = self.mapper.to_domain_event(stored)
+            record = self._mutator(domain_event).mutate(self.records.get(uuid))
+        except Exception as error:
+            raise _undecodable(event, error) from error
+        if not isinstance(record, AccordAggregate):
+            raise _undecodable(event, TypeError(f"{type(record).__name__} is not a record"))
+        self.records[uuid] = record
+        span = self.spans.get(uuid)
+        if span is None:
+            self.spans[uuid] = [event.position, event.position]
+        else:
             span[1] = event.position
-            batch.append(event)
-            if len(batch) >= PAGE:
-                recorder.import_events(batch)
-                count += len(batch)
-                batch = []
-                if progress:
-                    progress(count)
-        if batch:
-            recorder.import_events(batch)
-            count += len(batch)
-            if progress:
-                progress(count)
-        if keys:
-            self.person_keys.import_person_keys(keys)
-        self._reindex(recorder, spans)
-        return count
 
-    def _sealed(self, event: ImportedEvent) -> ImportedEvent:
-        """An event of a version 1 export, its plain personal fields sealed before storing."""
-        if event.topic not in PERSON_TOPICS:
-            return event
-        stored = StoredEvent(
-            UUID(event.originator_id), event.originator_version, event.topic, event.state
-        )
-        if not self.sealing_mapper.plain_personal_fields(stored):
-            return event
-        keys = self.person_keys
-        key = keys.person_key(event.originator_id) or keys.add_person_key(
-            new_key(event.originator_id)
-        )
-        return replace(
-            event, state=self.sealing_mapper.seal_stored_state(stored, key) or event.state
-        )
+    def _mutator(self, event: Any) -> CanMutateProtocol[AccordAggregate]:
+        """The event, once its class is known to mutate records: the repository's check
+        (a runtime protocol, slow) made once per event class, not once per event."""
+        if type(event) not in self.mutators:
+            if not isinstance(event, CanMutateProtocol):
+                raise TypeError(f"{type(event).__name__} does not change a record")
+            self.mutators.add(type(event))
+        return cast(CanMutateProtocol[AccordAggregate], event)
 
-    def _reindex(self, recorder: Importer, spans: dict[str, list[int]]) -> None:
-        rows: list[tuple[IndexRow, int, int, int]] = []
-        for record_id, (first, last) in spans.items():
-            aggregate: AccordAggregate = self.repository.get(UUID(record_id))
-            row = self._index_row(aggregate)
+    def person_keys(self) -> list[PersonKey]:
+        dropped = self.made & self.forgotten
+        return [k for person_id, k in self.keys.items() if person_id not in dropped]
+
+    def index_rows(self) -> list[tuple[IndexRow, int, int, int]]:
+        rows = []
+        for uuid, record in self.records.items():
+            row = self.ledger._index_row(record)
             if row is not None:
-                rows.append((row, aggregate.version, first, last))
-            if len(rows) >= PAGE:
-                recorder.upsert_index(rows)
-                rows = []
-        if rows:
-            recorder.upsert_index(rows)
+                first, last = self.spans[uuid]
+                rows.append((row, record.version, first, last))
+        return rows
 
 
 def _person_key(line: dict[str, Any]) -> PersonKey:
@@ -173,10 +233,11 @@ def _event(line: dict[str, Any], last: int) -> ImportedEvent:
     try:
         event = ImportedEvent(
             position=int(line["position"]),
-            originator_id=str(UUID(str(line["originator_id"]))),
+            originator_id=_uuid_text(line["originator_id"]),
             originator_version=int(line["originator_version"]),
             topic=str(line["topic"]),
-            state=base64.b64decode(line["state"], validate=True),
+            # Strict: only the base64 alphabet, padded (binascii.Error is a ValueError).
+            state=binascii.a2b_base64(line["state"], strict_mode=True),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise ImportRefused(
@@ -185,3 +246,17 @@ def _event(line: dict[str, Any], last: int) -> ImportedEvent:
     if event.position <= last:
         raise ImportRefused(f"positions must increase: {event.position} follows {last}")
     return event
+
+
+def _uuid_text(value: Any) -> str:
+    """A UUID in its canonical text (as exported: no parsing needed), or else parsed."""
+    if isinstance(value, str) and _CANONICAL_UUID.fullmatch(value):
+        return value
+    return str(UUID(str(value)))
+
+
+def _undecodable(event: ImportedEvent, error: Exception) -> ImportRefused:
+    return ImportRefused(
+        f"the event at position {event.position} (version {event.originator_version} of "
+        f"{event.originator_id}) does not load: {type(error).__name__}: {error}"
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
@@ -13,8 +13,9 @@ from uuid import UUID
 from eventsourcing.persistence import ApplicationRecorder, IntegrityError, StoredEvent
 from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
 
-from application.ports import ApiKeyRow, ImportedEvent, IndexRow
-from infrastructure import common, readmodels
+from application.ports import ApiKeyRow, ImportedEvent, IndexRow, PersonKey
+from application.transfer import ImportRefused
+from infrastructure import common, importing, readmodels
 from infrastructure.chain import MemoryChain
 from infrastructure.idempotency import MemoryIdempotency
 from infrastructure.personal import MemoryPersonKeys
@@ -142,15 +143,32 @@ class AccordMemoryRecorder(
     def list_api_keys(self) -> list[ApiKeyRow]:
         return sorted((row for row, _ in self._keys.values()), key=lambda r: r.created_at)
 
-    def import_events(self, events: list[ImportedEvent]) -> None:
+    def import_events(
+        self,
+        events: Iterable[ImportedEvent],
+        person_keys: Callable[[], list[PersonKey]] | None = None,
+        index_rows: Callable[[], list[tuple[IndexRow, int, int, int]]] | None = None,
+    ) -> None:
+        # Every line is read (and checked) before anything is stored: nothing to roll back.
+        imported = list(events)
+        keys = person_keys() if person_keys else []
+        rows = index_rows() if index_rows else []
         with self._database_lock:
-            if events and events[0].position != len(self._stored_events) + 1:
-                raise IntegrityError("the in-memory store keeps positions without gaps")
+            if self._stored_events:
+                raise ImportRefused(importing.NOT_EMPTY)
+            for expected, event in enumerate(imported, start=1):
+                if event.position != expected:
+                    raise ImportRefused(
+                        "the in-memory store keeps positions without gaps: "
+                        f"{event.position} where {expected} was due"
+                    )
             stored = [
                 StoredEvent(UUID(e.originator_id), e.originator_version, e.topic, e.state)
-                for e in events
+                for e in imported
             ]
             self._link_inserted(stored, super()._insert_events(stored) or ())
+            self.import_person_keys(keys)
+            self.upsert_index(rows)
 
     def upsert_index(self, rows: list[tuple[IndexRow, int, int, int]]) -> None:
         names = [c.strip() for c in common.RECORD_COLUMNS.split(",")]

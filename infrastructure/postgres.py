@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
-from uuid import UUID
 
 import psycopg
 from eventsourcing.persistence import (
@@ -29,8 +28,8 @@ from psycopg import Cursor
 from psycopg.rows import DictRow, TupleRow, tuple_row
 from psycopg.sql import SQL, Identifier, Literal
 
-from application.ports import ApiKeyRow, ImportedEvent, IndexRow
-from infrastructure import chain, common, personal, readmodels
+from application.ports import ApiKeyRow, ImportedEvent, IndexRow, PersonKey
+from infrastructure import chain, common, importing, personal, readmodels
 from infrastructure.chain import SQLChain
 from infrastructure.groupcommit import GroupCommit, Save, persistence_error
 from infrastructure.idempotency import SQLIdempotency
@@ -243,26 +242,15 @@ class AccordPostgresRecorder(
             )
             return [common.key_row(row) for row in curs.fetchall()]
 
-    def import_events(self, events: list[ImportedEvent]) -> None:
-        table = f'{self.prefix}"{self.events_table_name}"'
-        with self._cursor(commit=True) as curs:
-            for statement in self.lock_table_statements:
-                curs.execute(statement)
-            curs.executemany(
-                f"INSERT INTO {table} (originator_id, originator_version, topic, state, "
-                "notification_id) VALUES (%s, %s, %s, %s, %s)".encode(),
-                [
-                    (UUID(e.originator_id), e.originator_version, e.topic, e.state, e.position)
-                    for e in events
-                ],
-            )
-            self._link_inserted(curs, events, [e.position for e in events])
-            # Later inserts continue after the imported positions.
-            curs.execute(
-                f"SELECT setval(pg_get_serial_sequence(%s, 'notification_id'), "
-                f"(SELECT MAX(notification_id) FROM {table}))".encode(),
-                (table,),
-            )
+    def import_events(
+        self,
+        events: Iterable[ImportedEvent],
+        person_keys: Callable[[], list[PersonKey]] | None = None,
+        index_rows: Callable[[], list[tuple[IndexRow, int, int, int]]] | None = None,
+    ) -> None:
+        """In one transaction, under the table lock: the events by binary COPY, their chain
+        links, the person keys and the record index (see infrastructure.importing)."""
+        importing.into_postgres(self, events, person_keys, index_rows)
 
     def upsert_index(self, rows: list[tuple[IndexRow, int, int, int]]) -> None:
         with self._cursor(commit=True) as curs:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
-from uuid import UUID
 
 from eventsourcing.persistence import (
     DataError,
@@ -19,8 +18,8 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 
-from application.ports import ApiKeyRow, ImportedEvent, IndexRow
-from infrastructure import chain, common, personal, readmodels
+from application.ports import ApiKeyRow, ImportedEvent, IndexRow, PersonKey
+from infrastructure import chain, common, importing, personal, readmodels
 from infrastructure.chain import SQLChain
 from infrastructure.groupcommit import GroupCommit, Save, persistence_error
 from infrastructure.idempotency import SQLIdempotency
@@ -189,17 +188,15 @@ class AccordSQLiteRecorder(
             c.execute(f"SELECT {common.KEY_COLUMNS} FROM accord_api_keys ORDER BY created_at")
             return [common.key_row(row) for row in c.fetchall()]
 
-    def import_events(self, events: list[ImportedEvent]) -> None:
-        with self.datastore.transaction(commit=True) as c:
-            c.executemany(
-                f"INSERT INTO {self.events_table_name} "
-                "(rowid, originator_id, originator_version, topic, state) VALUES (?,?,?,?,?)",
-                [
-                    (e.position, UUID(e.originator_id).hex, e.originator_version, e.topic, e.state)
-                    for e in events
-                ],
-            )
-            self._link_inserted(c, events, [e.position for e in events])
+    def import_events(
+        self,
+        events: Iterable[ImportedEvent],
+        person_keys: Callable[[], list[PersonKey]] | None = None,
+        index_rows: Callable[[], list[tuple[IndexRow, int, int, int]]] | None = None,
+    ) -> None:
+        """In one transaction, under the write lock: the events and their chain links by
+        executemany, the person keys and the record index (see infrastructure.importing)."""
+        importing.into_sqlite(self, events, person_keys, index_rows)
 
     def upsert_index(self, rows: list[tuple[IndexRow, int, int, int]]) -> None:
         with self.datastore.transaction(commit=True) as c:
