@@ -1,24 +1,22 @@
-"""The API in a process of its own, as `accord serve` runs it (one uvicorn worker).
+"""The API in a process of its own, as `accord serve` runs it.
 
 Configured like any deployment, from ACCORD_* environment variables (bench/run.py sets the
 database URL, the schema and `ACCORD_PROJECTOR=off`: nothing is written while it measures).
-Usage: python -m bench.server HOST PORT
+Usage: python -m bench.server HOST PORT [WORKERS]   (uvicorn worker processes, default 1)
 """
 
 from __future__ import annotations
 
 import sys
 
-import uvicorn
-
-from interfaces.api.app import create_app
-from interfaces.settings import Settings
+from interfaces.cli.serve import run_api
 
 
 def main() -> None:
     host, port = sys.argv[1], int(sys.argv[2])
+    workers = int(sys.argv[3]) if len(sys.argv) > 3 else 1
     # No access log: it would measure terminal/file output, not the API.
-    uvicorn.run(create_app(Settings()), host=host, port=port, log_level="warning")
+    run_api(host, port, workers, log_level="warning")
 
 
 if __name__ == "__main__":
