@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar, cast
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
 from eventsourcing.persistence import IntegrityError, Mapper
 
 from application import idempotency
@@ -202,12 +202,8 @@ class LedgerCore(Application[UUID]):
             cached = self._cached(uuid, at_version)
             if cached is not None:
                 aggregate = cached
-            elif at_version is None or self.repository.cache is not None:
-                # The current version is kept in memory (usually the one asked for, when
-                # a write answers with what it wrote); an older one is rebuilt.
-                aggregate = self.repository.get(uuid)
-                if at_version is not None and aggregate.version != at_version:
-                    aggregate = self.repository.get(uuid, version=at_version)
+            elif at_version is None:
+                aggregate = self._fast_forward(self.repository.get(uuid))
             else:
                 aggregate = self.repository.get(uuid, version=at_version)
         except (ValueError, AggregateNotFoundError):
@@ -216,6 +212,18 @@ class LedgerCore(Application[UUID]):
             raise RecordNotFound(kind, str(record_id))
         if expected_version is not None and aggregate.version != expected_version:
             raise VersionMismatch(str(record_id), expected_version, aggregate.version)
+        return aggregate
+
+    def _fast_forward(self, aggregate: Any) -> Any:
+        """A record from memory, brought up to date with the events recorded since it was
+        kept (by this process or any other): one query, no lock, usually no events."""
+        cache = self.repository.cache
+        if cache is None:
+            return aggregate  # rebuilt from the log just now
+        recorded = list(self.events.get(aggregate.id, gt=aggregate.version))
+        if recorded:
+            aggregate = project_aggregate(aggregate, recorded)
+            cache.put(aggregate.id, deepcopy(aggregate))
         return aggregate
 
     def _cached(self, uuid: UUID, version: int | None) -> AccordAggregate | None:
@@ -262,11 +270,6 @@ class LedgerCore(Application[UUID]):
         )
         if token is not None:
             token.stored = True
-        if self.repository.cache is not None:
-            # What was just written is what the next read (often this request's own
-            # answer) wants; later reads fast-forward it from the log like any other.
-            for aggregate in aggregates:
-                self.repository.cache.put(aggregate.id, aggregate)
         return Written(str(main.id), main.version, recordings[-1].notification.id, extra or None)
 
     @staticmethod

@@ -82,7 +82,9 @@ def record_cache(settings: Settings) -> dict[str, str]:
         return {}
     return {
         "AGGREGATE_CACHE_MAXSIZE": str(settings.record_cache),
-        "AGGREGATE_CACHE_FASTFORWARD": "y",
+        # Not the library's fast-forward (one lock per record: concurrent requests for
+        # the same group would queue on it): LedgerCore._load reads what is new itself.
+        "AGGREGATE_CACHE_FASTFORWARD": "n",
         # Commands change the copy they are given, never the cached record.
         "DEEPCOPY_FROM_AGGREGATE_CACHE": "y",
     }
