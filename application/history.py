@@ -198,7 +198,7 @@ class HistoryQueries(LedgerCore):
         position, effective, as_of_used, effective_used = self.moment(
             as_of, effective_at, min_position
         )
-        facts = self.projector.store.select_facts(group_id, position, effective)
+        facts = self.projector.store.select_facts(group_id, position, effective, live_only=True)
         own = next((f["state"] for f in facts if f["key"] == f"group:{group_id}"), None)
         if own is None:
             raise RecordNotFound("group", f"{group_id} at that moment")

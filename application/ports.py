@@ -106,6 +106,15 @@ class FactRow:
     state: str
     effective_from: str
     effective_to: str
+    # The positions from which (and, if no longer, until which) the ledger said so.
+    recorded_from: int = 0
+    recorded_to: int | None = None
+    # What the fact is about ("group", "member", "decision", "accountability", ...), whether
+    # its state is one a group's state shows (e.g. an agreed decision, an open conflict),
+    # and for an accountability its holder as "kind:id": for queries to filter on.
+    kind: str = ""
+    live: bool = True
+    holder: str | None = None
 
 
 @dataclass
@@ -116,9 +125,11 @@ class Batch:
     last: int
     timeline: list[TimelineRow]
     record_groups: list[tuple[str, str, str | None]]
-    # In event order: at `position`, the fact `key` is now described by these rows.
-    facts: list[tuple[int, str, list[FactRow]]]
-    # The full change history of each fact touched, to continue from next time.
+    # New valid-time intervals, in event order (some already closed within the page).
+    facts: list[FactRow]
+    # Intervals recorded before the page that it ends: (fact key, effective_from, position).
+    closed: list[tuple[str, str, int]]
+    # Per fact touched: its group and its latest state (JSON, "null" once ended).
     sources: dict[str, tuple[str | None, str]]
 
 
@@ -133,6 +144,8 @@ class ReadModelStore(Protocol):
     def prepare_read_models(self) -> bool: ...
 
     def load_sources(self, keys: list[str]) -> dict[str, tuple[str | None, str]]: ...
+
+    def load_open_facts(self, keys: list[str]) -> list[FactRow]: ...
 
     def load_record_groups(self, record_ids: list[str]) -> dict[str, str | None]: ...
 
@@ -156,7 +169,7 @@ class ReadModelStore(Protocol):
     ) -> list[dict[str, Any]]: ...
 
     def select_facts(
-        self, group_id: str, position: int, effective: str
+        self, group_id: str, position: int, effective: str, live_only: bool = False
     ) -> list[dict[str, Any]]: ...
 
     def select_facts_at(
@@ -165,6 +178,8 @@ class ReadModelStore(Protocol):
         effective: str,
         group_ids: list[str] | None = None,
         key_prefix: str | None = None,
+        kind: str | None = None,
+        live_only: bool = False,
     ) -> list[dict[str, Any]]: ...
 
     def select_fact_intervals(self, position: int, key_prefix: str) -> list[dict[str, Any]]: ...

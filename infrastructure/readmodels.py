@@ -7,12 +7,12 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import Any
 
-from application.ports import Batch
+from application.ports import Batch, FactRow
 
 TRACKING = "ledger"
 # Bump when the read models' tables or contents change: they are then rebuilt from zero.
 SCHEMA = "read_model_schema"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def create_statements(prefix: str) -> list[str]:
@@ -28,19 +28,33 @@ def create_statements(prefix: str) -> list[str]:
         "effective_at TEXT NOT NULL, data TEXT NOT NULL, known_at TEXT NOT NULL)",
         f"CREATE INDEX IF NOT EXISTS accord_timeline_by_group ON {t}accord_timeline (group_id, position)",
         f"CREATE INDEX IF NOT EXISTS accord_timeline_by_record ON {t}accord_timeline (record_id, position)",
-        f"CREATE INDEX IF NOT EXISTS accord_timeline_by_time ON {t}accord_timeline (known_at)",
+        # known_at rises with position: the last row at or before a moment is one index probe.
+        f"CREATE INDEX IF NOT EXISTS accord_timeline_by_time ON {t}accord_timeline "
+        "(known_at, position)",
         f"CREATE TABLE IF NOT EXISTS {t}accord_timeline_parties (party_kind TEXT NOT NULL, "
         "party_id TEXT NOT NULL, position BIGINT NOT NULL, "
         "PRIMARY KEY (party_kind, party_id, position))",
         f"CREATE TABLE IF NOT EXISTS {t}accord_record_groups (record_id TEXT PRIMARY KEY, "
         "kind TEXT NOT NULL, group_id TEXT)",
+        # Per fact: its group and its latest state (what the next change patches).
         f"CREATE TABLE IF NOT EXISTS {t}accord_fact_sources (fact_key TEXT PRIMARY KEY, "
-        "group_id TEXT, history TEXT NOT NULL)",
+        "group_id TEXT, last_state TEXT NOT NULL)",
+        # One row per valid-time interval of a fact, for the positions that recorded it;
+        # a change closes only the intervals it alters (see Projector._facts).
         f"CREATE TABLE IF NOT EXISTS {t}accord_facts (fact_key TEXT NOT NULL, group_id TEXT, "
         "state TEXT NOT NULL, effective_from TEXT NOT NULL, effective_to TEXT NOT NULL, "
-        "recorded_from BIGINT NOT NULL, recorded_to BIGINT)",
-        f"CREATE INDEX IF NOT EXISTS accord_facts_by_group ON {t}accord_facts (group_id, recorded_from)",
-        f"CREATE INDEX IF NOT EXISTS accord_facts_open ON {t}accord_facts (fact_key, recorded_to)",
+        "recorded_from BIGINT NOT NULL, recorded_to BIGINT, kind TEXT NOT NULL, "
+        "live SMALLINT NOT NULL, holder TEXT)",
+        # A group's state at (position, instant) reads its live rows through either bound,
+        # or both (a bitmap AND on PostgreSQL).
+        f"CREATE INDEX IF NOT EXISTS accord_facts_by_group ON {t}accord_facts "
+        "(group_id, live, recorded_from)",
+        f"CREATE INDEX IF NOT EXISTS accord_facts_by_group_end ON {t}accord_facts "
+        "(group_id, live, effective_to)",
+        f"CREATE INDEX IF NOT EXISTS accord_facts_by_kind ON {t}accord_facts "
+        "(kind, live, effective_to)",
+        f"CREATE INDEX IF NOT EXISTS accord_facts_open ON {t}accord_facts "
+        "(fact_key, recorded_to, effective_from)",
     ]
 
 
@@ -115,12 +129,40 @@ class SQLReadModels:
         for chunk in _chunks(sorted(set(keys))):
             with self._rm_cursor(False) as c:
                 c.execute(
-                    f"SELECT fact_key, group_id, history FROM {self.prefix}accord_fact_sources "
+                    f"SELECT fact_key, group_id, last_state FROM {self.prefix}accord_fact_sources "
                     f"WHERE fact_key IN ({self._in(chunk)})",
                     chunk,
                 )
                 for row in c.fetchall():
-                    found[row["fact_key"]] = (row["group_id"], row["history"])
+                    found[row["fact_key"]] = (row["group_id"], row["last_state"])
+        return found
+
+    def load_open_facts(self, keys: list[str]) -> list[FactRow]:
+        """The intervals of these facts that the latest position records."""
+        found: list[FactRow] = []
+        for chunk in _chunks(sorted(set(keys))):
+            with self._rm_cursor(False) as c:
+                c.execute(
+                    f"SELECT fact_key, group_id, state, effective_from, effective_to, "
+                    f"recorded_from, kind, live, holder FROM {self.prefix}accord_facts "
+                    f"WHERE fact_key IN ({self._in(chunk)}) AND recorded_to IS NULL",
+                    chunk,
+                )
+                found += [
+                    FactRow(
+                        row["fact_key"],
+                        row["group_id"],
+                        row["state"],
+                        row["effective_from"],
+                        row["effective_to"],
+                        int(row["recorded_from"]),
+                        None,
+                        row["kind"],
+                        bool(row["live"]),
+                        row["holder"],
+                    )
+                    for row in c.fetchall()
+                ]
         return found
 
     def load_record_groups(self, record_ids: list[str]) -> dict[str, str | None]:
@@ -183,28 +225,31 @@ class SQLReadModels:
                     f"VALUES ({p}, {p}, {p}) ON CONFLICT (record_id) DO NOTHING",
                     batch.record_groups,
                 )
-            for position, key, rows in batch.facts:
-                c.execute(
-                    f"UPDATE {t}accord_facts SET recorded_to = {p} "
-                    f"WHERE fact_key = {p} AND recorded_to IS NULL",
-                    (position, key),
+            if batch.closed:
+                c.executemany(
+                    f"UPDATE {t}accord_facts SET recorded_to = {p} WHERE fact_key = {p} "
+                    f"AND recorded_to IS NULL AND effective_from = {p}",
+                    [(position, key, start) for key, start, position in batch.closed],
                 )
-                if rows:
-                    c.executemany(
-                        f"INSERT INTO {t}accord_facts (fact_key, group_id, state, effective_from, "
-                        f"effective_to, recorded_from, recorded_to) "
-                        f"VALUES ({p}, {p}, {p}, {p}, {p}, {p}, NULL)",
-                        [
-                            (r.key, r.group_id, r.state, r.effective_from, r.effective_to, position)
-                            for r in rows
-                        ],
-                    )
+            if batch.facts:
+                c.executemany(
+                    f"INSERT INTO {t}accord_facts (fact_key, group_id, state, effective_from, "
+                    f"effective_to, recorded_from, recorded_to, kind, live, holder) "
+                    f"VALUES ({', '.join([p] * 10)})",
+                    [
+                        (
+                            *(r.key, r.group_id, r.state, r.effective_from, r.effective_to),
+                            *(r.recorded_from, r.recorded_to, r.kind, int(r.live), r.holder),
+                        )
+                        for r in batch.facts
+                    ],
+                )
             if batch.sources:
                 c.executemany(
-                    f"INSERT INTO {t}accord_fact_sources (fact_key, group_id, history) "
+                    f"INSERT INTO {t}accord_fact_sources (fact_key, group_id, last_state) "
                     f"VALUES ({p}, {p}, {p}) ON CONFLICT (fact_key) DO UPDATE "
-                    "SET history = excluded.history",
-                    [(key, group, history) for key, (group, history) in batch.sources.items()],
+                    "SET last_state = excluded.last_state",
+                    [(key, group, last) for key, (group, last) in batch.sources.items()],
                 )
 
     def reset_read_models(self) -> None:
@@ -266,13 +311,18 @@ class SQLReadModels:
             c.execute(statement, [*params, limit])
             return [_timeline(row) for row in c.fetchall()]
 
-    def select_facts(self, group_id: str, position: int, effective: str) -> list[dict[str, Any]]:
+    def select_facts(
+        self, group_id: str, position: int, effective: str, live_only: bool = False
+    ) -> list[dict[str, Any]]:
+        """A group's facts in effect at `effective` as recorded by `position`; `live_only`
+        leaves out records a group's state does not show (see facts.classify)."""
         p = self._p
+        live = " AND live = 1" if live_only else ""
         with self._rm_cursor(False) as c:
             c.execute(
                 f"SELECT fact_key, state, effective_from, effective_to, recorded_from "
-                f"FROM {self.prefix}accord_facts WHERE group_id = {p} AND recorded_from <= {p} "
-                f"AND (recorded_to IS NULL OR recorded_to > {p}) "
+                f"FROM {self.prefix}accord_facts WHERE group_id = {p}{live} "
+                f"AND recorded_from <= {p} AND (recorded_to IS NULL OR recorded_to > {p}) "
                 f"AND effective_from <= {p} AND effective_to > {p} ORDER BY fact_key",
                 (group_id, position, position, effective, effective),
             )
@@ -293,8 +343,11 @@ class SQLReadModels:
         effective: str,
         group_ids: list[str] | None = None,
         key_prefix: str | None = None,
+        kind: str | None = None,
+        live_only: bool = False,
     ) -> list[dict[str, Any]]:
-        """Facts in effect at `effective` as recorded by `position`, for some groups or all."""
+        """Facts in effect at `effective` as recorded by `position`, for some groups or all;
+        of one kind, and only live ones (see facts.classify), if asked."""
         p = self._p
         where = [
             f"recorded_from <= {p}",
@@ -306,6 +359,11 @@ class SQLReadModels:
         if key_prefix is not None:
             where.append(f"fact_key >= {p} AND fact_key < {p}")
             params += [key_prefix, key_prefix + "\uffff"]
+        if kind is not None:
+            where.append(f"kind = {p}")
+            params.append(kind)
+        if live_only:
+            where.append("live = 1")
         found: list[dict[str, Any]] = []
         chunks = list(_chunks(sorted(set(group_ids)))) if group_ids is not None else [None]
         for chunk in chunks:
@@ -360,8 +418,8 @@ class SQLReadModels:
         """
         with self._rm_cursor(False) as c:
             c.execute(
-                f"SELECT MAX(position) AS position FROM {self.prefix}accord_timeline "
-                f"WHERE known_at <= {self._p}",
+                f"SELECT position FROM {self.prefix}accord_timeline WHERE known_at <= {self._p} "
+                "ORDER BY known_at DESC, position DESC LIMIT 1",
                 (recorded_at,),
             )
             row = c.fetchone()

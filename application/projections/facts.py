@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from application.projections.describe import Described, iso
+from domain.conflict import OPEN_STATES
 
 END_OF_TIME = "9999-12-31T23:59:59.999999+00:00"
 END = None  # a patch that ends the fact (e.g. a member left)
@@ -167,6 +168,28 @@ BEGINNING_OF_TIME = "0001-01-01T00:00:00.000000+00:00"
 
 def effective_of(d: Described) -> str:
     return BEGINNING_OF_TIME if d.type in TIMELESS else iso(d.effective_at)
+
+
+# The states of a record that a group's state shows; other records (a proposed or rejected
+# decision, a resolved conflict, a retired accountability) are history, not state.
+LIVE_STATUSES: dict[str, frozenset[str]] = {
+    "decision": frozenset({"agreed"}),
+    "principle": frozenset({"agreed"}),
+    "conflict": frozenset(OPEN_STATES),
+    "accountability": frozenset({"active"}),
+}
+
+
+def classify(key: str, state: dict[str, Any]) -> tuple[str, bool, str | None]:
+    """(kind, live, holder) of a fact's state, for the read models to filter on: what it
+    is about, whether a group's state shows it, and an accountability's holder."""
+    prefix = key.split(":", 1)[0]
+    if prefix != "record":
+        return prefix, True, None
+    kind = str(state.get("kind") or "record")
+    live = state.get("status") in LIVE_STATUSES.get(kind, frozenset())
+    holder = state.get("holder") if kind == "accountability" else None
+    return kind, live, f"{holder['kind']}:{holder['id']}" if isinstance(holder, dict) else None
 
 
 def apply_patch(state: dict[str, Any] | None, patch: Patch) -> dict[str, Any] | None:

@@ -6,11 +6,19 @@ import json
 import logging
 import threading
 import time
+from dataclasses import replace
 from typing import Any
 
 from application.ports import Batch, FactRow, ReadModelStore, TimelineRow
 from application.projections.describe import Described, describe, iso
-from application.projections.facts import apply_patch, assertions, effective_of, intervals
+from application.projections.facts import (
+    END_OF_TIME,
+    Assertion,
+    apply_patch,
+    assertions,
+    classify,
+    effective_of,
+)
 
 log = logging.getLogger("accord.projector")
 
@@ -83,22 +91,7 @@ class Projector:
 
         pending = [(d, assertions(d, groups.get)) for d in described]
         keys = sorted({a.key for _, found in pending for a in found})
-        sources: dict[str, tuple[str | None, list[Any]]] = {
-            key: (group_id, json.loads(history))
-            for key, (group_id, history) in self.store.load_sources(keys).items()
-        }
-        facts: list[tuple[int, str, list[FactRow]]] = []
-        for d, found in pending:
-            for a in found:
-                group_id, history = sources.get(a.key, (a.group_id, []))
-                state = apply_patch(history[-1][2] if history else None, a.patch)
-                history = [*history, [effective_of(d), d.position, state]]
-                sources[a.key] = (group_id, history)
-                rows = [
-                    FactRow(a.key, group_id, json.dumps(s, sort_keys=True), start, end)
-                    for start, end, s in intervals(history)
-                ]
-                facts.append((d.position, a.key, rows))
+        facts, closed, sources = self._facts(pending, keys)
 
         known = self.store.last_known_at() or ""
         timeline = []
@@ -127,8 +120,59 @@ class Projector:
             timeline=timeline,
             record_groups=new_groups,
             facts=facts,
-            sources={k: (g, json.dumps(h)) for k, (g, h) in sources.items() if k in keys},
+            closed=closed,
+            sources=sources,
         )
+
+    def _facts(
+        self, pending: list[tuple[Described, list[Assertion]]], keys: list[str]
+    ) -> tuple[list[FactRow], list[tuple[str, str, int]], dict[str, tuple[str | None, str]]]:
+        """The page's changes to the facts, as new and closed valid-time intervals.
+
+        A change effective at t leaves the intervals ending by t as they are, cuts the one
+        holding at t short, drops those starting after it and opens [t, end of time) with
+        the new state: exactly `intervals()` of the history with the change appended, so
+        only the intervals that differ are closed and written (see facts.py).
+        """
+        sources: dict[str, tuple[str | None, Any]] = {
+            key: (group_id, json.loads(last))
+            for key, (group_id, last) in self.store.load_sources(keys).items()
+        }
+        # Per fact, its open intervals by start: (row, its index in `new`, or -1 for a row
+        # recorded before this page).
+        open_rows: dict[str, dict[str, tuple[FactRow, int]]] = {}
+        for row in self.store.load_open_facts(keys):
+            open_rows.setdefault(row.key, {})[row.effective_from] = (row, -1)
+        new: list[FactRow] = []
+        closed: list[tuple[str, str, int]] = []
+        for d, found in pending:
+            for a in found:
+                group_id, last = sources.get(a.key, (a.group_id, None))
+                state = apply_patch(last, a.patch)
+                sources[a.key] = (group_id, state)
+                t, position = effective_of(d), d.position
+                rows = open_rows.setdefault(a.key, {})
+                for start, (row, index) in sorted(rows.items()):
+                    if row.effective_to <= t:
+                        continue
+                    del rows[start]
+                    if index < 0:
+                        closed.append((a.key, start, position))
+                    else:
+                        new[index] = replace(row, recorded_to=position)
+                    if start < t:
+                        cut = replace(row, effective_to=t, recorded_from=position, recorded_to=None)
+                        rows[start] = (cut, len(new))
+                        new.append(cut)
+                if state is not None and t < END_OF_TIME:
+                    kind, live, holder = classify(a.key, state)
+                    text = json.dumps(state, sort_keys=True)
+                    row = FactRow(
+                        a.key, group_id, text, t, END_OF_TIME, position, None, kind, live, holder
+                    )
+                    rows[t] = (row, len(new))
+                    new.append(row)
+        return new, closed, {k: (g, json.dumps(s)) for k, (g, s) in sources.items()}
 
     def wait_for_writes(self, timeout: float) -> None:
         """Block until something is written (or `timeout` passes).

@@ -20,6 +20,28 @@ from domain.base import InvalidInput, require_aware
 from domain.conflict import OPEN_STATES
 
 INTERVALS = ("week", "month", "quarter")
+# The events the report counts or looks up; the others (proposals still open, notes,
+# acknowledgements, definitions and retirements of accountabilities) it reads as facts.
+REPORTED_TYPES = (
+    "Accountability.HandoverOffered",
+    "Accountability.HandoverAccepted",
+    "Accountability.HandoverDeclined",
+    "Accountability.HandoverWithdrawn",
+    "Accountability.Returned",
+    "Decision.Agreed",
+    "Decision.Superseded",
+    "Decision.Revoked",
+    "Conflict.Raised",
+    "Conflict.Resolved",
+    "Conflict.Escalated",
+    "Conflict.Withdrawn",
+    "Principle.Proposed",
+    "Principle.Agreed",
+    "Principle.Amended",
+    "Principle.Endorsed",
+    "Principle.ObjectedTo",
+    "Principle.Retired",
+)
 GROUP_HOLDER = "(a group)"
 UNKNOWN = "(no organisation)"
 
@@ -137,6 +159,7 @@ class _Context:
         # Per prefix: each fact's valid-time intervals, loaded once and searched in memory,
         # so looking up many moments costs one query, not one per moment.
         self._intervals: dict[str, dict[str, tuple[list[str], list[dict[str, Any]]]]] = {}
+        self._live: dict[tuple[str, str, tuple[str, ...] | None], list[dict[str, Any]]] = {}
 
     def _state(self, prefix: str, key: str, when: datetime) -> dict[str, Any] | None:
         if prefix not in self._intervals:
@@ -187,13 +210,14 @@ class _Context:
         return {r["record_id"]: {"state": r["data"]} for r in rows}
 
     def timeline(self, groups: set[str] | None) -> list[dict[str, Any]]:
-        kinds = ("accountability", "decision", "conflict", "principle")
         if groups is None:
-            return self.store.select_timeline(0, 10_000_000, kinds=kinds, until=self.position)
+            return self.store.select_timeline(
+                0, 10_000_000, types=REPORTED_TYPES, until=self.position
+            )
         rows: list[dict[str, Any]] = []
         for group in sorted(groups):
             rows += self.store.select_timeline(
-                0, 10_000_000, group_id=group, kinds=kinds, until=self.position
+                0, 10_000_000, group_id=group, types=REPORTED_TYPES, until=self.position
             )
         return sorted(rows, key=lambda r: r["position"])
 
@@ -215,15 +239,29 @@ class _Context:
         found = self._state("organisation:", organisation, when)
         return found.get("name") if found else None
 
+    def live_records(
+        self, groups: set[str] | None, when: datetime, kind: str
+    ) -> list[dict[str, Any]]:
+        """Records of one kind that a group's state shows (an agreed decision, an open
+        conflict, an active accountability) at `when`; each moment read once."""
+        cache_key = (kind, iso(when), tuple(sorted(groups)) if groups is not None else None)
+        if cache_key not in self._live:
+            self._live[cache_key] = self.store.select_facts_at(
+                self.position,
+                iso(when),
+                sorted(groups) if groups is not None else None,
+                "record:",
+                kind=kind,
+                live_only=True,
+            )
+        return self._live[cache_key]
+
     def active_accountabilities(
         self, groups: set[str] | None, when: datetime
     ) -> list[dict[str, Any]]:
-        found = self.store.select_facts_at(
-            self.position, iso(when), sorted(groups) if groups is not None else None, "record:"
-        )
         return [
             {**f["state"], "since": f["effective_from"], "group_id": f["group_id"]}
-            for f in found
+            for f in self.live_records(groups, when, "accountability")
             if f["state"].get("kind") == "accountability" and f["state"].get("status") == "active"
         ]
 
@@ -405,9 +443,7 @@ class _Context:
             organisations = r["data"]["participant_organisations"]
             sectors = {self.sector_of(o, when) or UNKNOWN for o in organisations}
             breadth.append((len(organisations), len(sectors), "lived_experience" in sectors))
-        in_effect = self.store.select_facts_at(
-            self.position, high, sorted(groups) if groups is not None else None, "record:"
-        )
+        in_effect = self.live_records(groups, end, "decision")
         today = end.date().isoformat()
         return {
             "agreed": len(agreed),
@@ -461,9 +497,7 @@ class _Context:
                 days_to_resolve.append(max(0.0, elapsed.total_seconds() / 86400))
         open_now = [
             f["state"]
-            for f in self.store.select_facts_at(
-                self.position, high, sorted(groups) if groups is not None else None, "record:"
-            )
+            for f in self.live_records(groups, end, "conflict")
             if f["state"].get("kind") == "conflict" and f["state"].get("status") in OPEN_STATES
         ]
         ages: dict[str, int] = defaultdict(int)
