@@ -5,13 +5,24 @@ acting as a member of the group. Instead of one transaction per command, the eve
 few hundred steps are saved with one `ledger.save(...)`, in the order they happened, with
 the record-index rows `Ledger._save` would write and the snapshots the library takes.
 
-The events carry simulated recorded times spread over about two years (the library's
-clock is replaced while generating), and many changes are back-dated: their effective time
-is earlier than their recording, as when minutes are typed up after a meeting.
+The events carry simulated recorded times (the library's clock is replaced while
+generating), and many changes are back-dated: their effective time is earlier than their
+recording, as when minutes are typed up after a meeting.
+
+A bigger ledger is a bigger programme, not one group growing without bound: each group
+records about EVENTS_PER_GROUP_YEAR events a year (busier groups up to 1.5 times the
+mean), the history lengthens with the ledger's size (1 year at 10,000 events, 2 at 100,000,
+3 at 1,000,000, at most MAX_YEARS), and the number of groups makes up the rest (10, 50,
+about 330), with organisations in regions of 12 and people in proportion. What a group
+has in force stays bounded too, as in a working partnership: past MAX_AGREED decisions in
+effect a new agreement supersedes an old one, past MAX_ACCOUNTABILITIES a group retires
+one instead of defining another, and so on for open proposals, conflicts and principles.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 import random
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -33,11 +44,27 @@ from domain.organisation import Organisation
 from domain.person import Person
 from domain.principle import Principle
 
-SPAN = timedelta(days=730)  # the history starts this long ago ...
-TAIL = timedelta(days=30)  # ... and ends about this long ago
-BATCH = 500  # events per ledger.save()
-GROUPS = 20
+TAIL = timedelta(days=30)  # the history ends about this long ago
+BATCH = 1000  # events per ledger.save()
+EVENTS_PER_GROUP_YEAR = 1000
+MAX_YEARS = 5
+REGION = 20  # groups per region, each region with its own organisations
 MAX_MEMBERS = 28
+MAX_PROPOSED = 20
+MAX_AGREED = 40
+MAX_OPEN_CONFLICTS = 15
+MAX_PRINCIPLES = 12
+MAX_ACCOUNTABILITIES = 30
+
+
+def years_for(target: int) -> int:
+    """1 year of history at 10,000 events, one more for each tenfold, at most MAX_YEARS."""
+    return max(1, min(MAX_YEARS, 1 + round(math.log10(max(target, 10_000) / 10_000))))
+
+
+def groups_for(target: int) -> int:
+    return max(4, round(target / (EVENTS_PER_GROUP_YEAR * years_for(target))))
+
 
 AREAS = [
     "discharge planning",
@@ -217,8 +244,10 @@ class Generator:
         self.ledger = ledger
         self.target = target
         self.rng = random.Random(seed)
-        start = datetime.now(UTC) - SPAN
-        self.clock = SimulatedClock(start, (SPAN - TAIL).total_seconds() / target, self.rng)
+        span = timedelta(days=365 * years_for(target)) + TAIL
+        self.groups = groups_for(target)
+        start = datetime.now(UTC) - span
+        self.clock = SimulatedClock(start, (span - TAIL).total_seconds() / target, self.rng)
         self.pending: list[Any] = []
         self.touched: dict[Any, AccordAggregate] = {}
         self.total = 0
@@ -229,6 +258,10 @@ class Generator:
         self.people: list[Person] = []
         self.person: dict[str, Person] = {}
         self.work: list[GroupWork] = []
+        self.work_of: dict[str, GroupWork] = {}
+        self.open_work: list[GroupWork] = []
+        self.open_weights: list[float] = []
+        self.staff: dict[str, set[str]] = {}
         self.admin_id = ""
         self.admin_key = ""
         self.closed_one = False
@@ -311,13 +344,20 @@ class Generator:
         )
         self.total = self.ledger.head_position()
         self.act_as(self.admin_id)
-        for name, sector in ORGANISATIONS:
-            organisation = Organisation.register(name, sector)
-            self.organisations.append(organisation)
-            self.record(organisation)
-        for _ in range(max(40, min(400, self.target // 250))):
+        regions = math.ceil(self.groups / REGION)
+        for region in range(regions):
+            for name, sector in ORGANISATIONS:
+                organisation = Organisation.register(
+                    name if regions == 1 else f"{name}, region {region + 1}", sector
+                )
+                self.organisations.append(organisation)
+                self.record(organisation)
+        for _ in range(max(40, min(20 * self.groups, self.target // 100))):
             self.register_person()
-        for index, (name, kind) in enumerate(GROUP_NAMES[:GROUPS]):
+        for index in range(self.groups):
+            name, kind = GROUP_NAMES[index % len(GROUP_NAMES)]
+            if self.groups > len(GROUP_NAMES):
+                name = f"{name}, region {index // len(GROUP_NAMES) + 1}"
             convener = rng.choice(self.people)
             parent = None if index == 0 else rng.choice(self.work[: max(1, index // 3)]).group
             self.act_as(str(convener.id))
@@ -331,14 +371,22 @@ class Generator:
                 self.when(0.5, 90),
             )
             self.record(group)
-            self.work.append(GroupWork(group, 1 / (index + 1) ** 0.8))
+            # Bounded activity: the busiest groups record 3 times as much as the quietest.
+            work = GroupWork(group, rng.uniform(0.5, 1.5))
+            self.work.append(work)
+            self.work_of[str(group.id)] = work
+        self.reopen_work()
         for work in self.work:
             for _ in range(rng.randint(4, 12)):
                 self.join(work, back_days=60)
 
+    def reopen_work(self) -> None:
+        """The open groups and their cumulative weights, for choosing where a step happens."""
+        self.open_work = [w for w in self.work if w.group.status == "open"]
+        self.open_weights = list(itertools.accumulate(w.weight for w in self.open_work))
+
     def step(self, name: str) -> None:
-        open_work = [w for w in self.work if w.group.status == "open"]
-        work = self.rng.choices(open_work, [w.weight for w in open_work])[0]
+        work = self.rng.choices(self.open_work, cum_weights=self.open_weights)[0]
         method: Callable[[GroupWork], None] = getattr(self, name)
         try:
             method(work)
@@ -384,13 +432,18 @@ class Generator:
         )
         self.people.append(person)
         self.person[str(person.id)] = person
+        if organisation is not None:
+            self.staff.setdefault(str(organisation.id), set()).add(str(person.id))
         self.record(person)
 
     def change_affiliation(self, _: GroupWork) -> None:
         self.act_as(self.admin_id)
         person = self.rng.choice(self.people)
         organisation = self.rng.choice(self.organisations)
+        if person.organisation_id is not None:
+            self.staff.get(str(person.organisation_id), set()).discard(str(person.id))
         person.change_affiliation(str(organisation.id), self.when(0.6, 60))
+        self.staff.setdefault(str(organisation.id), set()).add(str(person.id))
         self.record(person)
 
     def rename_organisation(self, _: GroupWork) -> None:
@@ -450,11 +503,15 @@ class Generator:
             "Its work is done; what remains moves to its parent group.", self.when(0.5, 14)
         )
         self.record(work.group)
+        self.reopen_work()
 
     # Decisions.
 
     def propose_decision(self, work: GroupWork) -> None:
         rng = self.rng
+        if len(work.proposed) >= MAX_PROPOSED:
+            self.agree_decision(work)
+            return
         proposer = self.member(work, voting=True)
         self.act_as(proposer)
         thing, area = self.text()
@@ -500,7 +557,8 @@ class Generator:
         earlier = [
             d for d in work.agreed[-30:] if d.effective_at is not None and d.effective_at <= when
         ]
-        supersedes = [rng.choice(earlier)] if earlier and rng.random() < 0.5 else []
+        crowded = len(work.agreed) >= MAX_AGREED
+        supersedes = [rng.choice(earlier)] if earlier and (crowded or rng.random() < 0.5) else []
         self.act_as(participants[0])
         decision.agree(
             work.group,
@@ -546,6 +604,9 @@ class Generator:
     # Conflicts.
 
     def raise_conflict(self, work: GroupWork) -> None:
+        if len(work.conflicts) >= MAX_OPEN_CONFLICTS:
+            self.resolve_conflict(work)
+            return
         raised_by = self.member(work)
         if raised_by is None:
             return
@@ -610,7 +671,7 @@ class Generator:
         conflict = self._close_conflict(work)
         parent_id = work.group.parent_group_id
         if conflict is not None and parent_id is not None:
-            parent = next(w.group for w in self.work if str(w.group.id) == parent_id)
+            parent = self.work_of[parent_id].group
             conflict.escalate(work.group, parent, "It needs a decision across organisations.")
             work.conflicts.remove(conflict)
             self.record(conflict)
@@ -625,6 +686,9 @@ class Generator:
     # Principles.
 
     def propose_principle(self, work: GroupWork) -> None:
+        if len(work.drafts) >= MAX_PROPOSED:
+            self.agree_principle(work)
+            return
         self.act_as(self.member(work, voting=True))
         principle = Principle.propose(
             work.group,
@@ -650,6 +714,9 @@ class Generator:
         self.record(principle)
 
     def agree_principle(self, work: GroupWork) -> None:
+        if len(work.principles) >= MAX_PRINCIPLES:
+            self.retire_principle(work)
+            return
         ready = [p for p in work.drafts if len(p.endorsers) >= 2]
         if ready:
             principle = ready[0]
@@ -684,6 +751,9 @@ class Generator:
     # Accountabilities and handovers.
 
     def define_accountability(self, work: GroupWork) -> None:
+        if len(work.accountabilities) >= MAX_ACCOUNTABILITIES:
+            self.retire_accountability(work)
+            return
         thing, area = self.text()
         self.act_as(self.member(work, voting=True))
         accountability = Accountability.define(
@@ -722,10 +792,10 @@ class Generator:
         if to["kind"] == "person":
             return to["id"]
         if to["kind"] == "group":
-            group = next(w.group for w in self.work if str(w.group.id) == to["id"])
+            group = self.work_of[to["id"]].group
             return self.rng.choice(list(group.members)) if group.members else None
-        staff = [p for p in self.people if p.organisation_id == to["id"]]
-        return str(self.rng.choice(staff).id) if staff else None
+        staff = sorted(self.staff.get(to["id"], ()))
+        return self.rng.choice(staff) if staff else None
 
     def accept_handover(self, work: GroupWork) -> None:
         found = self._open(work)
