@@ -50,6 +50,7 @@ class Stats:
     batches: int = 0
     saves: int = 0
     largest: int = 0
+    together: int = 0  # batches written in one statement per table (PostgreSQL)
     sizes: dict[int, int] = field(default_factory=dict)
 
 

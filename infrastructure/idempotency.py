@@ -79,6 +79,15 @@ class SQLIdempotency:
         if row is not None:
             self._insert_request(cursor, with_position(row, ids))
 
+    def _remember_all(self, cursor: Any, rows: Sequence[Remembered]) -> None:
+        """Several requests at once (positions set), in the transaction of their events."""
+        if rows:
+            values = ", ".join([self._p] * 9)
+            cursor.executemany(
+                f"INSERT INTO {self.prefix}accord_idempotency ({COLUMNS}) VALUES ({values})",
+                [params(row) for row in rows],
+            )
+
     def find_request(self, key_id: str, idem_key: str) -> Remembered | None:
         p = self._p
         with self._rm_cursor(False) as c:

@@ -32,7 +32,7 @@ from application.ports import ApiKeyRow, ImportedEvent, IndexRow, PersonKey
 from infrastructure import chain, common, importing, personal, readmodels
 from infrastructure.chain import SQLChain
 from infrastructure.groupcommit import GroupCommit, Save, persistence_error
-from infrastructure.idempotency import SQLIdempotency
+from infrastructure.idempotency import SQLIdempotency, with_position
 from infrastructure.personal import PostgresPersonKeys
 from infrastructure.readmodels import SQLReadModels
 
@@ -86,6 +86,18 @@ class AccordPostgresRecorder(
         ):
             self._lock_table(curs)
             self._notify_channel(curs)
+            if self._together(batch):
+                try:
+                    with conn.transaction():
+                        self._write_together(curs, batch)
+                    self.group_commit.stats.together += 1
+                    return
+                except psycopg.DatabaseError as error:
+                    if isinstance(error, psycopg.OperationalError):
+                        raise
+                    # One of them broke a rule: find which, each save on its own.
+                    for save in batch:
+                        save.reset()
             for save in batch:
                 try:
                     with conn.transaction():
@@ -94,6 +106,42 @@ class AccordPostgresRecorder(
                     if isinstance(error, psycopg.OperationalError):
                         raise  # the connection, not this save: the batch fails
                     save.error = _persistence_error(error)
+
+    @staticmethod
+    def _together(batch: list[Save]) -> bool:
+        """Whether the batch may first be tried as one: plain saves of new events."""
+        return len(batch) > 1 and all(
+            save.events
+            and not save.kwargs.get("claim_bootstrap")
+            and not save.kwargs.get("forget_person")
+            for save in batch
+        )
+
+    def _write_together(self, curs: Cursor[DictRow], batch: list[Save]) -> None:
+        """Every save of the batch in one statement per table (a handful of round trips
+        under the lock, not a handful per save). Any error rolls the whole attempt back."""
+        events = [event for save in batch for event in save.events]
+        PostgresAggregateRecorder._insert_stored_events(self, curs, events)
+        ids = PostgresApplicationRecorder._fetch_ids_after_insert_events(self, curs, events)
+        assert ids is not None and len(ids) == len(events)
+        upserts: list[tuple[Any, ...]] = []
+        rows: list[IndexRow] = []
+        requests = []
+        start = 0
+        for save in batch:
+            save.ids = ids[start : start + len(save.events)]
+            start += len(save.events)
+            index_rows = save.kwargs.get("index_rows", ())
+            upserts += common.index_params(save.events, save.ids, index_rows)
+            rows += index_rows
+            if save.kwargs.get("idempotency") is not None:
+                requests.append(with_position(save.kwargs["idempotency"], save.ids))
+        if upserts:
+            curs.executemany(self.upsert_records.encode(), upserts)
+        common.write_members(curs, self.prefix, "%s", rows)
+        self._remember_all(curs, requests)
+        with curs.connection.cursor() as chain_cursor:
+            self._link_inserted(chain_cursor, events, ids)
 
     def _write_one(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], kwargs: dict[str, Any]
@@ -148,7 +196,13 @@ class AccordPostgresRecorder(
 
     @contextmanager
     def _cursor(self, commit: bool = False) -> Iterator[Cursor[DictRow]]:
-        with self.datastore.transaction(commit=commit) as curs:
+        if commit:
+            with self.datastore.transaction(commit=True) as curs:
+                yield curs
+            return
+        # A read needs no transaction of its own: at READ COMMITTED its statements would
+        # not share a snapshot anyway, and BEGIN and ROLLBACK cost two round trips.
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
             yield curs
 
     def _rm_cursor(self, commit: bool) -> AbstractContextManager[Any]:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 from uuid import uuid4
 
@@ -18,14 +19,26 @@ from eventsourcing.persistence import IntegrityError, OperationalError, StoredEv
 
 from application.core import Written
 from application.errors import VersionMismatch
+from application.idempotency import Token, current_request
 from application.ledger import Ledger
 from application.ports import IndexRow
 from domain.base import AccordError
 from infrastructure.groupcommit import GroupCommit, Save
+from interfaces.settings import Settings
 from tests.application.support import World, all_notifications
 from tests.conftest import acting_as
 
 pytestmark = pytest.mark.stores("sqlite", "postgres")  # the in-memory store has no batches
+
+
+@contextmanager
+def request(token: Token) -> Iterator[None]:
+    """Run the block as the API runs a request that sent an Idempotency-Key."""
+    reset = current_request.set(token)
+    try:
+        yield
+    finally:
+        current_request.reset(reset)
 
 
 def committer(ledger: Ledger) -> GroupCommit:
@@ -198,3 +211,39 @@ def test_batches_are_bounded_and_every_save_is_written_once() -> None:
     assert all(f.result(timeout=10) is not None for f in futures)
     assert len(written) == len(set(map(id, written))) == 10
     assert group.stats.largest == 3 and group.stats.batches == 4
+
+
+def test_a_batch_of_good_commands_is_written_together_and_each_remembered(
+    ledger: Ledger, world: World, settings: Settings
+) -> None:
+    agree = {"method": "consent", "participants": [world.convener, world.alice]}
+
+    def record(n: int) -> Callable[[], Written]:
+        def call() -> Written:
+            with acting_as(world.convener), request(Token("key-a", f"k-{n}", f"h-{n}")):
+                return ledger.record_decision(world.group, f"Decision {n}", "Agreed", agree)
+
+        return call
+
+    head = ledger.head_position()
+    together = committer(ledger).stats.together
+    results = in_one_batch(ledger, [record(n) for n in range(8)], 8)
+    if settings.resolved_database_url().startswith("postgresql"):  # one statement per table
+        assert committer(ledger).stats.together == together + 1
+
+    assert all(isinstance(r, Written) for r in results), results
+    stored = {n.id: n for n in all_notifications(ledger) if n.id > head}
+    # Each decision is proposed and agreed: two events of one record.
+    assert len(stored) == 16
+    assert {str(n.originator_id) for n in stored.values()} == {w.id for w in results}
+    for n, written in enumerate(results):
+        assert str(stored[written.position].originator_id) == written.id
+        (row,) = ledger.store.find_records([written.id])
+        assert (row["title"], row["status"]) == (f"Decision {n}", "agreed")
+        assert row["updated_position"] == written.position
+        # A retry of the request is answered with what it wrote, from its stored key.
+        with acting_as(world.convener), request(Token("key-a", f"k-{n}", f"h-{n}")):
+            again = ledger.record_decision(world.group, f"Decision {n}", "Agreed", agree)
+        assert (again.id, again.position, again.replayed) == (written.id, written.position, True)
+    assert ledger.head_position() == max(stored)
+    assert ledger.verify_chain().broken is None
