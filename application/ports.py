@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -199,12 +199,19 @@ class ImportedEvent:
 
 
 @runtime_checkable
+@runtime_checkable
 class Importer(Protocol):
-    """Writing an export back with its positions unchanged, into an empty store."""
+    """A store that writes an export back, positions unchanged, in one transaction."""
 
-    def import_events(self, events: list[ImportedEvent]) -> None: ...
-
-    def upsert_index(self, rows: list[tuple[IndexRow, int, int, int]]) -> None: ...
+    def import_events(
+        self,
+        events: Iterable[ImportedEvent],
+        person_keys: Callable[[], list[PersonKey]] | None = None,
+        index_rows: Callable[[], list[tuple[IndexRow, int, int, int]]] | None = None,
+    ) -> None:
+        """Store `events` (in increasing positions) into the empty store, then the rows
+        the callables return once the events are consumed, all in one transaction."""
+        ...
 
 
 @dataclass(frozen=True)

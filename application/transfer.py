@@ -12,14 +12,14 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any, Protocol, cast, runtime_checkable
+from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.domain import CanMutateProtocol
 from eventsourcing.persistence import StoredEvent
 
 from application.personal import new_key
-from application.ports import ImportedEvent, IndexRow, PersonKey
+from application.ports import ImportedEvent, Importer, IndexRow, PersonKey
 from application.privacy import PERSON_TOPICS, PrivacyCommands
 from application.projections.describe import describe, iso
 from domain.base import AccordAggregate, AccordError
@@ -85,7 +85,7 @@ class TransferCommands(PrivacyCommands):
         index are stored together, or (a malformed line, a refusal) nothing is.
         """
         recorder = self.recorder
-        if not isinstance(recorder, BulkImporter):
+        if not isinstance(recorder, Importer):
             raise ImportRefused("this store cannot import")
         if self.head_position() != 0:
             raise ImportRefused("the store already holds events: import only into an empty one")
@@ -100,21 +100,6 @@ class TransferCommands(PrivacyCommands):
         loading = _Loading(self, progress)
         recorder.import_events(loading.events(iterator), loading.person_keys, loading.index_rows)
         return loading.count
-
-
-@runtime_checkable
-class BulkImporter(Protocol):
-    """A store that writes an export back, positions unchanged, in one transaction."""
-
-    def import_events(
-        self,
-        events: Iterable[ImportedEvent],
-        person_keys: Callable[[], list[PersonKey]] | None = None,
-        index_rows: Callable[[], list[tuple[IndexRow, int, int, int]]] | None = None,
-    ) -> None:
-        """Store `events` (in increasing positions) into the empty store, then the rows
-        the callables return once the events are consumed, all in one transaction."""
-        ...
 
 
 class _Loading:
