@@ -151,7 +151,13 @@ class ReadModelStore(Protocol):
 
     def apply_batch(self, batch: Batch) -> bool: ...
 
-    def reset_read_models(self) -> None: ...
+    def reset_read_models(self) -> None:
+        """Empty every read model; queries are slow until `index_read_models()`."""
+        ...
+
+    def index_read_models(self) -> bool:
+        """Build the query indexes a reset by this store dropped; False if there was none."""
+        ...
 
     def select_timeline(
         self,

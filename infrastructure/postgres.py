@@ -43,6 +43,7 @@ class AccordPostgresRecorder(
     """Writes index rows after the events are inserted, while the table lock is held."""
 
     _dialect = chain.POSTGRES
+    _rm_set_based = True
 
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)

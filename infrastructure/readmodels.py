@@ -69,6 +69,57 @@ TIMELINE_COLUMNS = (
     "position, record_id, kind, group_id, type, version, recorded_at, actor, effective_at, data"
 )
 DROP_ORDER = (*READ_MODEL_TABLES,)
+# Indexes only queries read (the projector reads by primary key and accord_facts_open): a
+# reset drops them, and they are built once the log is applied again, in one pass each,
+# rather than kept up row by row through a rebuild. Every start of a store creates any
+# that are missing (e.g. after a rebuild that did not finish).
+QUERY_INDEXES = (
+    "accord_timeline_by_group",
+    "accord_timeline_by_record",
+    "accord_timeline_by_time",
+    "accord_facts_by_group",
+    "accord_facts_by_group_end",
+    "accord_facts_by_kind",
+)
+PARTY_COLUMNS = "party_kind, party_id, position"
+FACT_COLUMNS = (
+    "fact_key, group_id, state, effective_from, effective_to, recorded_from, recorded_to, "
+    "kind, live, holder"
+)
+
+# The columns' SQL types, in the order above (for rows sent as JSON).
+TIMELINE_TYPES = ("bigint", "text", "text", "text", "text", "bigint", *["text"] * 5)
+PARTY_TYPES = ("text", "text", "bigint")
+FACT_TYPES = (*["text"] * 5, "bigint", "bigint", "text", "smallint", "text")
+
+
+class _BatchRows:
+    """A batch as the rows (tuples in column order) each of its statements writes."""
+
+    def __init__(self, batch: Batch) -> None:
+        self.timeline = [
+            (
+                *(r.position, r.record_id, r.kind, r.group_id, r.type, r.version),
+                *(r.recorded_at, r.actor, r.effective_at, r.data, r.known_at),
+            )
+            for r in batch.timeline
+        ]
+        self.parties = [
+            (kind, party, r.position)
+            for r in batch.timeline
+            for kind, ids in (("person", r.people), ("organisation", r.organisations))
+            for party in ids
+        ]
+        self.record_groups = batch.record_groups
+        self.closed = [(position, key, start) for key, start, position in batch.closed]
+        self.facts = [
+            (
+                *(r.key, r.group_id, r.state, r.effective_from, r.effective_to),
+                *(r.recorded_from, r.recorded_to, r.kind, int(r.live), r.holder),
+            )
+            for r in batch.facts
+        ]
+        self.sources = [(key, group, last) for key, (group, last) in batch.sources.items()]
 
 
 class SQLReadModels:
@@ -76,6 +127,10 @@ class SQLReadModels:
 
     prefix: str
     _p: str
+    # PostgreSQL: array parameters, and a page's rows sent as one JSON value per table.
+    _rm_set_based = False
+    # Set by a reset, until the query indexes it dropped are built again.
+    _rm_unindexed = False
 
     def _rm_cursor(self, commit: bool) -> AbstractContextManager[Any]:
         raise NotImplementedError
@@ -104,12 +159,14 @@ class SQLReadModels:
             return str(row["known_at"]) if row else None
 
     def prepare_read_models(self) -> bool:
-        """Rebuild the read-model tables if they were made for another schema version."""
+        """Rebuild the read-model tables if they were made for another schema version (and
+        build any query index a rebuild that did not finish left out)."""
         t, p = self.prefix, self._p
         with self._rm_cursor(False) as c:
             c.execute(f"SELECT position FROM {t}accord_tracking WHERE name = {p}", (SCHEMA,))
             row = c.fetchone()
         if row is not None and int(row["position"]) == SCHEMA_VERSION:
+            self._rm_create_indexes()
             return False
         with self._rm_cursor(True) as c:
             for table in DROP_ORDER:
@@ -124,59 +181,64 @@ class SQLReadModels:
             )
         return True
 
-    def load_sources(self, keys: list[str]) -> dict[str, tuple[str | None, str]]:
-        found: dict[str, tuple[str | None, str]] = {}
-        for chunk in _chunks(sorted(set(keys))):
-            with self._rm_cursor(False) as c:
-                c.execute(
-                    f"SELECT fact_key, group_id, last_state FROM {self.prefix}accord_fact_sources "
-                    f"WHERE fact_key IN ({self._in(chunk)})",
-                    chunk,
-                )
-                for row in c.fetchall():
-                    found[row["fact_key"]] = (row["group_id"], row["last_state"])
+    def _rm_select_in(
+        self, select: str, column: str, values: list[str], more: str = ""
+    ) -> list[Any]:
+        """The rows of `select` whose `column` is one of `values`: one query on PostgreSQL,
+        chunks of a bounded number of parameters elsewhere."""
+        values = sorted(set(values))
+        found: list[Any] = []
+        if not values:
+            return found
+        with self._rm_cursor(False) as c:
+            if self._rm_set_based:
+                c.execute(f"{select} WHERE {column} = ANY({self._p}){more}", (values,))
+                return list(c.fetchall())
+            for chunk in _chunks(values):
+                c.execute(f"{select} WHERE {column} IN ({self._in(chunk)}){more}", chunk)
+                found += c.fetchall()
         return found
+
+    def load_sources(self, keys: list[str]) -> dict[str, tuple[str | None, str]]:
+        rows = self._rm_select_in(
+            f"SELECT fact_key, group_id, last_state FROM {self.prefix}accord_fact_sources",
+            "fact_key",
+            keys,
+        )
+        return {row["fact_key"]: (row["group_id"], row["last_state"]) for row in rows}
 
     def load_open_facts(self, keys: list[str]) -> list[FactRow]:
         """The intervals of these facts that the latest position records."""
-        found: list[FactRow] = []
-        for chunk in _chunks(sorted(set(keys))):
-            with self._rm_cursor(False) as c:
-                c.execute(
-                    f"SELECT fact_key, group_id, state, effective_from, effective_to, "
-                    f"recorded_from, kind, live, holder FROM {self.prefix}accord_facts "
-                    f"WHERE fact_key IN ({self._in(chunk)}) AND recorded_to IS NULL",
-                    chunk,
-                )
-                found += [
-                    FactRow(
-                        row["fact_key"],
-                        row["group_id"],
-                        row["state"],
-                        row["effective_from"],
-                        row["effective_to"],
-                        int(row["recorded_from"]),
-                        None,
-                        row["kind"],
-                        bool(row["live"]),
-                        row["holder"],
-                    )
-                    for row in c.fetchall()
-                ]
-        return found
+        rows = self._rm_select_in(
+            f"SELECT fact_key, group_id, state, effective_from, effective_to, "
+            f"recorded_from, kind, live, holder FROM {self.prefix}accord_facts",
+            "fact_key",
+            keys,
+            " AND recorded_to IS NULL",
+        )
+        return [
+            FactRow(
+                row["fact_key"],
+                row["group_id"],
+                row["state"],
+                row["effective_from"],
+                row["effective_to"],
+                int(row["recorded_from"]),
+                None,
+                row["kind"],
+                bool(row["live"]),
+                row["holder"],
+            )
+            for row in rows
+        ]
 
     def load_record_groups(self, record_ids: list[str]) -> dict[str, str | None]:
-        found: dict[str, str | None] = {}
-        for chunk in _chunks(sorted(set(record_ids))):
-            with self._rm_cursor(False) as c:
-                c.execute(
-                    f"SELECT record_id, group_id FROM {self.prefix}accord_record_groups "
-                    f"WHERE record_id IN ({self._in(chunk)})",
-                    chunk,
-                )
-                for row in c.fetchall():
-                    found[row["record_id"]] = row["group_id"]
-        return found
+        rows = self._rm_select_in(
+            f"SELECT record_id, group_id FROM {self.prefix}accord_record_groups",
+            "record_id",
+            record_ids,
+        )
+        return {row["record_id"]: row["group_id"] for row in rows}
 
     def apply_batch(self, batch: Batch) -> bool:
         """Apply a page of events; False (and nothing written) if another projector did."""
@@ -195,71 +257,117 @@ class SQLReadModels:
             )
             if self._rowcount(c) != 1:
                 raise _Superseded
-            if batch.timeline:
-                c.executemany(
-                    f"INSERT INTO {t}accord_timeline ({TIMELINE_COLUMNS}, known_at) "
-                    f"VALUES ({', '.join([p] * 11)})",
-                    [
-                        (
-                            *(r.position, r.record_id, r.kind, r.group_id, r.type, r.version),
-                            *(r.recorded_at, r.actor, r.effective_at, r.data, r.known_at),
-                        )
-                        for r in batch.timeline
-                    ],
-                )
-                parties = [
-                    (kind, party, r.position)
-                    for r in batch.timeline
-                    for kind, ids in (("person", r.people), ("organisation", r.organisations))
-                    for party in ids
-                ]
-                if parties:
-                    c.executemany(
-                        f"INSERT INTO {t}accord_timeline_parties (party_kind, party_id, position) "
-                        f"VALUES ({p}, {p}, {p})",
-                        parties,
-                    )
-            if batch.record_groups:
-                c.executemany(
-                    f"INSERT INTO {t}accord_record_groups (record_id, kind, group_id) "
-                    f"VALUES ({p}, {p}, {p}) ON CONFLICT (record_id) DO NOTHING",
-                    batch.record_groups,
-                )
-            if batch.closed:
-                c.executemany(
-                    f"UPDATE {t}accord_facts SET recorded_to = {p} WHERE fact_key = {p} "
-                    f"AND recorded_to IS NULL AND effective_from = {p}",
-                    [(position, key, start) for key, start, position in batch.closed],
-                )
-            if batch.facts:
-                c.executemany(
-                    f"INSERT INTO {t}accord_facts (fact_key, group_id, state, effective_from, "
-                    f"effective_to, recorded_from, recorded_to, kind, live, holder) "
-                    f"VALUES ({', '.join([p] * 10)})",
-                    [
-                        (
-                            *(r.key, r.group_id, r.state, r.effective_from, r.effective_to),
-                            *(r.recorded_from, r.recorded_to, r.kind, int(r.live), r.holder),
-                        )
-                        for r in batch.facts
-                    ],
-                )
-            if batch.sources:
-                c.executemany(
-                    f"INSERT INTO {t}accord_fact_sources (fact_key, group_id, last_state) "
-                    f"VALUES ({p}, {p}, {p}) ON CONFLICT (fact_key) DO UPDATE "
-                    "SET last_state = excluded.last_state",
-                    [(key, group, last) for key, (group, last) in batch.sources.items()],
-                )
+            rows = _BatchRows(batch)
+            if self._rm_set_based:
+                self._rm_write_bulk(c, rows)
+            else:
+                self._rm_write_each(c, rows)
+
+    def _rm_write_each(self, c: Any, rows: _BatchRows) -> None:
+        """The page's rows, one statement each (SQLite, where that is cheap)."""
+        t, p = self.prefix, self._p
+        if rows.timeline:
+            c.executemany(
+                f"INSERT INTO {t}accord_timeline ({TIMELINE_COLUMNS}, known_at) "
+                f"VALUES ({', '.join([p] * 11)})",
+                rows.timeline,
+            )
+        if rows.parties:
+            c.executemany(
+                f"INSERT INTO {t}accord_timeline_parties ({PARTY_COLUMNS}) VALUES ({p}, {p}, {p})",
+                rows.parties,
+            )
+        if rows.record_groups:
+            c.executemany(
+                f"INSERT INTO {t}accord_record_groups (record_id, kind, group_id) "
+                f"VALUES ({p}, {p}, {p}) ON CONFLICT (record_id) DO NOTHING",
+                rows.record_groups,
+            )
+        if rows.closed:
+            c.executemany(
+                f"UPDATE {t}accord_facts SET recorded_to = {p} WHERE fact_key = {p} "
+                f"AND recorded_to IS NULL AND effective_from = {p}",
+                rows.closed,
+            )
+        if rows.facts:
+            c.executemany(
+                f"INSERT INTO {t}accord_facts ({FACT_COLUMNS}) VALUES ({', '.join([p] * 10)})",
+                rows.facts,
+            )
+        if rows.sources:
+            c.executemany(
+                f"INSERT INTO {t}accord_fact_sources (fact_key, group_id, last_state) "
+                f"VALUES ({p}, {p}, {p}) ON CONFLICT (fact_key) DO UPDATE "
+                "SET last_state = excluded.last_state",
+                rows.sources,
+            )
+
+    def _rm_write_bulk(self, c: Any, rows: _BatchRows) -> None:
+        """The page's rows in one statement per table (PostgreSQL), each sending its rows as
+        one JSON array of arrays: no round trip, parsing or planning per row."""
+        t = self.prefix
+        _insert(
+            c, f"{t}accord_timeline ({TIMELINE_COLUMNS}, known_at)", TIMELINE_TYPES, rows.timeline
+        )
+        _insert(c, f"{t}accord_timeline_parties ({PARTY_COLUMNS})", PARTY_TYPES, rows.parties)
+        _insert(
+            c,
+            f"{t}accord_record_groups (record_id, kind, group_id)",
+            ("text", "text", "text"),
+            rows.record_groups,
+            " ON CONFLICT (record_id) DO NOTHING",
+        )
+        if rows.closed:
+            c.execute(
+                f"UPDATE {t}accord_facts f SET recorded_to = v.position "
+                f"FROM ({_elements(('bigint', 'text', 'text'))}) AS v(position, key, start) "
+                "WHERE f.fact_key = v.key AND f.recorded_to IS NULL AND f.effective_from = v.start",
+                (_json(rows.closed),),
+            )
+        _insert(c, f"{t}accord_facts ({FACT_COLUMNS})", FACT_TYPES, rows.facts)
+        _insert(
+            c,
+            f"{t}accord_fact_sources (fact_key, group_id, last_state)",
+            ("text", "text", "text"),
+            rows.sources,
+            " ON CONFLICT (fact_key) DO UPDATE SET last_state = excluded.last_state",
+        )
 
     def reset_read_models(self) -> None:
+        """Empty the read models (their query indexes too, until `index_read_models`)."""
         with self._rm_cursor(True) as c:
-            for table in READ_MODEL_TABLES:
-                c.execute(f"DELETE FROM {self.prefix}{table}")
+            for name in QUERY_INDEXES:
+                c.execute(f"DROP INDEX IF EXISTS {self.prefix}{name}")
+            if self._rm_set_based:
+                # PostgreSQL: one TRUNCATE, rather than deleting (and later vacuuming) each row.
+                c.execute("TRUNCATE " + ", ".join(self.prefix + t for t in READ_MODEL_TABLES))
+            else:
+                for table in READ_MODEL_TABLES:
+                    c.execute(f"DELETE FROM {self.prefix}{table}")
             c.execute(
                 f"UPDATE {self.prefix}accord_tracking SET position = 0 WHERE name = {self._p}",
                 (TRACKING,),
             )
+        self._rm_unindexed = True
+
+    def index_read_models(self) -> bool:
+        """Build the query indexes a reset by this store dropped; False if there was none."""
+        if not self._rm_unindexed:
+            return False
+        self._rm_create_indexes()
+        self._rm_unindexed = False
+        return True
+
+    def _rm_create_indexes(self) -> None:
+        statements = [
+            statement
+            for statement in create_statements(self.prefix)
+            if any(f" EXISTS {name} " in statement for name in QUERY_INDEXES)
+        ]
+        assert len(statements) == len(QUERY_INDEXES)
+        with self._rm_cursor(True) as c:
+            for statement in statements:
+                c.execute(statement)
 
     def select_timeline(
         self,
@@ -437,6 +545,23 @@ def _timeline(row: Any) -> dict[str, Any]:
     item["position"] = int(item["position"])
     item["version"] = int(item["version"])
     return item
+
+
+def _json(rows: list[tuple[Any, ...]]) -> str:
+    return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+
+
+def _elements(types: tuple[str, ...]) -> str:
+    """A query of the rows sent as one JSON array of arrays, as columns of these types."""
+    columns = ", ".join(f"(e ->> {i})::{kind}" for i, kind in enumerate(types))
+    return f"SELECT {columns} FROM jsonb_array_elements(%s::jsonb) e"
+
+
+def _insert(
+    c: Any, target: str, types: tuple[str, ...], rows: list[tuple[Any, ...]], more: str = ""
+) -> None:
+    if rows:
+        c.execute(f"INSERT INTO {target} {_elements(types)}{more}", (_json(rows),))
 
 
 def _chunks(values: list[Any], size: int = 500) -> Iterator[list[Any]]:

@@ -30,7 +30,13 @@ def parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
+# What JSON holds as it is (the commonest values, checked first).
+PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def jsonable(value: Any) -> Any:
+    if type(value) in PLAIN:
+        return value
     if isinstance(value, datetime):
         return iso(value)
     if isinstance(value, dict):
