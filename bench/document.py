@@ -7,6 +7,7 @@ is True, False, or None when the row has no target of its own.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -121,7 +122,9 @@ def markdown(document: dict[str, Any], command: str) -> str:
         "",
         f"- {machine.get('cpus', '?')} CPUs, Python {machine.get('python', '?')}, "
         f"PostgreSQL {machine.get('postgres', '?')}, {machine.get('platform', '?')}",
-        f"- load average at the start: {machine.get('loadavg', '?')}",
+        "- load average at the start: "
+        + " ".join(f"{x:.2f}" for x in machine.get("loadavg", ()))
+        + " (1, 5 and 15 minutes)",
         "",
         "## Figures",
         "",
@@ -143,3 +146,14 @@ def markdown(document: dict[str, Any], command: str) -> str:
 def write(document: dict[str, Any], path: Path, command: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(markdown(document, command))
+
+
+def main() -> None:
+    """Write docs/performance.md again from bench/results.json (e.g. after editing this)."""
+    root = Path(__file__).resolve().parent.parent
+    document = json.loads((root / "bench" / "results.json").read_text())
+    write(document, root / "docs" / "performance.md", "make bench")
+
+
+if __name__ == "__main__":
+    main()
