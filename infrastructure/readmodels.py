@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -166,7 +166,7 @@ class SQLReadModels:
             c.execute(f"SELECT position FROM {t}accord_tracking WHERE name = {p}", (SCHEMA,))
             row = c.fetchone()
         if row is not None and int(row["position"]) == SCHEMA_VERSION:
-            self._rm_create_indexes()
+            self._rm_create_indexes(self._rm_missing_indexes())
             return False
         with self._rm_cursor(True) as c:
             for table in DROP_ORDER:
@@ -358,13 +358,33 @@ class SQLReadModels:
         self._rm_unindexed = False
         return True
 
-    def _rm_create_indexes(self) -> None:
+    def _rm_missing_indexes(self) -> list[str]:
+        """The query indexes that do not exist (a role that may not create them, as the
+        application's own may not, finds none missing once the owner's start made them)."""
+        missing = []
+        with self._rm_cursor(False) as c:
+            for name in QUERY_INDEXES:
+                if self._rm_set_based:
+                    c.execute("SELECT to_regclass(%s) AS found", (self.prefix + name,))
+                else:
+                    c.execute(
+                        "SELECT name AS found FROM sqlite_master WHERE type = 'index' AND name = ?",
+                        (name,),
+                    )
+                row = c.fetchone()
+                if row is None or row["found"] is None:
+                    missing.append(name)
+        return missing
+
+    def _rm_create_indexes(self, names: Sequence[str] = QUERY_INDEXES) -> None:
         statements = [
             statement
             for statement in create_statements(self.prefix)
-            if any(f" EXISTS {name} " in statement for name in QUERY_INDEXES)
+            if any(f" EXISTS {name} " in statement for name in names)
         ]
-        assert len(statements) == len(QUERY_INDEXES)
+        assert len(statements) == len(names)
+        if not statements:
+            return
         with self._rm_cursor(True) as c:
             for statement in statements:
                 c.execute(statement)
