@@ -351,16 +351,26 @@ def test_every_operation_answers_as_its_description_says(
     assert admin_keys.works(admin_keys.first), "the run revoked the key its cases carry"
 
 
+def caught_up(ledger: Ledger, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while ledger.projector.lag():
+        assert time.monotonic() < deadline, "the read models did not catch up"
+        time.sleep(0.002)
+
+
 def test_sequences_of_operations_answer_as_the_description_says(
     stateful_schema: OpenApiSchema, admin_keys: AdminKeys, ledger: Ledger
 ) -> None:
     answered: Counter[tuple[str, int]] = Counter()
-    head = ledger.head_position()  # with the records recorded; see run_config
 
     class Machine(stateful_schema.as_state_machine()):  # type: ignore[misc]
         def before_call(self, case: Case[Any]) -> None:
+            # Each step starts once the read models hold every earlier step's writes: the
+            # ids later steps follow come from earlier answers, so an answer that depended
+            # on how far the projector had got would make the sequences differ run to run.
+            caught_up(ledger)
             if "min_position" in case.query:  # stateful steps do not take `parameters`
-                case.query["min_position"] = head
+                case.query["min_position"] = ledger.head_position()
 
         def after_call(self, response: Any, case: Case[Any]) -> None:
             assert not admin_keys.refused(response), response.text
