@@ -107,6 +107,10 @@ def acting_as(person_id: str | None) -> Iterator[None]:
         current_actor.reset(token)
 
 
+ROOT = Path(__file__).resolve().parent.parent
+# Set in a process started to run the tests marked own_process.
+OWN_PROCESS = "ACCORD_TEST_OWN_PROCESS"
+
 # Fixtures that only make sense on a database that outlives one Ledger object.
 DURABLE_FIXTURES = {"rival", "durable"}
 
@@ -130,6 +134,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             drop.append(item)
         else:
             keep.append(item)
+    # Tests marked own_process run only in a process started for them (OWN_PROCESS set),
+    # by a test that starts it; in the main session they are left out, not skipped.
+    if not os.environ.get(OWN_PROCESS):
+        for item in keep:
+            if item.get_closest_marker("own_process"):
+                drop.append(item)
+        keep = [item for item in keep if not item.get_closest_marker("own_process")]
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
