@@ -47,13 +47,14 @@ import psycopg
 from psycopg.sql import SQL, Identifier
 
 from application.ledger import Ledger
+from bench.document import text_table
 from bench.generate import generate
-from bench.run import RESULTS, ROOT, env_int, jsonable, machine
+from bench.run import env_int, run_alone
 from bench.stats import spread
 from interfaces.bootstrap import build_ledger
 from interfaces.cli.transfer import _read, export
 from interfaces.settings import Settings
-from tests.conftest import POSTGRES_URL, postgres_schema
+from tests.conftest import postgres_schema
 
 TARGET = 0.5  # import >= 0.5 x the raw load's events/s
 STORES = ("postgres", "sqlite")
@@ -308,28 +309,6 @@ def table_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def render(rows: list[dict[str, Any]]) -> list[str]:
-    header = ("figure", "value", "baseline (same run)", "value", "ratio", "target", "met")
-    cells = [
-        (
-            r["figure"],
-            r["value"],
-            r["baseline"],
-            r["baseline_value"],
-            r["ratio"],
-            r["target"],
-            "-" if r["met"] is None else "yes" if r["met"] else "NO",
-        )
-        for r in rows
-    ]
-    widths = [max(len(c[i]) for c in (*cells, header)) for i in range(len(header))]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
-    lines.append("  ".join("-" * w for w in widths))
-    for c in cells:
-        lines.append("  ".join(v.ljust(w) for v, w in zip(c, widths, strict=True)).rstrip())
-    return lines
-
-
 def run_line(index: int, runs: int, run: dict[str, Any]) -> str:
     parts = []
     for store in STORES:
@@ -367,7 +346,7 @@ def section(url: str, runs: int, events: int) -> dict[str, Any]:
         "(min-max across runs); ratio = the figure's events/s over the baseline's, taken "
         f"within each run; the project's target is >= {TARGET:g}x."
     )
-    for line in render(rows_):
+    for line in text_table(rows_):
         print(line)
     return {
         "config": {"events": events, "runs": runs},
@@ -393,18 +372,9 @@ def section(url: str, runs: int, events: int) -> dict[str, Any]:
 
 
 def main() -> int:
-    """The section alone; adds (or replaces) "importing" in an existing bench/results.json."""
+    """The section alone; puts "import" in bench/results.json (as `make bench` does)."""
     events = env_int("BENCH_IMPORT_EVENTS", 100_000)
-    if events <= 0:
-        print("BENCH_IMPORT_EVENTS=0: nothing to do.")
-        return 0
-    url = os.environ.get("BENCH_POSTGRES_URL") or POSTGRES_URL
-    result = section(url, env_int("BENCH_RUNS", 5), events)
-    document = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"machine": machine()}
-    document["importing"] = jsonable(result)
-    RESULTS.write_text(json.dumps(document, indent=2) + "\n")
-    print(f'Wrote {RESULTS.relative_to(ROOT)} ("importing").')
-    return 0
+    return run_alone("import", lambda url, runs: section(url, runs, events))
 
 
 if __name__ == "__main__":

@@ -40,15 +40,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,21 +57,18 @@ import psycopg
 from psycopg.sql import SQL, Identifier
 
 from application.ledger import Ledger
+from bench.document import text_table
 from bench.run import (
-    RESULTS,
-    ROOT,
     env_int,
     fmt_ms,
-    free_port,
-    jsonable,
     machine,
-    tail,
-    wait_until_up,
+    run_alone,
+    serve,
 )
 from bench.stats import latency, spread
 from interfaces.bootstrap import build_ledger
 from interfaces.settings import Settings
-from tests.conftest import POSTGRES_URL, acting_as, postgres_schema
+from tests.conftest import acting_as, postgres_schema
 
 RAW_TABLE = "raw_events"
 RATE_TARGET = 0.5  # recording >= 0.5 x the bare endpoint's rate (PostgreSQL, 32 connections)
@@ -359,41 +354,6 @@ def run_wrk(
 # The API server.
 
 
-@contextmanager
-def api_server(environment: dict[str, str], workers: int) -> Iterator[str]:
-    """bench/server.py (as `accord serve --workers N`) in a subprocess; yields its base URL."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "ACCORD_PROJECTOR": "off",  # production runs the projector as its own worker
-        "ACCORD_RATE_LIMIT": "0",
-        **environment,
-    }
-    with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bench.server", "127.0.0.1", str(port), str(workers)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_until_up(process, base, log)
-            yield base
-        finally:
-            if process.poll() is None:
-                process.send_signal(signal.SIGINT)
-                try:
-                    process.wait(20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
-            output = tail(log).strip()
-            if output:
-                print(f"(API server output)\n{output}", flush=True)
-
-
 # The ledger's cast: a group, three members, two of them with keys.
 
 
@@ -623,7 +583,7 @@ def postgres_run(
             environment = {"ACCORD_DATABASE_URL": url, "ACCORD_POSTGRES_SCHEMA": schema}
             for count in workers:
                 by_connections: dict[str, Any] = {}
-                with api_server(environment, count) as base:
+                with serve(environment, count) as base:
                     for c in connections:
                         figures = http_figures(
                             wrk, base, ledger, cast, c, seconds, warmup, directory
@@ -668,7 +628,7 @@ def sqlite_run(
                 flush=True,
             )
             http: dict[str, Any] = {}
-            with api_server({"ACCORD_DATABASE_URL": database}, 1) as base:
+            with serve({"ACCORD_DATABASE_URL": database}) as base:
                 for c in connections:
                     figures = http_figures(wrk, base, ledger, cast, c, seconds, warmup, directory)
                     http[str(c)] = figures
@@ -877,27 +837,6 @@ def table_rows(
     return rows
 
 
-def render(rows: list[dict[str, Any]]) -> list[str]:
-    header = ("figure", "value", "baseline (same run)", "value", "ratio", "target")
-    cells = [
-        (
-            r["figure"],
-            r["value"],
-            r["baseline"],
-            r["baseline_value"],
-            r["ratio"],
-            r["target"] + ("" if r["met"] is None else " met" if r["met"] else " NOT MET"),
-        )
-        for r in rows
-    ]
-    widths = [max(len(row[i]) for row in (*cells, header)) for i in range(len(header))]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
-    lines.append("  ".join("-" * w for w in widths))
-    for row in cells:
-        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-    return lines
-
-
 def flagged(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Every wrk measurement with a non-2xx response or a socket error."""
     found = []
@@ -982,7 +921,7 @@ def section(
         f"Recording: median of {runs} run(s) (min-max across runs); ratio = figure / baseline "
         "(rates, or latencies), taken within each run; wrk with min(connections, 2) threads."
     )
-    for line in render(rows):
+    for line in text_table(rows):
         print(line)
     for error in errors:
         print(
@@ -1034,14 +973,8 @@ def section(
 
 
 def main() -> int:
-    """The section alone; adds (or replaces) "recording" in an existing bench/results.json."""
-    url = os.environ.get("BENCH_POSTGRES_URL") or POSTGRES_URL
-    recording = section(url, env_int("BENCH_RUNS", 5))
-    document = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"machine": machine()}
-    document["recording"] = jsonable(recording)
-    RESULTS.write_text(json.dumps(document, indent=2) + "\n")
-    print(f'Wrote {RESULTS.relative_to(ROOT)} ("recording").')
-    return 0
+    """The section alone; puts "recording" in bench/results.json."""
+    return run_alone("recording", section)
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -88,20 +88,21 @@ def tail(log: IO[bytes]) -> str:
 
 
 @contextmanager
-def api_server(url: str, schema: str) -> Iterator[str]:
-    """uvicorn with create_app(Settings()) in a subprocess on 127.0.0.1; yields its base URL."""
+def serve(environment: dict[str, str], workers: int = 1) -> Iterator[str]:
+    """bench/server.py (as `accord serve --workers N`) in a subprocess on 127.0.0.1,
+    configured from ACCORD_* variables; yields its base URL."""
     port = free_port()
     env = {
         **os.environ,
-        "ACCORD_DATABASE_URL": url,
-        "ACCORD_POSTGRES_SCHEMA": schema,
-        # Nothing is written while measuring; this process keeps (and rebuilds) the read
-        # models, so a projector thread in the server would only compete with the rebuild.
+        # Production runs the projector as its own worker; here the benchmark keeps (and
+        # rebuilds) the read models, so a projector thread would only compete with it.
         "ACCORD_PROJECTOR": "off",
+        "ACCORD_RATE_LIMIT": "0",
+        **environment,
     }
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "bench.server", "127.0.0.1", str(port)],
+            [sys.executable, "-m", "bench.server", "127.0.0.1", str(port), str(workers)],
             cwd=ROOT,
             env=env,
             stdout=log,
@@ -115,13 +116,18 @@ def api_server(url: str, schema: str) -> Iterator[str]:
             if process.poll() is None:
                 process.send_signal(signal.SIGINT)
                 try:
-                    process.wait(15)
+                    process.wait(20)
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait()
             output = tail(log).strip()
             if output:
                 print(f"(API server output)\n{output}", flush=True)
+
+
+def api_server(url: str, schema: str) -> AbstractContextManager[str]:
+    """One API worker on the PostgreSQL schema."""
+    return serve({"ACCORD_DATABASE_URL": url, "ACCORD_POSTGRES_SCHEMA": schema})
 
 
 def wait_until_up(process: subprocess.Popen[bytes], base: str, log: IO[bytes]) -> None:
@@ -142,29 +148,35 @@ def wait_until_up(process: subprocess.Popen[bytes], base: str, log: IO[bytes]) -
 # Measurements.
 
 
-def raw_scan(conn: psycopg.Connection[Any], schema: str) -> dict[str, Any]:
-    """BASELINE: keyset scan of the events table with raw psycopg, pages of 1,000."""
+def scan_once(conn: psycopg.Connection[Any], schema: str) -> tuple[int, int]:
+    """BASELINE: one keyset pass over the events table, pages of 1,000; (ns, events)."""
     statement = SQL(
         "SELECT * FROM {}.{} WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
     ).format(Identifier(schema), Identifier(EVENTS_TABLE))
+    count = after = 0
+    started = time.perf_counter_ns()
+    with conn.cursor() as cur:
+        while True:
+            cur.execute(statement, (after, SCAN_PAGE))
+            rows = cur.fetchall()
+            if not rows:
+                break
+            assert cur.description is not None
+            column = [c.name for c in cur.description].index("notification_id")
+            count += len(rows)
+            after = rows[-1][column]
+            if len(rows) < SCAN_PAGE:
+                break
+    return time.perf_counter_ns() - started, count
+
+
+def raw_scan(conn: psycopg.Connection[Any], schema: str) -> dict[str, Any]:
+    """BASELINE: whole keyset scans (scan_once) until MIN_SECONDS have passed."""
     count = passes = 0
     started = time.perf_counter()
-    with conn.cursor() as cur:
-        # Whole passes over the table, until MIN_SECONDS have passed (small ledgers).
-        while not passes or time.perf_counter() - started < MIN_SECONDS:
-            after = 0
-            while True:
-                cur.execute(statement, (after, SCAN_PAGE))
-                rows = cur.fetchall()
-                if not rows:
-                    break
-                assert cur.description is not None
-                column = [c.name for c in cur.description].index("notification_id")
-                count += len(rows)
-                after = rows[-1][column]
-                if len(rows) < SCAN_PAGE:
-                    break
-            passes += 1
+    while not passes or time.perf_counter() - started < MIN_SECONDS:
+        count += scan_once(conn, schema)[1]
+        passes += 1
     seconds = time.perf_counter() - started
     return {
         "events": count // passes,
@@ -498,6 +510,18 @@ def throughput(url: str, events: int, runs: int) -> dict[str, Any]:
 
 
 SECTION_NAMES = ("recording", "import", "throughput", "scale")
+
+
+def run_alone(key: str, measure: Callable[[str, int], dict[str, Any]]) -> int:
+    """A section on its own (`python -m bench.<module>`): measured with BENCH_RUNS runs and
+    put under `key` in bench/results.json, beside what an earlier run left there."""
+    url = os.environ.get("BENCH_POSTGRES_URL") or POSTGRES_URL
+    result = measure(url, env_int("BENCH_RUNS", 3))
+    document = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"machine": machine()}
+    document[key] = jsonable(result)
+    RESULTS.write_text(json.dumps(document, indent=2) + "\n")
+    print(f'Wrote {RESULTS.relative_to(ROOT)} ("{key}").')
+    return 0
 
 
 def main() -> int:

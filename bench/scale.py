@@ -15,7 +15,7 @@ ANALYZE, starts the API server and measures, per run:
   That is the question a national programme's reviewer asks first (where accountability
   sits across the programme, how it moved last year, quarter by quarter), and then of
   each group. Their baseline is one keyset pass over the events table with raw psycopg,
-  interleaved (bench.reports.scan_once): a report slower than that reads more than the
+  interleaved (bench.run.scan_once): a report slower than that reads more than the
   ledger itself.
 
 A bigger ledger here is a bigger programme, not one group growing without bound: bounded
@@ -38,7 +38,6 @@ Environment:
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import sys
@@ -50,25 +49,23 @@ import httpx
 import psycopg
 from psycopg.sql import SQL, Identifier
 
+from bench.document import text_table
 from bench.generate import Dataset, generate, groups_for, years_for
-from bench.reports import scan_once
 from bench.run import (
     EVENTS_TABLE,
-    RESULTS,
-    ROOT,
     api_server,
     env_int,
     fmt_ms,
-    jsonable,
     latencies,
-    machine,
     read_model_bytes,
+    run_alone,
+    scan_once,
     vacuum,
 )
 from bench.stats import latency, spread
 from interfaces.bootstrap import build_ledger
 from interfaces.settings import Settings
-from tests.conftest import POSTGRES_URL, postgres_schema
+from tests.conftest import postgres_schema
 
 DEFAULT_SIZES = "10000,100000,1000000"
 REPORT_PATH = "/reports/accountability"
@@ -388,27 +385,6 @@ def growth_rows(small: dict[str, Any], large: dict[str, Any]) -> list[dict[str, 
     return rows
 
 
-def print_table(rows: list[dict[str, Any]]) -> None:
-    header = ("figure", "value", "baseline (same run)", "value", "ratio", "target", "met")
-    cells = [
-        (
-            r["figure"],
-            r["value"],
-            r["baseline"],
-            r["baseline_value"],
-            r["ratio"],
-            r["target"],
-            "" if r["met"] is None else "yes" if r["met"] else "NO",
-        )
-        for r in rows
-    ]
-    widths = [max(len(c[i]) for c in (*cells, header)) for i in range(len(header))]
-    print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
-    print("  ".join("-" * w for w in widths))
-    for c in cells:
-        print("  ".join(v.ljust(w) for v, w in zip(c, widths, strict=True)).rstrip())
-
-
 # The section.
 
 
@@ -432,7 +408,8 @@ def section(url: str, runs: int, sizes: list[int] | None = None) -> dict[str, An
         f"\nScale: median of {runs} run(s) (min-max across runs); ratio = the figure's cost "
         "over the baseline's, taken within each run; targets judged at the largest size."
     )
-    print_table(table)
+    for line in text_table(table):
+        print(line)
     for m in measured:
         p = m["preparation"]
         print(
@@ -465,14 +442,8 @@ def section(url: str, runs: int, sizes: list[int] | None = None) -> dict[str, An
 
 
 def main() -> int:
-    """The section alone; adds (or replaces) "scale" in an existing bench/results.json."""
-    url = os.environ.get("BENCH_POSTGRES_URL") or POSTGRES_URL
-    scale = section(url, env_int("BENCH_RUNS", 5))
-    document = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"machine": machine()}
-    document["scale"] = jsonable(scale)
-    RESULTS.write_text(json.dumps(document, indent=2) + "\n")
-    print(f'Wrote {RESULTS.relative_to(ROOT)} ("scale").')
-    return 0
+    """The section alone; puts "scale" in bench/results.json."""
+    return run_alone("scale", section)
 
 
 if __name__ == "__main__":
