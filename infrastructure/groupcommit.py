@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from eventsourcing import persistence
 from eventsourcing.persistence import DatabaseError, PersistenceError, StoredEvent
 
 MAX_BATCH = 200  # saves per transaction: bounds the leader's work and its followers' wait
@@ -125,12 +126,26 @@ class GroupCommit:
                 self._changed.notify_all()
 
 
-def persistence_error(
-    error: Exception, kinds: Sequence[tuple[type[Exception], type[PersistenceError]]]
-) -> PersistenceError:
-    """The library's error for a driver's error (kinds: driver class, library class), as
-    the library's datastore would raise it when the error ends a transaction."""
-    ours = next((mine for theirs, mine in kinds if isinstance(error, theirs)), DatabaseError)
+# The DB-API 2.0 error classes the library has an error of the same name for.
+DBAPI_ERRORS = (
+    "IntegrityError",
+    "DataError",
+    "InternalError",
+    "ProgrammingError",
+    "NotSupportedError",
+    "OperationalError",
+    "InterfaceError",
+)
+
+
+def persistence_error(error: Exception) -> PersistenceError:
+    """The library's error for a driver's (psycopg's or sqlite3's, both DB-API 2.0), as its
+    datastore would raise it when the error ends a transaction."""
+    ours: type[PersistenceError] = DatabaseError
+    for cls in type(error).__mro__:
+        if cls.__name__ in DBAPI_ERRORS:
+            ours = getattr(persistence, cls.__name__)
+            break
     translated = ours(str(error))
     translated.__cause__ = error
     return translated

@@ -8,14 +8,8 @@ from typing import Any
 
 import psycopg
 from eventsourcing.persistence import (
-    DataError,
-    IntegrityError,
     InterfaceError,
-    InternalError,
-    NotSupportedError,
     OperationalError,
-    PersistenceError,
-    ProgrammingError,
     StoredEvent,
 )
 from eventsourcing.postgres import (
@@ -106,7 +100,7 @@ class AccordPostgresRecorder(
                 except psycopg.DatabaseError as error:
                     if isinstance(error, psycopg.OperationalError):
                         raise  # the connection, not this save: the batch fails
-                    save.error = _persistence_error(error)
+                    save.error = persistence_error(error)
 
     @staticmethod
     def _together(batch: list[Save]) -> bool:
@@ -318,20 +312,6 @@ class AccordPostgresRecorder(
     def ping(self) -> None:
         with self._cursor() as curs:
             curs.execute(b"SELECT 1")
-
-
-def _persistence_error(error: psycopg.DatabaseError) -> PersistenceError:
-    """The library's own error for a driver error, as its datastore would raise it."""
-    return persistence_error(
-        error,
-        (
-            (psycopg.IntegrityError, IntegrityError),
-            (psycopg.DataError, DataError),
-            (psycopg.InternalError, InternalError),
-            (psycopg.ProgrammingError, ProgrammingError),
-            (psycopg.NotSupportedError, NotSupportedError),
-        ),
-    )
 
 
 class PostgresWriteListener:

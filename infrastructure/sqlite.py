@@ -8,12 +8,6 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from eventsourcing.persistence import (
-    DataError,
-    IntegrityError,
-    InternalError,
-    NotSupportedError,
-    PersistenceError,
-    ProgrammingError,
     StoredEvent,
 )
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
@@ -61,7 +55,7 @@ class AccordSQLiteRecorder(
                     if isinstance(error, sqlite3.OperationalError):
                         raise  # the file, not this save (locked, full, gone): the batch fails
                     c.execute("ROLLBACK TO accord_save")
-                    save.error = _persistence_error(error)
+                    save.error = persistence_error(error)
                 c.execute("RELEASE accord_save")
 
     def construct_create_table_statements(self) -> list[str]:
@@ -206,17 +200,3 @@ class AccordSQLiteRecorder(
     def ping(self) -> None:
         with self.datastore.transaction(commit=False) as c:
             c.execute("SELECT 1")
-
-
-def _persistence_error(error: sqlite3.DatabaseError) -> PersistenceError:
-    """The library's own error for a driver error, as its datastore would raise it."""
-    return persistence_error(
-        error,
-        (
-            (sqlite3.IntegrityError, IntegrityError),
-            (sqlite3.DataError, DataError),
-            (sqlite3.InternalError, InternalError),
-            (sqlite3.ProgrammingError, ProgrammingError),
-            (sqlite3.NotSupportedError, NotSupportedError),
-        ),
-    )
