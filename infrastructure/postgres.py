@@ -81,10 +81,10 @@ class AccordPostgresRecorder(
         ):
             self._lock_table(curs)
             self._notify_channel(curs)
-            if self._together(batch):
+            if len(batch) > 1:
                 try:
                     with conn.transaction():
-                        self._write_together(curs, batch)
+                        self._write_saves(curs, batch)
                     self.group_commit.stats.together += 1
                     return
                 except psycopg.DatabaseError as error:
@@ -96,36 +96,33 @@ class AccordPostgresRecorder(
             for save in batch:
                 try:
                     with conn.transaction():
-                        save.ids = self._write_one(curs, save.events, save.kwargs)
+                        self._write_saves(curs, [save])
                 except psycopg.DatabaseError as error:
                     if isinstance(error, psycopg.OperationalError):
                         raise  # the connection, not this save: the batch fails
                     save.error = persistence_error(error)
 
-    @staticmethod
-    def _together(batch: list[Save]) -> bool:
-        """Whether the batch may first be tried as one: plain saves of new events."""
-        return len(batch) > 1 and all(
-            save.events
-            and not save.kwargs.get("claim_bootstrap")
-            and not save.kwargs.get("forget_person")
-            for save in batch
-        )
-
-    def _write_together(self, curs: Cursor[DictRow], batch: list[Save]) -> None:
-        """Every save of the batch in one statement per table (a handful of round trips
-        under the lock, not a handful per save). Any error rolls the whole attempt back."""
-        events = [event for save in batch for event in save.events]
-        PostgresAggregateRecorder._insert_stored_events(self, curs, events)
-        ids = PostgresApplicationRecorder._fetch_ids_after_insert_events(self, curs, events)
-        assert ids is not None and len(ids) == len(events)
+    def _write_saves(self, curs: Cursor[DictRow], saves: list[Save]) -> None:
+        """The saves' events and what goes with them, one statement per table (a handful
+        of round trips under the lock, however many saves). An error fails them all."""
+        events = [event for save in saves for event in save.events]
+        ids: Sequence[int] = []
+        if events:
+            # The events alone: the table is locked and the channel notified per batch.
+            PostgresAggregateRecorder._insert_stored_events(self, curs, events)
+            ids = (
+                PostgresApplicationRecorder._fetch_ids_after_insert_events(self, curs, events) or []
+            )
         upserts: list[tuple[Any, ...]] = []
         rows: list[IndexRow] = []
         requests = []
         start = 0
-        for save in batch:
+        for save in saves:
             save.ids = ids[start : start + len(save.events)]
             start += len(save.events)
+            if save.kwargs.get("claim_bootstrap"):
+                curs.execute(f"INSERT INTO {self.prefix}accord_bootstrap (id) VALUES (1)".encode())
+            self._forget_person(curs, save.kwargs.get("forget_person"))
             index_rows = save.kwargs.get("index_rows", ())
             upserts += common.index_params(save.events, save.ids, index_rows)
             rows += index_rows
@@ -135,41 +132,10 @@ class AccordPostgresRecorder(
             curs.executemany(self.upsert_records.encode(), upserts)
         common.write_members(curs, self.prefix, "%s", rows)
         self._remember_all(curs, requests)
+        # A cursor of its own: one that ran executemany() (pipelined inside psycopg) could
+        # read that statement's result when fetching.
         with curs.connection.cursor() as chain_cursor:
             self._link_inserted(chain_cursor, events, ids)
-
-    def _write_one(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], kwargs: dict[str, Any]
-    ) -> Sequence[int] | None:
-        if not stored_events:
-            return []
-        self._insert_events(curs, stored_events, **kwargs)
-        # The events alone: the table is locked and the channel notified once per batch.
-        PostgresAggregateRecorder._insert_stored_events(self, curs, stored_events, **kwargs)
-        return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-
-    def _insert_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> None:
-        super()._insert_events(curs, stored_events, **kwargs)
-        if kwargs.get("claim_bootstrap"):
-            curs.execute(f"INSERT INTO {self.prefix}accord_bootstrap (id) VALUES (1)".encode())
-
-    def _fetch_ids_after_insert_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        params = common.index_params(stored_events, ids, kwargs.get("index_rows", ()))
-        if params:
-            curs.executemany(self.upsert_records.encode(), params)
-        common.write_members(curs, self.prefix, "%s", kwargs.get("index_rows", ()))
-        self._remember(curs, kwargs.get("idempotency"), ids)
-        self._forget_person(curs, kwargs.get("forget_person"))
-        # A cursor of its own: after the executemany() calls above, in the library's
-        # pipeline, fetching on the same cursor could read an INSERT's result instead.
-        with curs.connection.cursor() as chain_cursor:
-            self._link_inserted(chain_cursor, stored_events, ids)
-        return ids
 
     def _events_table(self) -> str:
         return f'{self.prefix}"{self.events_table_name}"'

@@ -227,18 +227,17 @@ def lost_connection_after_first_commit(ledger: Ledger) -> dict[str, int]:
     recorder: Any = ledger.recorder
     datastore = recorder.datastore
     get_connection = datastore.get_connection
-    before_insert = recorder._insert_events
-    fetch_ids = recorder._fetch_ids_after_insert_events
+    # Where the recorder writes a transaction's events (PostgreSQL: a group commit's saves).
+    writer = "_write_saves" if hasattr(recorder, "_write_saves") else "_insert_events"
+    write = getattr(recorder, writer)
     attempts = {"inserts": 0, "lost": 0}
     inserted = threading.local()
 
     def count_the_attempt(*args: Any, **kwargs: Any) -> Any:
         attempts["inserts"] += 1
-        return before_insert(*args, **kwargs)
-
-    def fetch_ids_noting_the_insert(*args: Any, **kwargs: Any) -> Any:
+        result = write(*args, **kwargs)
         inserted.now = True
-        return fetch_ids(*args, **kwargs)
+        return result
 
     @contextmanager
     def connection_lost_after_commit() -> Iterator[Any]:
@@ -249,8 +248,7 @@ def lost_connection_after_first_commit(ledger: Ledger) -> dict[str, int]:
             attempts["lost"] += 1
             raise OperationalError("server closed the connection unexpectedly")
 
-    recorder._insert_events = count_the_attempt
-    recorder._fetch_ids_after_insert_events = fetch_ids_noting_the_insert
+    setattr(recorder, writer, count_the_attempt)
     datastore.get_connection = connection_lost_after_commit
     return attempts
 
