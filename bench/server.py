@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from interfaces.cli.serve import run_api
+from interfaces.cli.running import run_api
 
 
 def main() -> None:
