@@ -170,45 +170,39 @@ def scan_once(conn: psycopg.Connection[Any], schema: str) -> tuple[int, int]:
     return time.perf_counter_ns() - started, count
 
 
-def raw_scan(conn: psycopg.Connection[Any], schema: str) -> dict[str, Any]:
-    """BASELINE: whole keyset scans (scan_once) until MIN_SECONDS have passed."""
-    count = passes = 0
+def passes(one_pass: Callable[[], int]) -> dict[str, Any]:
+    """Whole passes (each returning the events it read) until MIN_SECONDS have passed, so
+    that a small ledger is timed over more than one pass; events/s over all of them."""
+    count = done = 0
     started = time.perf_counter()
-    while not passes or time.perf_counter() - started < MIN_SECONDS:
-        count += scan_once(conn, schema)[1]
-        passes += 1
+    while not done or time.perf_counter() - started < MIN_SECONDS:
+        count += one_pass()
+        done += 1
     seconds = time.perf_counter() - started
-    return {
-        "events": count // passes,
-        "passes": passes,
-        "seconds": seconds,
-        "rate": count / seconds,
-    }
+    return {"events": count // done, "passes": done, "seconds": seconds, "rate": count / seconds}
+
+
+def raw_scan(conn: psycopg.Connection[Any], schema: str) -> dict[str, Any]:
+    """BASELINE: whole keyset scans of the events table (scan_once)."""
+    return passes(lambda: scan_once(conn, schema)[1])
 
 
 def read_stage(ledger: Ledger) -> dict[str, Any]:
     """Where a rebuild's time goes: the projector's reading alone (log pages of 500,
     decoded to domain events and described), without computing or writing read models."""
-    count = passes = 0
-    started = time.perf_counter()
-    while not passes or time.perf_counter() - started < MIN_SECONDS:
-        start = 1
-        while True:
-            page = ledger.recorder.select_notifications(start, READ_PAGE, inclusive_of_start=True)
-            if not page:
-                break
+
+    def one_pass() -> int:
+        count, start = 0, 1
+        while page := ledger.recorder.select_notifications(
+            start, READ_PAGE, inclusive_of_start=True
+        ):
             for n in page:
                 describe(n.id, ledger.mapper.to_domain_event(n))
             count += len(page)
             start = page[-1].id + 1
-        passes += 1
-    seconds = time.perf_counter() - started
-    return {
-        "events": count // passes,
-        "passes": passes,
-        "seconds": seconds,
-        "rate": count / seconds,
-    }
+        return count
+
+    return passes(one_pass)
 
 
 def rebuild(ledger: Ledger) -> dict[str, Any]:
@@ -222,23 +216,16 @@ def rebuild(ledger: Ledger) -> dict[str, Any]:
 def verify(ledger: Ledger) -> dict[str, Any]:
     """FIGURE: `accord verify`, that is ledger.verify_chain(): the hash chain recomputed
     from the stored events (whole passes, like the scan's)."""
-    count = passes = 0
-    started = time.perf_counter()
-    while not passes or time.perf_counter() - started < MIN_SECONDS:
+
+    def one_pass() -> int:
         result = ledger.verify_chain()
         if result.broken is not None:
             raise RuntimeError(
                 f"the chain breaks at {result.broken.position}: {result.broken.reason}"
             )
-        count += result.events
-        passes += 1
-    seconds = time.perf_counter() - started
-    return {
-        "events": count // passes,
-        "passes": passes,
-        "seconds": seconds,
-        "rate": count / seconds,
-    }
+        return result.events
+
+    return passes(one_pass)
 
 
 def vacuum(conn: psycopg.Connection[Any], schema: str) -> float:
