@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
-from eventsourcing.persistence import (
-    StoredEvent,
-)
+from eventsourcing.persistence import OperationalError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 
 from application.ports import ApiKeyRow, ImportedEvent, IndexRow, PersonKey
@@ -57,6 +56,21 @@ class AccordSQLiteRecorder(
                     c.execute("ROLLBACK TO accord_save")
                     save.error = persistence_error(error)
                 c.execute("RELEASE accord_save")
+
+    def create_table(self) -> None:
+        """The library's, retried while another process writes: its deferred transaction
+        reads the schema and then needs the write lock, and SQLite refuses that upgrade at
+        once ("database is locked") rather than waiting, e.g. when `accord forget` starts
+        while the API's projector writes to the same file."""
+        deadline = time.monotonic() + (self.datastore.pool.lock_timeout or 5)
+        while True:
+            try:
+                super().create_table()
+                return
+            except OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def construct_create_table_statements(self) -> list[str]:
         return (
