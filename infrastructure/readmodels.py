@@ -13,6 +13,9 @@ TRACKING = "ledger"
 # Bump when the read models' tables or contents change: they are then rebuilt from zero.
 SCHEMA = "read_model_schema"
 SCHEMA_VERSION = 3
+# An interval still in force in recorded time has no replacement position: as the largest
+# position, it is after every position a query asks about.
+RECORDED_TO = "COALESCE(recorded_to, 9223372036854775807)"
 
 
 def create_statements(prefix: str) -> list[str]:
@@ -45,14 +48,15 @@ def create_statements(prefix: str) -> list[str]:
         "state TEXT NOT NULL, effective_from TEXT NOT NULL, effective_to TEXT NOT NULL, "
         "recorded_from BIGINT NOT NULL, recorded_to BIGINT, kind TEXT NOT NULL, "
         "live SMALLINT NOT NULL, holder TEXT)",
-        # A group's state at (position, instant) reads its live rows through either bound,
-        # or both (a bitmap AND on PostgreSQL).
-        f"CREATE INDEX IF NOT EXISTS accord_facts_by_group ON {t}accord_facts "
-        "(group_id, live, recorded_from)",
-        f"CREATE INDEX IF NOT EXISTS accord_facts_by_group_end ON {t}accord_facts "
-        "(group_id, live, effective_to)",
-        f"CREATE INDEX IF NOT EXISTS accord_facts_by_kind ON {t}accord_facts "
-        "(kind, live, effective_to)",
+        # The facts in effect at (position, instant), of one group or of one kind: every
+        # bound is a key column, so the index alone rules out the intervals that end before
+        # the instant, start after it, or were recorded (or replaced) out of the position,
+        # and only the rows in the answer are read from the table. An interval's replacement
+        # position is compared as RECORDED_TO (never NULL), which an index can hold.
+        f"CREATE INDEX IF NOT EXISTS accord_facts_in_effect ON {t}accord_facts "
+        f"(group_id, live, effective_to, effective_from, recorded_from, {RECORDED_TO})",
+        f"CREATE INDEX IF NOT EXISTS accord_facts_in_effect_by_kind ON {t}accord_facts "
+        f"(kind, live, effective_to, effective_from, recorded_from, {RECORDED_TO})",
         f"CREATE INDEX IF NOT EXISTS accord_facts_open ON {t}accord_facts "
         "(fact_key, recorded_to, effective_from)",
     ]
@@ -77,10 +81,11 @@ QUERY_INDEXES = (
     "accord_timeline_by_group",
     "accord_timeline_by_record",
     "accord_timeline_by_time",
-    "accord_facts_by_group",
-    "accord_facts_by_group_end",
-    "accord_facts_by_kind",
+    "accord_facts_in_effect",
+    "accord_facts_in_effect_by_kind",
 )
+# Query indexes of earlier versions that the ones above replace: a start drops any it finds.
+OBSOLETE_INDEXES = ("accord_facts_by_group", "accord_facts_by_group_end", "accord_facts_by_kind")
 PARTY_COLUMNS = "party_kind, party_id, position"
 FACT_COLUMNS = (
     "fact_key, group_id, state, effective_from, effective_to, recorded_from, recorded_to, "
@@ -167,6 +172,7 @@ class SQLReadModels:
             row = c.fetchone()
         if row is not None and int(row["position"]) == SCHEMA_VERSION:
             self._rm_create_indexes(self._rm_missing_indexes())
+            self._rm_drop_indexes(self._rm_existing_indexes(OBSOLETE_INDEXES))
             return False
         with self._rm_cursor(True) as c:
             for table in DROP_ORDER:
@@ -361,9 +367,13 @@ class SQLReadModels:
     def _rm_missing_indexes(self) -> list[str]:
         """The query indexes that do not exist (a role that may not create them, as the
         application's own may not, finds none missing once the owner's start made them)."""
-        missing = []
+        existing = self._rm_existing_indexes(QUERY_INDEXES)
+        return [name for name in QUERY_INDEXES if name not in existing]
+
+    def _rm_existing_indexes(self, names: Sequence[str]) -> list[str]:
+        existing = []
         with self._rm_cursor(False) as c:
-            for name in QUERY_INDEXES:
+            for name in names:
                 if self._rm_set_based:
                     c.execute("SELECT to_regclass(%s) AS found", (self.prefix + name,))
                 else:
@@ -372,9 +382,17 @@ class SQLReadModels:
                         (name,),
                     )
                 row = c.fetchone()
-                if row is None or row["found"] is None:
-                    missing.append(name)
-        return missing
+                if row is not None and row["found"] is not None:
+                    existing.append(name)
+        return existing
+
+    def _rm_drop_indexes(self, names: Sequence[str]) -> None:
+        """Drop indexes an earlier version made (as for missing indexes, the owner's start
+        drops them, and the application's role then finds none)."""
+        if names:
+            with self._rm_cursor(True) as c:
+                for name in names:
+                    c.execute(f"DROP INDEX IF EXISTS {self.prefix}{name}")
 
     def _rm_create_indexes(self, names: Sequence[str] = QUERY_INDEXES) -> None:
         statements = [
@@ -444,14 +462,9 @@ class SQLReadModels:
     ) -> list[dict[str, Any]]:
         """A group's facts in effect at `effective` as recorded by `position`; `live_only`
         leaves out records a group's state does not show (see facts.classify)."""
-        p = self._p
-        live = " AND live = 1" if live_only else ""
         with self._rm_cursor(False) as c:
             c.execute(
-                f"SELECT fact_key, state, effective_from, effective_to, recorded_from "
-                f"FROM {self.prefix}accord_facts WHERE group_id = {p}{live} "
-                f"AND recorded_from <= {p} AND (recorded_to IS NULL OR recorded_to > {p}) "
-                f"AND effective_from <= {p} AND effective_to > {p} ORDER BY fact_key",
+                self._facts_statement(live_only),
                 (group_id, position, position, effective, effective),
             )
             return [
@@ -464,6 +477,18 @@ class SQLReadModels:
                 }
                 for row in c.fetchall()
             ]
+
+    def _facts_statement(self, live_only: bool) -> str:
+        """select_facts's query: its parameters are the group, the position twice and the
+        instant twice."""
+        p = self._p
+        live = " AND live = 1" if live_only else ""
+        return (
+            f"SELECT fact_key, state, effective_from, effective_to, recorded_from "
+            f"FROM {self.prefix}accord_facts WHERE group_id = {p}{live} "
+            f"AND recorded_from <= {p} AND {RECORDED_TO} > {p} "
+            f"AND effective_from <= {p} AND effective_to > {p} ORDER BY fact_key"
+        )
 
     def select_facts_at(
         self,
@@ -479,7 +504,7 @@ class SQLReadModels:
         p = self._p
         where = [
             f"recorded_from <= {p}",
-            f"(recorded_to IS NULL OR recorded_to > {p})",
+            f"{RECORDED_TO} > {p}",
             f"effective_from <= {p}",
             f"effective_to > {p}",
         ]

@@ -1,0 +1,76 @@
+"""The read models' query indexes: a start builds any that are missing and drops the ones an
+earlier version made, and the as-of queries answer the same through them."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from application.projections.describe import iso
+from infrastructure.readmodels import OBSOLETE_INDEXES, QUERY_INDEXES
+from interfaces.bootstrap import build_ledger
+from tests.application.support import rich_scenario
+
+EARLIER = {
+    "accord_facts_by_group": "(group_id, live, recorded_from)",
+    "accord_facts_by_group_end": "(group_id, live, effective_to)",
+    "accord_facts_by_kind": "(kind, live, effective_to)",
+}
+
+
+def existing(ledger, names):
+    return set(ledger.projector.store._rm_existing_indexes(names))
+
+
+def test_a_start_replaces_an_earlier_versions_indexes(durable):
+    ledger = build_ledger(durable)
+    try:
+        store = ledger.projector.store
+        assert existing(ledger, QUERY_INDEXES) == set(QUERY_INDEXES)
+        assert existing(ledger, OBSOLETE_INDEXES) == set()
+        # The read models as an earlier version left them.
+        with store._rm_cursor(True) as c:
+            for name in ("accord_facts_in_effect", "accord_facts_in_effect_by_kind"):
+                c.execute(f"DROP INDEX {store.prefix}{name}")
+            for name, columns in EARLIER.items():
+                c.execute(f"CREATE INDEX {name} ON {store.prefix}accord_facts {columns}")
+        assert existing(ledger, OBSOLETE_INDEXES) == set(OBSOLETE_INDEXES)
+    finally:
+        ledger.close()
+    ledger = build_ledger(durable)
+    try:
+        assert existing(ledger, QUERY_INDEXES) == set(QUERY_INDEXES)
+        assert existing(ledger, OBSOLETE_INDEXES) == set()
+    finally:
+        ledger.close()
+
+
+@pytest.fixture
+def durable(settings):
+    return settings
+
+
+@pytest.mark.stores("sqlite", "postgres")
+def test_a_groups_state_is_read_through_the_index_that_holds_every_bound(ledger, settings):
+    """The as-of query's bounds are all index conditions: the table is read only for the
+    rows in the answer, however long the group's history (bench/scale.py measures it)."""
+    ids = rich_scenario(ledger)
+    ledger.projector.catch_up()
+    store = ledger.projector.store
+    params = (ids["group"][0], 3, 3, "2025-03-01T00:00:00.000000+00:00", "2025-03-01")
+    with store._rm_cursor(True) as c:
+        if settings.database_url.startswith("sqlite"):
+            c.execute("EXPLAIN QUERY PLAN " + store._facts_statement(True), params)
+            plan = " ".join(str(row["detail"]) for row in c.fetchall())
+            assert "USING INDEX accord_facts_in_effect " in plan
+            return
+        c.execute("SET LOCAL enable_seqscan = off")
+        c.execute("EXPLAIN " + store._facts_statement(True), params)
+        plan = "\n".join(str(row["QUERY PLAN"]) for row in c.fetchall())
+    assert "accord_facts_in_effect " in plan, plan
+    conditions = [line for line in plan.splitlines() if "Index Cond" in line]
+    assert len(conditions) == 1, plan
+    for bound in ("effective_to >", "effective_from <=", "recorded_from <=", "COALESCE(recorded_to"):
+        assert bound in conditions[0], plan
+    assert "Filter:" not in plan, plan
