@@ -95,6 +95,12 @@ class TimelineRow:
     organisations: tuple[str, ...]
     # The running maximum of recorded times up to this position (see position_at).
     known_at: str
+    # What the accountability report reads of some events, so that it need not read their
+    # data (see projections.describe.report_fields), and the principles an event cites.
+    subject: str | None = None
+    detail: str | None = None
+    body: str | None = None
+    principles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,6 +121,8 @@ class FactRow:
     kind: str = ""
     live: bool = True
     holder: str | None = None
+    # A decision's review date, for the report's decisions past their review date.
+    review_date: str | None = None
 
 
 @dataclass
@@ -186,9 +194,72 @@ class ReadModelStore(Protocol):
         key_prefix: str | None = None,
         kind: str | None = None,
         live_only: bool = False,
+        with_state: bool = True,
+        review_before: str | None = None,
     ) -> list[dict[str, Any]]: ...
 
     def select_fact_intervals(self, position: int, key_prefix: str) -> list[dict[str, Any]]: ...
+
+    # Aggregates of the timeline's events up to position `until`, of some types, in some
+    # groups (None: all), taking effect in [low, high] (None: unbounded), for the report.
+    # `subject` and `detail` are TimelineRow's.
+
+    def count_events(
+        self,
+        until: int,
+        types: tuple[str, ...],
+        low: str,
+        high: str,
+        group_ids: list[str] | None = None,
+    ) -> dict[str, int]:
+        """How many events of each type."""
+        ...
+
+    def select_reported(
+        self,
+        until: int,
+        types: tuple[str, ...],
+        group_ids: list[str] | None = None,
+        record_ids: list[str] | None = None,
+        low: str | None = None,
+        high: str | None = None,
+        with_body: bool = False,
+    ) -> list[tuple[int, str, str, str, str | None, str | None, str | None]]:
+        """(position, record_id, type, effective_at, subject, detail, body) of each event,
+        in position order; of some records only, if `record_ids` is given. Without
+        `with_body`, each body is None (and the query can be answered from an index)."""
+        ...
+
+    def distinct_details(
+        self,
+        until: int,
+        types: tuple[str, ...],
+        high: str,
+        group_ids: list[str] | None = None,
+    ) -> set[str]:
+        """The distinct details (never null) of events taking effect by `high`."""
+        ...
+
+    def count_citations(
+        self,
+        until: int,
+        types: tuple[str, ...],
+        high: str,
+        group_ids: list[str] | None = None,
+    ) -> dict[str, int]:
+        """Per principle, how many of these events taking effect by `high` cite it."""
+        ...
+
+    def count_latest(
+        self,
+        until: int,
+        types: tuple[str, ...],
+        high: str,
+        group_ids: list[str] | None = None,
+    ) -> list[tuple[str, str, int]]:
+        """(record_id, type, n): per record, of the latest event (by position) among these
+        types for each subject, taking effect by `high`, how many are of each type."""
+        ...
 
     def position_at(self, recorded_at: str) -> int: ...
 

@@ -45,7 +45,7 @@ class AccordPostgresRecorder(
         self._p = "%s"
         for statement in (
             common.create_statements(self.prefix)
-            + readmodels.create_statements(self.prefix)
+            + readmodels.create_statements(self.prefix, include=True)
             + personal.create_statements(self.prefix, "BYTEA")
             + chain.create_statements(self.prefix, chain.POSTGRES)
             + common.postgres_append_only(self.prefix, self.events_table_name)
@@ -168,6 +168,9 @@ class AccordPostgresRecorder(
 
     def _rm_cursor(self, commit: bool) -> AbstractContextManager[Any]:
         return self._cursor(commit)
+
+    def _rm_tuples(self, cursor: Any) -> None:
+        cursor.row_factory = tuple_row
 
     def select_records(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
@@ -12,14 +13,20 @@ from application.ports import Batch, FactRow
 TRACKING = "ledger"
 # Bump when the read models' tables or contents change: they are then rebuilt from zero.
 SCHEMA = "read_model_schema"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # An interval still in force in recorded time has no replacement position: as the largest
 # position, it is after every position a query asks about.
 RECORDED_TO = "COALESCE(recorded_to, 9223372036854775807)"
 
 
-def create_statements(prefix: str) -> list[str]:
+def create_statements(prefix: str, include: bool = False) -> list[str]:
+    """The read models' tables and indexes; `include`: the database has covering indexes
+    (INCLUDE, as PostgreSQL has), else their extra columns are trailing keys."""
     t = prefix
+
+    def covering(keys: str, extra: str) -> str:
+        return f"({keys}) INCLUDE ({extra})" if include else f"({keys}, {extra})"
+
     return [
         f"CREATE TABLE IF NOT EXISTS {t}accord_tracking "
         "(name TEXT PRIMARY KEY, position BIGINT NOT NULL)",
@@ -28,12 +35,17 @@ def create_statements(prefix: str) -> list[str]:
         f"CREATE TABLE IF NOT EXISTS {t}accord_timeline (position BIGINT PRIMARY KEY, "
         "record_id TEXT NOT NULL, kind TEXT NOT NULL, group_id TEXT, type TEXT NOT NULL, "
         "version BIGINT NOT NULL, recorded_at TEXT NOT NULL, actor TEXT, "
-        "effective_at TEXT NOT NULL, data TEXT NOT NULL, known_at TEXT NOT NULL)",
+        "effective_at TEXT NOT NULL, data TEXT NOT NULL, known_at TEXT NOT NULL, "
+        "subject TEXT, detail TEXT, body TEXT)",
         f"CREATE INDEX IF NOT EXISTS accord_timeline_by_group ON {t}accord_timeline (group_id, position)",
         f"CREATE INDEX IF NOT EXISTS accord_timeline_by_record ON {t}accord_timeline (record_id, position)",
         # known_at rises with position: the last row at or before a moment is one index probe.
         f"CREATE INDEX IF NOT EXISTS accord_timeline_by_time ON {t}accord_timeline "
         "(known_at, position)",
+        # The report's reads of events of some types (taking effect in a period, or of
+        # some records) are answered by this index alone, without the rows' data.
+        f"CREATE INDEX IF NOT EXISTS accord_timeline_by_type ON {t}accord_timeline "
+        + covering("type, effective_at, group_id, position", "record_id, subject, detail"),
         f"CREATE TABLE IF NOT EXISTS {t}accord_timeline_parties (party_kind TEXT NOT NULL, "
         "party_id TEXT NOT NULL, position BIGINT NOT NULL, "
         "PRIMARY KEY (party_kind, party_id, position))",
@@ -47,7 +59,7 @@ def create_statements(prefix: str) -> list[str]:
         f"CREATE TABLE IF NOT EXISTS {t}accord_facts (fact_key TEXT NOT NULL, group_id TEXT, "
         "state TEXT NOT NULL, effective_from TEXT NOT NULL, effective_to TEXT NOT NULL, "
         "recorded_from BIGINT NOT NULL, recorded_to BIGINT, kind TEXT NOT NULL, "
-        "live SMALLINT NOT NULL, holder TEXT)",
+        "live SMALLINT NOT NULL, holder TEXT, review_date TEXT)",
         # The facts in effect at (position, instant), of one group or of one kind: every
         # bound is a key column, so the index alone rules out the intervals that end before
         # the instant, start after it, or were recorded (or replaced) out of the position,
@@ -55,8 +67,15 @@ def create_statements(prefix: str) -> list[str]:
         # position is compared as RECORDED_TO (never NULL), which an index can hold.
         f"CREATE INDEX IF NOT EXISTS accord_facts_in_effect ON {t}accord_facts "
         f"(group_id, live, effective_to, effective_from, recorded_from, {RECORDED_TO})",
+        # Of one kind across groups (the report), the replacement position leads: at the
+        # head, the intervals since replaced (most of a long history) are passed over; and
+        # a query without the states is answered by the index alone (PostgreSQL reads an
+        # expression's column, recorded_to, from the index only if it holds it too).
         f"CREATE INDEX IF NOT EXISTS accord_facts_in_effect_by_kind ON {t}accord_facts "
-        f"(kind, live, effective_to, effective_from, recorded_from, {RECORDED_TO})",
+        + covering(
+            f"kind, live, {RECORDED_TO}, effective_to, effective_from, recorded_from, review_date",
+            "fact_key, group_id, holder, recorded_to",
+        ),
         f"CREATE INDEX IF NOT EXISTS accord_facts_open ON {t}accord_facts "
         "(fact_key, recorded_to, effective_from)",
     ]
@@ -81,6 +100,7 @@ QUERY_INDEXES = (
     "accord_timeline_by_group",
     "accord_timeline_by_record",
     "accord_timeline_by_time",
+    "accord_timeline_by_type",
     "accord_facts_in_effect",
     "accord_facts_in_effect_by_kind",
 )
@@ -89,13 +109,15 @@ OBSOLETE_INDEXES = ("accord_facts_by_group", "accord_facts_by_group_end", "accor
 PARTY_COLUMNS = "party_kind, party_id, position"
 FACT_COLUMNS = (
     "fact_key, group_id, state, effective_from, effective_to, recorded_from, recorded_to, "
-    "kind, live, holder"
+    "kind, live, holder, review_date"
 )
+# The timeline's columns as the projector writes them.
+TIMELINE_WRITTEN = f"{TIMELINE_COLUMNS}, known_at, subject, detail, body"
 
 # The columns' SQL types, in the order above (for rows sent as JSON).
-TIMELINE_TYPES = ("bigint", "text", "text", "text", "text", "bigint", *["text"] * 5)
+TIMELINE_TYPES = ("bigint", "text", "text", "text", "text", "bigint", *["text"] * 8)
 PARTY_TYPES = ("text", "text", "bigint")
-FACT_TYPES = (*["text"] * 5, "bigint", "bigint", "text", "smallint", "text")
+FACT_TYPES = (*["text"] * 5, "bigint", "bigint", "text", "smallint", "text", "text")
 
 
 class _BatchRows:
@@ -106,13 +128,18 @@ class _BatchRows:
             (
                 *(r.position, r.record_id, r.kind, r.group_id, r.type, r.version),
                 *(r.recorded_at, r.actor, r.effective_at, r.data, r.known_at),
+                *(r.subject, r.detail, r.body),
             )
             for r in batch.timeline
         ]
         self.parties = [
             (kind, party, r.position)
             for r in batch.timeline
-            for kind, ids in (("person", r.people), ("organisation", r.organisations))
+            for kind, ids in (
+                ("person", r.people),
+                ("organisation", r.organisations),
+                ("principle", r.principles),
+            )
             for party in ids
         ]
         self.record_groups = batch.record_groups
@@ -120,7 +147,7 @@ class _BatchRows:
         self.facts = [
             (
                 *(r.key, r.group_id, r.state, r.effective_from, r.effective_to),
-                *(r.recorded_from, r.recorded_to, r.kind, int(r.live), r.holder),
+                *(r.recorded_from, r.recorded_to, r.kind, int(r.live), r.holder, r.review_date),
             )
             for r in batch.facts
         ]
@@ -139,6 +166,10 @@ class SQLReadModels:
 
     def _rm_cursor(self, commit: bool) -> AbstractContextManager[Any]:
         raise NotImplementedError
+
+    def _rm_tuples(self, cursor: Any) -> None:
+        """This cursor's rows as plain tuples, cheaper to make than mappings."""
+        cursor.row_factory = None
 
     def _rowcount(self, cursor: Any) -> int:
         return int(cursor.rowcount)
@@ -177,7 +208,7 @@ class SQLReadModels:
         with self._rm_cursor(True) as c:
             for table in DROP_ORDER:
                 c.execute(f"DROP TABLE IF EXISTS {t}{table}")
-            for statement in create_statements(t):
+            for statement in create_statements(t, self._rm_set_based):
                 c.execute(statement)
             c.execute(f"UPDATE {t}accord_tracking SET position = 0 WHERE name = {p}", (TRACKING,))
             c.execute(
@@ -217,7 +248,7 @@ class SQLReadModels:
         """The intervals of these facts that the latest position records."""
         rows = self._rm_select_in(
             f"SELECT fact_key, group_id, state, effective_from, effective_to, "
-            f"recorded_from, kind, live, holder FROM {self.prefix}accord_facts",
+            f"recorded_from, kind, live, holder, review_date FROM {self.prefix}accord_facts",
             "fact_key",
             keys,
             " AND recorded_to IS NULL",
@@ -234,6 +265,7 @@ class SQLReadModels:
                 row["kind"],
                 bool(row["live"]),
                 row["holder"],
+                row["review_date"],
             )
             for row in rows
         ]
@@ -274,8 +306,8 @@ class SQLReadModels:
         t, p = self.prefix, self._p
         if rows.timeline:
             c.executemany(
-                f"INSERT INTO {t}accord_timeline ({TIMELINE_COLUMNS}, known_at) "
-                f"VALUES ({', '.join([p] * 11)})",
+                f"INSERT INTO {t}accord_timeline ({TIMELINE_WRITTEN}) "
+                f"VALUES ({', '.join([p] * 14)})",
                 rows.timeline,
             )
         if rows.parties:
@@ -297,7 +329,7 @@ class SQLReadModels:
             )
         if rows.facts:
             c.executemany(
-                f"INSERT INTO {t}accord_facts ({FACT_COLUMNS}) VALUES ({', '.join([p] * 10)})",
+                f"INSERT INTO {t}accord_facts ({FACT_COLUMNS}) VALUES ({', '.join([p] * 11)})",
                 rows.facts,
             )
         if rows.sources:
@@ -312,9 +344,7 @@ class SQLReadModels:
         """The page's rows in one statement per table (PostgreSQL), each sending its rows as
         one JSON array of arrays: no round trip, parsing or planning per row."""
         t = self.prefix
-        _insert(
-            c, f"{t}accord_timeline ({TIMELINE_COLUMNS}, known_at)", TIMELINE_TYPES, rows.timeline
-        )
+        _insert(c, f"{t}accord_timeline ({TIMELINE_WRITTEN})", TIMELINE_TYPES, rows.timeline)
         _insert(c, f"{t}accord_timeline_parties ({PARTY_COLUMNS})", PARTY_TYPES, rows.parties)
         _insert(
             c,
@@ -397,7 +427,7 @@ class SQLReadModels:
     def _rm_create_indexes(self, names: Sequence[str] = QUERY_INDEXES) -> None:
         statements = [
             statement
-            for statement in create_statements(self.prefix)
+            for statement in create_statements(self.prefix, self._rm_set_based)
             if any(f" EXISTS {name} " in statement for name in names)
         ]
         assert len(statements) == len(names)
@@ -498,9 +528,13 @@ class SQLReadModels:
         key_prefix: str | None = None,
         kind: str | None = None,
         live_only: bool = False,
+        with_state: bool = True,
+        review_before: str | None = None,
     ) -> list[dict[str, Any]]:
         """Facts in effect at `effective` as recorded by `position`, for some groups or all;
-        of one kind, and only live ones (see facts.classify), if asked."""
+        of one kind, and only live ones (see facts.classify), if asked; only decisions due
+        for review before a date, if given. Without `with_state`, each state is None (its
+        holder column is still there)."""
         p = self._p
         where = [
             f"recorded_from <= {p}",
@@ -517,6 +551,9 @@ class SQLReadModels:
             params.append(kind)
         if live_only:
             where.append("live = 1")
+        if review_before is not None:
+            where.append(f"review_date < {p}")
+            params.append(review_before)
         found: list[dict[str, Any]] = []
         chunks = list(_chunks(sorted(set(group_ids)))) if group_ids is not None else [None]
         for chunk in chunks:
@@ -526,19 +563,22 @@ class SQLReadModels:
                 clause.append(f"group_id IN ({self._in(chunk)})")
                 values += chunk
             with self._rm_cursor(False) as c:
+                self._rm_tuples(c)
                 c.execute(
-                    f"SELECT fact_key, group_id, state, effective_from FROM {self.prefix}accord_facts "
+                    f"SELECT fact_key, group_id, {'state' if with_state else 'NULL AS state'}, "
+                    f"effective_from, holder FROM {self.prefix}accord_facts "
                     f"WHERE {' AND '.join(clause)} ORDER BY fact_key",
                     values,
                 )
                 found += [
                     {
-                        "key": row["fact_key"],
-                        "group_id": row["group_id"],
-                        "state": json.loads(row["state"]),
-                        "effective_from": row["effective_from"],
+                        "key": key,
+                        "group_id": group,
+                        "state": json.loads(state) if with_state else None,
+                        "effective_from": effective_from,
+                        "holder": holder,
                     }
-                    for row in c.fetchall()
+                    for key, group, state, effective_from, holder in c.fetchall()
                 ]
         return found
 
@@ -561,6 +601,154 @@ class SQLReadModels:
                 }
                 for row in c.fetchall()
             ]
+
+    # Aggregates of the timeline for the accountability report, computed where the rows are.
+
+    def count_events(
+        self,
+        until: int,
+        types: tuple[str, ...],
+        low: str,
+        high: str,
+        group_ids: list[str] | None = None,
+    ) -> dict[str, int]:
+        counts: Counter[str] = Counter()
+        for clause, params in self._event_filters(until, types, group_ids, None, low, high):
+            with self._rm_cursor(False) as c:
+                c.execute(
+                    f"SELECT e.type, count(*) AS n FROM {self.prefix}accord_timeline e "
+                    f"WHERE {clause} GROUP BY e.type",
+                    params,
+                )
+                for row in c.fetchall():
+                    counts[row["type"]] += int(row["n"])
+        return dict(counts)
+
+    def select_reported(
+        self,
+        until: int,
+        types: tuple[str, ...],
+        group_ids: list[str] | None = None,
+        record_ids: list[str] | None = None,
+        low: str | None = None,
+        high: str | None = None,
+        with_body: bool = False,
+    ) -> list[tuple[int, str, str, str, str | None, str | None, str | None]]:
+        found: list[tuple[int, str, str, str, str | None, str | None, str | None]] = []
+        body = "e.body" if with_body else "NULL"
+        for clause, params in self._event_filters(until, types, group_ids, record_ids, low, high):
+            with self._rm_cursor(False) as c:
+                self._rm_tuples(c)
+                c.execute(
+                    "SELECT e.position, e.record_id, e.type, e.effective_at, e.subject, e.detail, "
+                    f"{body} FROM {self.prefix}accord_timeline e WHERE {clause}",
+                    params,
+                )
+                found += c.fetchall()
+        found.sort(key=lambda row: row[0])
+        return found
+
+    def distinct_details(
+        self,
+        until: int,
+        types: tuple[str, ...],
+        high: str,
+        group_ids: list[str] | None = None,
+    ) -> set[str]:
+        found: set[str] = set()
+        for clause, params in self._event_filters(until, types, group_ids, None, None, high):
+            with self._rm_cursor(False) as c:
+                c.execute(
+                    f"SELECT DISTINCT e.detail FROM {self.prefix}accord_timeline e "
+                    f"WHERE {clause} AND e.detail IS NOT NULL",
+                    params,
+                )
+                found.update(str(row["detail"]) for row in c.fetchall())
+        return found
+
+    def count_citations(
+        self,
+        until: int,
+        types: tuple[str, ...],
+        high: str,
+        group_ids: list[str] | None = None,
+    ) -> dict[str, int]:
+        counts: Counter[str] = Counter()
+        for clause, params in self._event_filters(until, types, group_ids, None, None, high):
+            with self._rm_cursor(False) as c:
+                c.execute(
+                    f"SELECT x.party_id, count(*) AS n FROM {self.prefix}accord_timeline e "
+                    f"JOIN {self.prefix}accord_timeline_parties x ON x.position = e.position "
+                    f"AND x.party_kind = 'principle' WHERE {clause} GROUP BY x.party_id",
+                    params,
+                )
+                for row in c.fetchall():
+                    counts[row["party_id"]] += int(row["n"])
+        return dict(counts)
+
+    def count_latest(
+        self,
+        until: int,
+        types: tuple[str, ...],
+        high: str,
+        group_ids: list[str] | None = None,
+    ) -> list[tuple[str, str, int]]:
+        found: list[tuple[str, str, int]] = []
+        for clause, params in self._event_filters(until, types, group_ids, None, None, high):
+            with self._rm_cursor(False) as c:
+                c.execute(
+                    "SELECT record_id, type, count(*) AS n FROM ("
+                    "SELECT e.record_id, e.type, row_number() OVER (PARTITION BY e.record_id, "
+                    "e.subject ORDER BY e.position DESC) AS latest "
+                    f"FROM {self.prefix}accord_timeline e WHERE {clause}) AS ranked "
+                    "WHERE latest = 1 GROUP BY record_id, type",
+                    params,
+                )
+                found += [(row["record_id"], row["type"], int(row["n"])) for row in c.fetchall()]
+        return found
+
+    def _event_filters(
+        self,
+        until: int,
+        types: tuple[str, ...],
+        group_ids: list[str] | None,
+        record_ids: list[str] | None,
+        low: str | None,
+        high: str | None,
+    ) -> Iterator[tuple[str, list[Any]]]:
+        """WHERE clauses (with their parameters) for timeline rows up to a position, of some
+        types, in some groups or records, taking effect in [low, high]: one on PostgreSQL,
+        one per chunk of groups and of records elsewhere."""
+        p = self._p
+        where = [f"e.position <= {p}", f"e.type IN ({self._in(list(types))})"]
+        params: list[Any] = [until, *types]
+        for bound, op in ((low, ">="), (high, "<=")):
+            if bound is not None:
+                where.append(f"e.effective_at {op} {p}")
+                params.append(bound)
+        if [] in (group_ids, record_ids):  # none chosen: no row
+            return
+        for groups in self._rm_chunked(group_ids):
+            for records in self._rm_chunked(record_ids):
+                clause, values = list(where), list(params)
+                for column, chosen in (("e.group_id", groups), ("e.record_id", records)):
+                    if chosen is None:
+                        continue
+                    if self._rm_set_based:
+                        clause.append(f"{column} = ANY({p})")
+                        values.append(chosen)
+                    else:
+                        clause.append(f"{column} IN ({self._in(chosen)})")
+                        values += chosen
+                yield " AND ".join(clause), values
+
+    def _rm_chunked(self, values: list[str] | None) -> Iterator[list[str] | None]:
+        if values is None:
+            yield None
+        elif self._rm_set_based:
+            yield sorted(set(values))
+        else:
+            yield from _chunks(sorted(set(values)))
 
     def position_at(self, recorded_at: str) -> int:
         """The last position the ledger knew of at `recorded_at`.

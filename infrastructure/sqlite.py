@@ -88,6 +88,9 @@ class AccordSQLiteRecorder(
     def _rowcount(self, cursor: Any) -> int:
         return int(cursor.sqlite_cursor.rowcount)
 
+    def _rm_tuples(self, cursor: Any) -> None:
+        cursor.sqlite_cursor.row_factory = None
+
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:

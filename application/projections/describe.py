@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -127,3 +128,39 @@ def _collect(data: dict[str, Any], people: set[str], organisations: set[str]) ->
             people.add(str(ref.get("id")))
         elif ref.get("kind") == "organisation":
             organisations.add(str(ref.get("id")))
+
+
+def report_fields(d: Described) -> tuple[str | None, str | None, str | None]:
+    """(subject, detail, body): what the accountability report reads of an event, as text.
+
+    Subject and detail are short (an id, a method, a holder as "kind:id"), so an index can
+    hold them; body is free text. A handover offered or accepted: its id, and the holder
+    it is from or to; a decision agreed: its method, and (body) its participant
+    organisations as a JSON list; a principle endorsed or objected to: by whom; proposed
+    or amended: (body) its statement.
+    """
+    data = d.data
+    if d.type == "Accountability.HandoverOffered":
+        return data.get("handover_id"), _party(data.get("from_holder")), None
+    if d.type == "Accountability.HandoverAccepted":
+        return data.get("handover_id"), _party(data.get("to")), None
+    if d.type == "Decision.Agreed":
+        organisations = data.get("participant_organisations") or []
+        return data.get("method"), None, json.dumps(organisations, separators=(",", ":"))
+    if d.type in ("Principle.Endorsed", "Principle.ObjectedTo"):
+        return data.get("person_id"), None, None
+    if d.type in ("Principle.Proposed", "Principle.Amended"):
+        return None, None, data.get("statement")
+    return None, None, None
+
+
+def cited_principles(d: Described) -> list[str]:
+    """The principles an event cites (a decision's), each once."""
+    listed = d.data.get("principles")
+    if d.kind != "decision" or not isinstance(listed, list):
+        return []
+    return sorted({str(p) for p in listed})
+
+
+def _party(ref: Any) -> str | None:
+    return f"{ref['kind']}:{ref['id']}" if isinstance(ref, dict) else None

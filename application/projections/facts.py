@@ -180,16 +180,23 @@ LIVE_STATUSES: dict[str, frozenset[str]] = {
 }
 
 
-def classify(key: str, state: dict[str, Any]) -> tuple[str, bool, str | None]:
-    """(kind, live, holder) of a fact's state, for the read models to filter on: what it
-    is about, whether a group's state shows it, and an accountability's holder."""
+def classify(key: str, state: dict[str, Any]) -> tuple[str, bool, str | None, str | None]:
+    """(kind, live, holder, review date) of a fact's state, for the read models to filter
+    on: what it is about, whether a group's state shows it, an accountability's holder and
+    a decision's review date."""
     prefix = key.split(":", 1)[0]
     if prefix != "record":
-        return prefix, True, None
+        return prefix, True, None, None
     kind = str(state.get("kind") or "record")
     live = state.get("status") in LIVE_STATUSES.get(kind, frozenset())
     holder = state.get("holder") if kind == "accountability" else None
-    return kind, live, f"{holder['kind']}:{holder['id']}" if isinstance(holder, dict) else None
+    review = state.get("review_date") if kind == "decision" else None
+    return (
+        kind,
+        live,
+        f"{holder['kind']}:{holder['id']}" if isinstance(holder, dict) else None,
+        review if isinstance(review, str) else None,
+    )
 
 
 def apply_patch(state: dict[str, Any] | None, patch: Patch) -> dict[str, Any] | None:

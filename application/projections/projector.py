@@ -11,7 +11,13 @@ from typing import Any
 
 from application.personal import PersonalDataMapper
 from application.ports import Batch, FactRow, ReadModelStore, TimelineRow
-from application.projections.describe import Described, describe, iso
+from application.projections.describe import (
+    Described,
+    cited_principles,
+    describe,
+    iso,
+    report_fields,
+)
 from application.projections.facts import (
     END_OF_TIME,
     Assertion,
@@ -109,6 +115,7 @@ class Projector:
         for d in described:
             recorded_at = iso(d.recorded_at)
             known = max(known, recorded_at)
+            subject, detail, body = report_fields(d)
             timeline.append(
                 TimelineRow(
                     position=d.position,
@@ -124,6 +131,10 @@ class Projector:
                     people=tuple(d.people),
                     organisations=tuple(d.organisations),
                     known_at=known,
+                    subject=subject,
+                    detail=detail,
+                    body=body,
+                    principles=tuple(cited_principles(d)),
                 )
             )
         return Batch(
@@ -177,10 +188,11 @@ class Projector:
                         rows[start] = (cut, len(new))
                         new.append(cut)
                 if state is not None and t < END_OF_TIME:
-                    kind, live, holder = classify(a.key, state)
+                    kind, live, holder, review = classify(a.key, state)
                     text = json.dumps(state, sort_keys=True)
                     row = FactRow(
-                        a.key, group_id, text, t, END_OF_TIME, position, None, kind, live, holder
+                        *(a.key, group_id, text, t, END_OF_TIME, position, None),
+                        *(kind, live, holder, review),
                     )
                     rows[t] = (row, len(new))
                     new.append(row)

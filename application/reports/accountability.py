@@ -7,6 +7,7 @@ each figure.
 
 from __future__ import annotations
 
+import json
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
@@ -17,7 +18,6 @@ from application.history import HistoryQueries
 from application.projections.describe import iso, parse_iso
 from application.reports import metrics
 from domain.base import InvalidInput, require_aware
-from domain.conflict import OPEN_STATES
 
 INTERVALS = ("week", "month", "quarter")
 # The events the report counts or looks up; the others (proposals still open, notes,
@@ -116,7 +116,6 @@ class ReportQueries(HistoryQueries):
         groups = context.scope(group_id, include_subgroups, end)
         if visible is not None:
             groups = set(visible) if groups is None else groups & visible
-        rows = context.timeline(groups)
         step_days = {"week": 7, "month": 31, "quarter": 92}[interval]
         if (end - start).days / step_days > 400:
             raise InvalidInput(
@@ -127,6 +126,7 @@ class ReportQueries(HistoryQueries):
             raise InvalidInput(
                 "the period has too many intervals; choose a longer interval", "interval"
             )
+        context.within(groups, start, end)
         return {
             "scope": {
                 "group_id": group_id,
@@ -138,20 +138,20 @@ class ReportQueries(HistoryQueries):
             "as_of": as_of,
             "position": position,
             "interval": interval,
-            "holdings": context.holdings(groups, end),
-            "distribution": [context.distribution(groups, point) for point in points],
-            "handovers": context.handovers(groups, rows, start, end, pending_days),
-            "holding_on": context.holding_on(
-                groups, rows, end, unchanged_days, holding_on_threshold
-            ),
-            "decisions": context.decisions(groups, rows, start, end),
-            "conflicts": context.conflicts(groups, rows, start, end),
-            "principles": context.principles(rows, start, end),
+            "holdings": context.holdings(end),
+            "distribution": [context.distribution(point) for point in points],
+            "handovers": context.handovers(end, pending_days),
+            "holding_on": context.holding_on(end, unchanged_days, holding_on_threshold),
+            "decisions": context.decisions(end),
+            "conflicts": context.conflicts(end),
+            "principles": context.principles(),
         }
 
 
 class _Context:
-    """Lookups at one recorded position: facts at any effective moment, and the timeline."""
+    """Lookups at one recorded position: facts at any effective moment, and aggregates of
+    the timeline, computed by the read-model store where it can (counts, distinct values,
+    latest stances), so that a report reads what it shows, not the whole ledger."""
 
     def __init__(self, ledger: ReportQueries, position: int) -> None:
         self.store = ledger.projector.store
@@ -159,9 +159,41 @@ class _Context:
         # Per prefix: each fact's valid-time intervals, loaded once and searched in memory,
         # so looking up many moments costs one query, not one per moment.
         self._intervals: dict[str, dict[str, tuple[list[str], list[dict[str, Any]]]]] = {}
-        self._live: dict[tuple[str, str, tuple[str, ...] | None], list[dict[str, Any]]] = {}
+        self._held: dict[str, list[dict[str, Any]]] = {}
+        self._sectors: dict[tuple[str, int], str | None] = {}
+        self._epochs: list[str] | None = None
+        self.groups: list[str] | None = None
+        self.low = self.high = ""
+        self.counts: dict[str, int] = {}
 
-    def _state(self, prefix: str, key: str, when: datetime) -> dict[str, Any] | None:
+    def within(self, groups: set[str] | None, start: datetime, end: datetime) -> None:
+        """Scope the aggregates to these groups (None: all) and the period [start, end]."""
+        self.groups = sorted(groups) if groups is not None else None
+        self.low, self.high = iso(start), iso(end)
+        self.counts = self.store.count_events(
+            self.position, REPORTED_TYPES, self.low, self.high, self.groups
+        )
+
+    def _count(self, event_type: str) -> int:
+        return self.counts.get(event_type, 0)
+
+    def _events(
+        self, types: tuple[str, ...], **kwargs: Any
+    ) -> list[tuple[int, str, str, str, str | None, str | None, str | None]]:
+        return self.store.select_reported(self.position, types, group_ids=self.groups, **kwargs)
+
+    def _state(self, prefix: str, key: str, moment: str) -> dict[str, Any] | None:
+        found = self._index(prefix).get(key)
+        if found is None:
+            return None
+        starts, rows = found
+        i = bisect_right(starts, moment) - 1
+        if i >= 0 and moment < rows[i]["effective_to"]:
+            state: dict[str, Any] = rows[i]["state"]
+            return state
+        return None
+
+    def _index(self, prefix: str) -> dict[str, tuple[list[str], list[dict[str, Any]]]]:
         if prefix not in self._intervals:
             index: dict[str, tuple[list[str], list[dict[str, Any]]]] = {}
             for row in self.store.select_fact_intervals(self.position, prefix):
@@ -169,16 +201,7 @@ class _Context:
                 starts.append(row["effective_from"])
                 rows.append(row)
             self._intervals[prefix] = index
-        found = self._intervals[prefix].get(key)
-        if found is None:
-            return None
-        starts, rows = found
-        moment = iso(when)
-        i = bisect_right(starts, moment) - 1
-        if i >= 0 and moment < rows[i]["effective_to"]:
-            state: dict[str, Any] = rows[i]["state"]
-            return state
-        return None
+        return self._intervals[prefix]
 
     def scope(
         self, group_id: str | None, include_subgroups: bool, when: datetime
@@ -209,76 +232,87 @@ class _Context:
         )
         return {r["record_id"]: {"state": r["data"]} for r in rows}
 
-    def timeline(self, groups: set[str] | None) -> list[dict[str, Any]]:
-        if groups is None:
-            return self.store.select_timeline(
-                0, 10_000_000, types=REPORTED_TYPES, until=self.position
-            )
-        rows: list[dict[str, Any]] = []
-        for group in sorted(groups):
-            rows += self.store.select_timeline(
-                0, 10_000_000, group_id=group, types=REPORTED_TYPES, until=self.position
-            )
-        return sorted(rows, key=lambda r: r["position"])
+    def place(self, holder: str, moment: str) -> tuple[str | None, str | None]:
+        """(organisation, its sector) of a holder ("kind:id") at a moment, or None each."""
+        kind, _, holder_id = holder.partition(":")
+        organisation: str | None = None
+        if kind == "organisation":
+            organisation = holder_id
+        elif kind == "person":
+            affiliation = self._state("affiliation:", holder_id, moment)
+            organisation = affiliation.get("organisation_id") if affiliation else None
+        return organisation, self.sector_at(organisation, moment)
 
-    def organisation_of(self, holder: dict[str, str], when: datetime) -> str | None:
-        if holder["kind"] == "organisation":
-            return holder["id"]
-        if holder["kind"] == "person":
-            found = self._state("affiliation:", holder["id"], when)
-            return found.get("organisation_id") if found else None
-        return None
+    def epoch(self, moment: str) -> int:
+        """Which epoch a moment falls in: between two consecutive bounds of organisations'
+        intervals every organisation's sector is the same, so it is looked up once."""
+        if self._epochs is None:
+            self._epochs = sorted(
+                {
+                    row["effective_" + end]
+                    for _, rows in self._index("organisation:").values()
+                    for row in rows
+                    for end in ("from", "to")
+                }
+            )
+        return bisect_right(self._epochs, moment)
 
-    def sector_of(self, organisation: str | None, when: datetime) -> str | None:
+    def sector_at(self, organisation: str | None, moment: str) -> str | None:
         if organisation is None:
             return None
-        found = self._state("organisation:", organisation, when)
-        return found.get("sector") if found else None
+        key = (organisation, self.epoch(moment))
+        if key not in self._sectors:
+            found = self._state("organisation:", organisation, moment)
+            self._sectors[key] = found.get("sector") if found else None
+        return self._sectors[key]
 
-    def organisation_name(self, organisation: str, when: datetime) -> str | None:
-        found = self._state("organisation:", organisation, when)
+    def organisation_name(self, organisation: str, moment: str) -> str | None:
+        found = self._state("organisation:", organisation, moment)
         return found.get("name") if found else None
 
-    def live_records(
-        self, groups: set[str] | None, when: datetime, kind: str
-    ) -> list[dict[str, Any]]:
-        """Records of one kind that a group's state shows (an agreed decision, an open
-        conflict, an active accountability) at `when`; each moment read once."""
-        cache_key = (kind, iso(when), tuple(sorted(groups)) if groups is not None else None)
-        if cache_key not in self._live:
-            self._live[cache_key] = self.store.select_facts_at(
-                self.position,
-                iso(when),
-                sorted(groups) if groups is not None else None,
-                "record:",
-                kind=kind,
-                live_only=True,
-            )
-        return self._live[cache_key]
+    def holders_at(self, moment: str) -> list[str]:
+        """The holder ("kind:id") of each accountability active at a moment."""
+        rows = self.store.select_facts_at(
+            self.position,
+            moment,
+            self.groups,
+            "record:",
+            kind="accountability",
+            live_only=True,
+            with_state=False,
+        )
+        return [row["holder"] for row in rows if row["holder"]]
 
-    def active_accountabilities(
-        self, groups: set[str] | None, when: datetime
-    ) -> list[dict[str, Any]]:
-        return [
-            {**f["state"], "since": f["effective_from"], "group_id": f["group_id"]}
-            for f in self.live_records(groups, when, "accountability")
-            if f["state"].get("kind") == "accountability" and f["state"].get("status") == "active"
-        ]
+    def active_accountabilities(self, moment: str) -> list[dict[str, Any]]:
+        """The accountabilities active at a moment, as they stood then."""
+        if moment not in self._held:
+            self._held[moment] = [
+                {**f["state"], "since": f["effective_from"], "group_id": f["group_id"]}
+                for f in self.store.select_facts_at(
+                    self.position,
+                    moment,
+                    self.groups,
+                    "record:",
+                    kind="accountability",
+                    live_only=True,
+                )
+            ]
+        return self._held[moment]
 
-    def holdings(self, groups: set[str] | None, when: datetime) -> dict[str, Any]:
-        held = self.active_accountabilities(groups, when)
-        by_holder: Counter[str] = Counter()
+    def holdings(self, when: datetime) -> dict[str, Any]:
+        moment = iso(when)
+        held = self.holders_at(moment)
+        by_holder: Counter[str] = Counter(held)
         by_org: Counter[str] = Counter()
         by_sector: Counter[str] = Counter()
         by_kind: Counter[str] = Counter()
-        for a in held:
-            holder = a["holder"]
-            by_holder[f"{holder['kind']}:{holder['id']}"] += 1
-            by_kind[holder["kind"]] += 1
-            org = self.organisation_of(holder, when)
-            key = org or (GROUP_HOLDER if holder["kind"] == "group" else UNKNOWN)
-            by_org[key] += 1
-            by_sector[self.sector_of(org, when) or key] += 1
+        for holder, n in by_holder.items():
+            kind = holder.split(":", 1)[0]
+            by_kind[kind] += n
+            org, sector = self.place(holder, moment)
+            key = org or (GROUP_HOLDER if kind == "group" else UNKNOWN)
+            by_org[key] += n
+            by_sector[sector or key] += n
         return {
             "at": when,
             "accountabilities": len(held),
@@ -288,24 +322,23 @@ class _Context:
             ],
             "by_holder_kind": dict(sorted(by_kind.items())),
             "by_organisation": [
-                {"organisation_id": k, "name": self.organisation_name(k, when), "count": n}
+                {"organisation_id": k, "name": self.organisation_name(k, moment), "count": n}
                 for k, n in by_org.most_common()
             ],
             "by_sector": [{"sector": k, "count": n} for k, n in by_sector.most_common()],
         }
 
-    def distribution(self, groups: set[str] | None, when: datetime) -> dict[str, Any]:
-        held = self.active_accountabilities(groups, when)
-        by_holder: Counter[str] = Counter()
+    def distribution(self, when: datetime) -> dict[str, Any]:
+        moment = iso(when)
+        held = self.holders_at(moment)
+        by_holder: Counter[str] = Counter(held)
         by_org: Counter[str] = Counter()
         by_sector: Counter[str] = Counter()
-        for a in held:
-            holder = a["holder"]
-            by_holder[f"{holder['kind']}:{holder['id']}"] += 1
-            org = self.organisation_of(holder, when)
+        for holder, n in by_holder.items():
+            org, sector = self.place(holder, moment)
             if org is not None:
-                by_org[org] += 1
-                by_sector[self.sector_of(org, when) or UNKNOWN] += 1
+                by_org[org] += n
+                by_sector[sector or UNKNOWN] += n
         return {
             "at": when,
             "accountabilities": len(held),
@@ -319,46 +352,40 @@ class _Context:
             "sector_shares": {k: round(v, 4) for k, v in metrics.shares(by_sector).items()},
         }
 
-    def handovers(
-        self,
-        groups: set[str] | None,
-        rows: list[dict[str, Any]],
-        start: datetime,
-        end: datetime,
-        pending_days: int,
-    ) -> dict[str, Any]:
-        low, high = iso(start), iso(end)
-        offers: dict[str, dict[str, Any]] = {}
-        counts: Counter[str] = Counter()
+    def handovers(self, end: datetime, pending_days: int) -> dict[str, Any]:
+        accepted = self._events(("Accountability.HandoverAccepted",), low=self.low, high=self.high)
+        held = [a for a in self.active_accountabilities(self.high) if a.get("open_handover")]
+        # The offers these acceptances and open handovers answer (made at any time).
+        offers: dict[str | None, tuple[str | None, str]] = {
+            handover: (from_holder, effective_at)
+            for _, _, _, effective_at, handover, from_holder, _ in self._events(
+                ("Accountability.HandoverOffered",),
+                record_ids=[r[1] for r in accepted] + [a["id"] for a in held],
+            )
+        }
         flows: Counter[tuple[str, str]] = Counter()
         sector_flows: Counter[tuple[str, str]] = Counter()
-        for r in rows:
-            data, kind = r["data"], r["type"].split(".", 1)[1]
-            if kind == "HandoverOffered":
-                offers[data["handover_id"]] = {
-                    **data,
-                    "offered_at": r["effective_at"],
-                    "record_id": r["record_id"],
-                }
-            in_period = low <= r["effective_at"] <= high
-            if not in_period or not kind.startswith(("Handover", "Returned")):
+        for _, _, _, effective_at, handover, to, _ in accepted:
+            offered = offers.get(handover)
+            if offered is None or not offered[0]:
                 continue
-            counts[kind.removeprefix("Handover").lower()] += 1
-            if kind == "HandoverAccepted":
-                offer = offers.get(data["handover_id"], {})
-                when = parse_iso(r["effective_at"])
-                source = self.organisation_of(
-                    offer.get("from_holder", {"kind": "?", "id": ""}), when
-                )
-                target = self.organisation_of(data["to"], when)
-                if source and target:
-                    flows[(source, target)] += 1
-                    sector_flows[
-                        (
-                            self.sector_of(source, when) or UNKNOWN,
-                            self.sector_of(target, when) or UNKNOWN,
-                        )
-                    ] += 1
+            if to is None:
+                continue
+            source, source_sector = self.place(offered[0], effective_at)
+            target, target_sector = self.place(to, effective_at)
+            if source and target:
+                flows[(source, target)] += 1
+                sector_flows[(source_sector or UNKNOWN, target_sector or UNKNOWN)] += 1
+        counts = {
+            kind.lower(): self._count(f"Accountability.{prefix}{kind}")
+            for prefix, kind in (
+                ("Handover", "Offered"),
+                ("Handover", "Accepted"),
+                ("Handover", "Declined"),
+                ("Handover", "Withdrawn"),
+                ("", "Returned"),
+            )
+        }
         decided = counts["accepted"] + counts["declined"] + counts["withdrawn"]
         cutoff = iso(_minus(end, pending_days))
         pending = [
@@ -366,17 +393,12 @@ class _Context:
                 "accountability_id": a["id"],
                 "handover_id": a["open_handover"]["handover_id"],
                 "to": a["open_handover"]["to"],
-                "offered_at": offers.get(a["open_handover"]["handover_id"], {}).get("offered_at"),
+                "offered_at": offers.get(a["open_handover"]["handover_id"], (None, None))[1],
             }
-            for a in self.active_accountabilities(groups, end)
-            if a.get("open_handover")
+            for a in held
         ]
         return {
-            "offered": counts["offered"],
-            "accepted": counts["accepted"],
-            "declined": counts["declined"],
-            "withdrawn": counts["withdrawn"],
-            "returned": counts["returned"],
+            **counts,
             "acceptance_rate": metrics.rate(counts["accepted"], decided),
             "return_rate": metrics.rate(counts["returned"], counts["accepted"]),
             "flows_between_organisations": [
@@ -389,22 +411,14 @@ class _Context:
             "pending_longer": [p for p in pending if p["offered_at"] and p["offered_at"] < cutoff],
         }
 
-    def holding_on(
-        self,
-        groups: set[str] | None,
-        rows: list[dict[str, Any]],
-        end: datetime,
-        unchanged_days: int,
-        threshold: int,
-    ) -> dict[str, Any]:
-        high = iso(end)
-        offered_by: set[str] = set()
-        for r in rows:
-            if r["type"] == "Accountability.HandoverOffered" and r["effective_at"] <= high:
-                holder = r["data"]["from_holder"]
-                offered_by.add(f"{holder['kind']}:{holder['id']}")
-        held = self.active_accountabilities(groups, end)
+    def holding_on(self, end: datetime, unchanged_days: int, threshold: int) -> dict[str, Any]:
+        held = self.active_accountabilities(self.high)
         counts: Counter[str] = Counter(f"{a['holder']['kind']}:{a['holder']['id']}" for a in held)
+        offered_by: set[str] = set()
+        if any(n >= threshold for n in counts.values()):
+            offered_by = self.store.distinct_details(
+                self.position, ("Accountability.HandoverOffered",), self.high, self.groups
+            )
         cutoff = iso(_minus(end, unchanged_days))
         return {
             "threshold": threshold,
@@ -429,22 +443,30 @@ class _Context:
             ),
         }
 
-    def decisions(
-        self, groups: set[str] | None, rows: list[dict[str, Any]], start: datetime, end: datetime
-    ) -> dict[str, Any]:
-        low, high = iso(start), iso(end)
-        agreed = [
-            r for r in rows if r["type"] == "Decision.Agreed" and low <= r["effective_at"] <= high
-        ]
-        by_method: Counter[str] = Counter(r["data"]["method"] for r in agreed)
+    def decisions(self, end: datetime) -> dict[str, Any]:
+        agreed = self._events(("Decision.Agreed",), low=self.low, high=self.high, with_body=True)
+        by_method: Counter[str] = Counter(str(r[4]) for r in agreed)
+        # Per list of organisations and epoch of their sectors: (organisations, sectors,
+        # whether lived experience is among them).
+        seen: dict[tuple[str, int], tuple[int, int, bool]] = {}
         breadth = []
-        for r in agreed:
-            when = parse_iso(r["effective_at"])
-            organisations = r["data"]["participant_organisations"]
-            sectors = {self.sector_of(o, when) or UNKNOWN for o in organisations}
-            breadth.append((len(organisations), len(sectors), "lived_experience" in sectors))
-        in_effect = self.live_records(groups, end, "decision")
+        for _, _, _, effective_at, _, _, listed in agreed:
+            key = (listed or "[]", self.epoch(effective_at))
+            if key not in seen:
+                organisations = json.loads(key[0])
+                sectors = {self.sector_at(o, effective_at) or UNKNOWN for o in organisations}
+                seen[key] = (len(organisations), len(sectors), "lived_experience" in sectors)
+            breadth.append(seen[key])
         today = end.date().isoformat()
+        due = self.store.select_facts_at(
+            self.position,
+            self.high,
+            self.groups,
+            "record:",
+            kind="decision",
+            live_only=True,
+            review_before=today,
+        )
         return {
             "agreed": len(agreed),
             "by_method": dict(sorted(by_method.items())),
@@ -454,13 +476,8 @@ class _Context:
                 sum(b[0] >= 2 for b in breadth), len(breadth)
             ),
             "share_with_lived_experience": metrics.rate(sum(b[2] for b in breadth), len(breadth)),
-            "superseded": sum(
-                r["type"] == "Decision.Superseded" and low <= r["effective_at"] <= high
-                for r in rows
-            ),
-            "revoked": sum(
-                r["type"] == "Decision.Revoked" and low <= r["effective_at"] <= high for r in rows
-            ),
+            "superseded": self._count("Decision.Superseded"),
+            "revoked": self._count("Decision.Revoked"),
             "past_review_date": sorted(
                 (
                     {
@@ -468,7 +485,7 @@ class _Context:
                         "title": f["state"]["title"],
                         "review_date": f["state"]["review_date"],
                     }
-                    for f in in_effect
+                    for f in due
                     if f["state"].get("kind") == "decision"
                     and f["state"].get("status") == "agreed"
                     and f["state"].get("review_date")
@@ -478,31 +495,34 @@ class _Context:
             ),
         }
 
-    def conflicts(
-        self, groups: set[str] | None, rows: list[dict[str, Any]], start: datetime, end: datetime
-    ) -> dict[str, Any]:
-        low, high = iso(start), iso(end)
-        raised_at = {
-            r["record_id"]: r["effective_at"] for r in rows if r["type"] == "Conflict.Raised"
-        }
-        counts: Counter[str] = Counter()
-        days_to_resolve = []
-        for r in rows:
-            if not r["type"].startswith("Conflict.") or not low <= r["effective_at"] <= high:
-                continue
-            outcome = r["type"].split(".", 1)[1].lower()
-            counts[outcome] += 1
-            if outcome == "resolved" and r["record_id"] in raised_at:
-                elapsed = parse_iso(r["effective_at"]) - parse_iso(raised_at[r["record_id"]])
-                days_to_resolve.append(max(0.0, elapsed.total_seconds() / 86400))
+    def conflicts(self, end: datetime) -> dict[str, Any]:
+        resolved = self._events(("Conflict.Resolved",), low=self.low, high=self.high)
         open_now = [
-            f["state"]
-            for f in self.live_records(groups, end, "conflict")
-            if f["state"].get("kind") == "conflict" and f["state"].get("status") in OPEN_STATES
+            f["key"].removeprefix("record:")
+            for f in self.store.select_facts_at(
+                self.position,
+                self.high,
+                self.groups,
+                "record:",
+                kind="conflict",
+                live_only=True,
+                with_state=False,
+            )
+        ]
+        raised_at = {
+            r[1]: r[3]
+            for r in self._events(
+                ("Conflict.Raised",), record_ids=[r[1] for r in resolved] + open_now
+            )
+        }
+        days_to_resolve = [
+            max(0.0, (parse_iso(r[3]) - parse_iso(raised_at[r[1]])).total_seconds() / 86400)
+            for r in resolved
+            if r[1] in raised_at
         ]
         ages: dict[str, int] = defaultdict(int)
-        for c in open_now:
-            raised = raised_at.get(c["id"])
+        for conflict in open_now:
+            raised = raised_at.get(conflict)
             age = (end - parse_iso(raised)).days if raised else 0
             ages[
                 "under_30_days" if age < 30 else "30_to_90_days" if age <= 90 else "over_90_days"
@@ -510,65 +530,54 @@ class _Context:
         median = metrics.percentile(days_to_resolve, 50)
         p90 = metrics.percentile(days_to_resolve, 90)
         return {
-            "raised": counts["raised"],
-            "resolved": counts["resolved"],
-            "escalated": counts["escalated"],
-            "withdrawn": counts["withdrawn"],
+            "raised": self._count("Conflict.Raised"),
+            "resolved": self._count("Conflict.Resolved"),
+            "escalated": self._count("Conflict.Escalated"),
+            "withdrawn": self._count("Conflict.Withdrawn"),
             "median_days_to_resolution": round(median, 2) if median is not None else None,
             "p90_days_to_resolution": round(p90, 2) if p90 is not None else None,
             "open_at_end": len(open_now),
             "open_by_age": {k: ages[k] for k in ("under_30_days", "30_to_90_days", "over_90_days")},
         }
 
-    def principles(
-        self, rows: list[dict[str, Any]], start: datetime, end: datetime
-    ) -> dict[str, Any]:
-        low, high = iso(start), iso(end)
-        counts: Counter[str] = Counter()
-        statements: dict[str, str] = {}
-        endorsers: dict[str, set[str]] = defaultdict(set)
-        objectors: dict[str, set[str]] = defaultdict(set)
-        cited: Counter[str] = Counter()
+    def principles(self) -> dict[str, Any]:
+        high = self.high
         proposed: dict[str, str] = {}
+        amended: dict[str, str] = {}
         started: set[str] = set()
-        for r in rows:
-            kind = r["type"]
+        for _, principle, kind, effective_at, _, _, statement in self._events(
+            ("Principle.Proposed", "Principle.Agreed", "Principle.Amended"), with_body=True
+        ):
             if kind == "Principle.Proposed":
-                proposed[r["record_id"]] = r["data"]["statement"]
+                proposed[principle] = statement or ""
             # Listed once it was proposed or agreed by the end (an agreement may be back-dated
             # before its proposal's recording), worded as amended by then.
-            if kind in ("Principle.Proposed", "Principle.Agreed") and r["effective_at"] <= high:
-                started.add(r["record_id"])
-                statements.setdefault(r["record_id"], proposed.get(r["record_id"], ""))
-            if kind == "Principle.Amended" and r["effective_at"] <= high:
-                statements[r["record_id"]] = r["data"]["statement"]
-            if kind == "Principle.Endorsed" and r["effective_at"] <= high:
-                endorsers[r["record_id"]].add(r["data"]["person_id"])
-                objectors[r["record_id"]].discard(r["data"]["person_id"])
-            if kind == "Principle.ObjectedTo" and r["effective_at"] <= high:
-                objectors[r["record_id"]].add(r["data"]["person_id"])
-                endorsers[r["record_id"]].discard(r["data"]["person_id"])
-            if kind == "Decision.Agreed" and r["effective_at"] <= high:
-                for principle in r["data"]["principles"]:
-                    cited[principle] += 1
-            if (
-                kind in ("Principle.Agreed", "Principle.Amended", "Principle.Retired")
-                and low <= r["effective_at"] <= high
-            ):
-                counts[kind.split(".", 1)[1].lower()] += 1
+            if effective_at <= high:
+                if kind == "Principle.Amended":
+                    amended[principle] = statement or ""
+                else:
+                    started.add(principle)
+        statements = {p: amended.get(p, proposed.get(p, "")) for p in started}
+        stances: dict[tuple[str, str], int] = {
+            (principle, kind): n
+            for principle, kind, n in self.store.count_latest(
+                self.position, ("Principle.Endorsed", "Principle.ObjectedTo"), high, self.groups
+            )
+        }
+        cited = self.store.count_citations(self.position, ("Decision.Agreed",), high, self.groups)
         return {
-            "agreed": counts["agreed"],
-            "amended": counts["amended"],
-            "retired": counts["retired"],
+            "agreed": self._count("Principle.Agreed"),
+            "amended": self._count("Principle.Amended"),
+            "retired": self._count("Principle.Retired"),
             "principles": [
                 {
                     "principle_id": pid,
                     "statement": statements[pid],
-                    "cited_by_decisions": cited[pid],
-                    "endorsers": len(endorsers[pid]),
-                    "objectors": len(objectors[pid]),
+                    "cited_by_decisions": cited.get(pid, 0),
+                    "endorsers": stances.get((pid, "Principle.Endorsed"), 0),
+                    "objectors": stances.get((pid, "Principle.ObjectedTo"), 0),
                 }
-                for pid in sorted(started, key=lambda p: (-cited[p], statements[p]))
+                for pid in sorted(started, key=lambda p: (-cited.get(p, 0), statements[p]))
             ],
         }
 

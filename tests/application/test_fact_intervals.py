@@ -67,13 +67,18 @@ def test_the_rows_at_every_position_are_the_intervals_of_the_history_so_far(ledg
         assert len(mine) <= 3 * len(changes), key
 
 
-def test_the_kind_live_and_holder_columns_say_what_the_state_says(ledger):
+def test_the_kind_live_holder_and_review_date_columns_say_what_the_state_says(ledger):
     ids = rich_scenario(ledger)
     back_dated_changes(ledger, ids)
     ledger.projector.catch_up()
     for r in stored(ledger):
-        kind, live, holder = classify(r["fact_key"], json.loads(r["state"]))
-        assert (r["kind"], bool(r["live"]), r["holder"]) == (kind, live, holder)
+        kind, live, holder, review = classify(r["fact_key"], json.loads(r["state"]))
+        assert (r["kind"], bool(r["live"]), r["holder"], r["review_date"]) == (
+            kind,
+            live,
+            holder,
+            review,
+        )
 
 
 def test_live_only_facts_are_the_facts_a_group_state_shows(ledger):

@@ -3,11 +3,8 @@ earlier version made, and the as-of queries answer the same through them."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 import pytest
 
-from application.projections.describe import iso
 from infrastructure.readmodels import OBSOLETE_INDEXES, QUERY_INDEXES
 from interfaces.bootstrap import build_ledger
 from tests.application.support import rich_scenario
@@ -71,6 +68,11 @@ def test_a_groups_state_is_read_through_the_index_that_holds_every_bound(ledger,
     assert "accord_facts_in_effect " in plan, plan
     conditions = [line for line in plan.splitlines() if "Index Cond" in line]
     assert len(conditions) == 1, plan
-    for bound in ("effective_to >", "effective_from <=", "recorded_from <=", "COALESCE(recorded_to"):
+    for bound in (
+        "effective_to >",
+        "effective_from <=",
+        "recorded_from <=",
+        "COALESCE(recorded_to",
+    ):
         assert bound in conditions[0], plan
     assert "Filter:" not in plan, plan
