@@ -3,11 +3,15 @@ earlier version made, and the as-of queries answer the same through them."""
 
 from __future__ import annotations
 
+import random
+import string
+
 import pytest
 
 from infrastructure.readmodels import OBSOLETE_INDEXES, QUERY_INDEXES
 from interfaces.bootstrap import build_ledger
-from tests.application.support import rich_scenario
+from tests.application.support import build_world, rich_scenario
+from tests.conftest import acting_as
 
 EARLIER = {
     "accord_facts_by_group": "(group_id, live, recorded_from)",
@@ -76,3 +80,26 @@ def test_a_groups_state_is_read_through_the_index_that_holds_every_bound(ledger,
     ):
         assert bound in conditions[0], plan
     assert "Filter:" not in plan, plan
+
+
+def test_the_longest_statements_are_projected_and_reported(ledger):
+    """Free text (a principle's statement, up to 10,000 characters) is kept out of the
+    columns an index holds, whose entries PostgreSQL bounds in size."""
+    w = build_world(ledger)
+    rng = random.Random(20260301)  # text that does not compress, as real text might not
+
+    def text(length: int) -> str:
+        return "".join(rng.choice(string.ascii_letters) for _ in range(length))
+
+    long, longer = text(9_000), text(10_000)
+    with acting_as(w.convener):
+        principle = ledger.propose_principle(w.group, long).id
+        ledger.respond_to_principle(principle, "endorse", None, w.alice)
+        ledger.agree_principle(principle)
+        ledger.amend_principle(principle, longer)
+    ledger.projector.catch_up()
+    assert ledger.projector.position() == ledger.head_position()
+    listed = ledger.accountability_report(w.group)["principles"]["principles"]
+    assert [(p["principle_id"], p["statement"], p["endorsers"]) for p in listed] == [
+        (principle, longer, 1)
+    ]
