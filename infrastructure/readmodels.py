@@ -104,8 +104,6 @@ QUERY_INDEXES = (
     "accord_facts_in_effect",
     "accord_facts_in_effect_by_kind",
 )
-# Query indexes of earlier versions that the ones above replace: a start drops any it finds.
-OBSOLETE_INDEXES = ("accord_facts_by_group", "accord_facts_by_group_end", "accord_facts_by_kind")
 PARTY_COLUMNS = "party_kind, party_id, position"
 FACT_COLUMNS = (
     "fact_key, group_id, state, effective_from, effective_to, recorded_from, recorded_to, "
@@ -203,7 +201,6 @@ class SQLReadModels:
             row = c.fetchone()
         if row is not None and int(row["position"]) == SCHEMA_VERSION:
             self._rm_create_indexes(self._rm_missing_indexes())
-            self._rm_drop_indexes(self._rm_existing_indexes(OBSOLETE_INDEXES))
             return False
         with self._rm_cursor(True) as c:
             for table in DROP_ORDER:
@@ -415,14 +412,6 @@ class SQLReadModels:
                 if row is not None and row["found"] is not None:
                     existing.append(name)
         return existing
-
-    def _rm_drop_indexes(self, names: Sequence[str]) -> None:
-        """Drop indexes an earlier version made (as for missing indexes, the owner's start
-        drops them, and the application's role then finds none)."""
-        if names:
-            with self._rm_cursor(True) as c:
-                for name in names:
-                    c.execute(f"DROP INDEX IF EXISTS {self.prefix}{name}")
 
     def _rm_create_indexes(self, names: Sequence[str] = QUERY_INDEXES) -> None:
         statements = [

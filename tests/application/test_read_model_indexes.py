@@ -1,5 +1,5 @@
-"""The read models' query indexes: a start builds any that are missing and drops the ones an
-earlier version made, and the as-of queries answer the same through them."""
+"""The read models' query indexes: a start builds any that are missing, an upgrade leaves
+none of an earlier version's, and the queries they serve use them."""
 
 from __future__ import annotations
 
@@ -8,34 +8,40 @@ import string
 
 import pytest
 
-from infrastructure.readmodels import OBSOLETE_INDEXES, QUERY_INDEXES
+from infrastructure.readmodels import QUERY_INDEXES, SCHEMA
 from interfaces.bootstrap import build_ledger
 from tests.application.support import build_world, rich_scenario
 from tests.conftest import acting_as
 
+# Version 3's indexes on the facts, which version 4's replace.
 EARLIER = {
     "accord_facts_by_group": "(group_id, live, recorded_from)",
     "accord_facts_by_group_end": "(group_id, live, effective_to)",
     "accord_facts_by_kind": "(kind, live, effective_to)",
 }
+OBSOLETE_INDEXES = tuple(EARLIER)
 
 
 def existing(ledger, names):
     return set(ledger.projector.store._rm_existing_indexes(names))
 
 
-def test_a_start_replaces_an_earlier_versions_indexes(durable):
+def test_an_upgrade_replaces_an_earlier_versions_indexes(durable):
     ledger = build_ledger(durable)
     try:
         store = ledger.projector.store
         assert existing(ledger, QUERY_INDEXES) == set(QUERY_INDEXES)
         assert existing(ledger, OBSOLETE_INDEXES) == set()
-        # The read models as an earlier version left them.
+        # The read models as version 3 left them: its schema version and its indexes.
         with store._rm_cursor(True) as c:
             for name in ("accord_facts_in_effect", "accord_facts_in_effect_by_kind"):
                 c.execute(f"DROP INDEX {store.prefix}{name}")
             for name, columns in EARLIER.items():
                 c.execute(f"CREATE INDEX {name} ON {store.prefix}accord_facts {columns}")
+            c.execute(
+                f"UPDATE {store.prefix}accord_tracking SET position = 3 WHERE name = {store._p}",
+                (SCHEMA,),
+            )
         assert existing(ledger, OBSOLETE_INDEXES) == set(OBSOLETE_INDEXES)
     finally:
         ledger.close()
