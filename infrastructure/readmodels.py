@@ -592,6 +592,7 @@ class SQLReadModels:
             ]
 
     # Aggregates of the timeline for the accountability report, computed where the rows are.
+    # Each query's {where} is the events' filter (see _event_filters).
 
     def count_events(
         self,
@@ -601,17 +602,16 @@ class SQLReadModels:
         high: str,
         group_ids: list[str] | None = None,
     ) -> dict[str, int]:
-        counts: Counter[str] = Counter()
-        for clause, params in self._event_filters(until, types, group_ids, None, low, high):
-            with self._rm_cursor(False) as c:
-                c.execute(
-                    f"SELECT e.type, count(*) AS n FROM {self.prefix}accord_timeline e "
-                    f"WHERE {clause} GROUP BY e.type",
-                    params,
-                )
-                for row in c.fetchall():
-                    counts[row["type"]] += int(row["n"])
-        return dict(counts)
+        rows = self._over_events(
+            f"SELECT e.type, count(*) FROM {self.prefix}accord_timeline e "
+            "WHERE {where} GROUP BY e.type",
+            until,
+            types,
+            group_ids,
+            low=low,
+            high=high,
+        )
+        return _summed(rows)
 
     def select_reported(
         self,
@@ -623,19 +623,18 @@ class SQLReadModels:
         high: str | None = None,
         with_body: bool = False,
     ) -> list[tuple[int, str, str, str, str | None, str | None, str | None]]:
-        found: list[tuple[int, str, str, str, str | None, str | None, str | None]] = []
-        body = "e.body" if with_body else "NULL"
-        for clause, params in self._event_filters(until, types, group_ids, record_ids, low, high):
-            with self._rm_cursor(False) as c:
-                self._rm_tuples(c)
-                c.execute(
-                    "SELECT e.position, e.record_id, e.type, e.effective_at, e.subject, e.detail, "
-                    f"{body} FROM {self.prefix}accord_timeline e WHERE {clause}",
-                    params,
-                )
-                found += c.fetchall()
-        found.sort(key=lambda row: row[0])
-        return found
+        rows = self._over_events(
+            "SELECT e.position, e.record_id, e.type, e.effective_at, e.subject, e.detail, "
+            f"{'e.body' if with_body else 'NULL'} FROM {self.prefix}accord_timeline e "
+            "WHERE {where}",
+            until,
+            types,
+            group_ids,
+            record_ids,
+            low,
+            high,
+        )
+        return sorted(rows, key=lambda row: int(row[0]))
 
     def distinct_details(
         self,
@@ -644,16 +643,15 @@ class SQLReadModels:
         high: str,
         group_ids: list[str] | None = None,
     ) -> set[str]:
-        found: set[str] = set()
-        for clause, params in self._event_filters(until, types, group_ids, None, None, high):
-            with self._rm_cursor(False) as c:
-                c.execute(
-                    f"SELECT DISTINCT e.detail FROM {self.prefix}accord_timeline e "
-                    f"WHERE {clause} AND e.detail IS NOT NULL",
-                    params,
-                )
-                found.update(str(row["detail"]) for row in c.fetchall())
-        return found
+        rows = self._over_events(
+            f"SELECT DISTINCT e.detail FROM {self.prefix}accord_timeline e "
+            "WHERE {where} AND e.detail IS NOT NULL",
+            until,
+            types,
+            group_ids,
+            high=high,
+        )
+        return {str(detail) for (detail,) in rows}
 
     def count_citations(
         self,
@@ -662,18 +660,17 @@ class SQLReadModels:
         high: str,
         group_ids: list[str] | None = None,
     ) -> dict[str, int]:
-        counts: Counter[str] = Counter()
-        for clause, params in self._event_filters(until, types, group_ids, None, None, high):
-            with self._rm_cursor(False) as c:
-                c.execute(
-                    f"SELECT x.party_id, count(*) AS n FROM {self.prefix}accord_timeline e "
-                    f"JOIN {self.prefix}accord_timeline_parties x ON x.position = e.position "
-                    f"AND x.party_kind = 'principle' WHERE {clause} GROUP BY x.party_id",
-                    params,
-                )
-                for row in c.fetchall():
-                    counts[row["party_id"]] += int(row["n"])
-        return dict(counts)
+        t = self.prefix
+        rows = self._over_events(
+            f"SELECT x.party_id, count(*) FROM {t}accord_timeline e "
+            f"JOIN {t}accord_timeline_parties x ON x.position = e.position "
+            "AND x.party_kind = 'principle' WHERE {where} GROUP BY x.party_id",
+            until,
+            types,
+            group_ids,
+            high=high,
+        )
+        return _summed(rows)
 
     def count_latest(
         self,
@@ -682,18 +679,38 @@ class SQLReadModels:
         high: str,
         group_ids: list[str] | None = None,
     ) -> list[tuple[str, str, int]]:
-        found: list[tuple[str, str, int]] = []
-        for clause, params in self._event_filters(until, types, group_ids, None, None, high):
+        rows = self._over_events(
+            "SELECT record_id, type, count(*) FROM ("
+            "SELECT e.record_id, e.type, row_number() OVER (PARTITION BY e.record_id, "
+            "e.subject ORDER BY e.position DESC) AS latest "
+            f"FROM {self.prefix}accord_timeline e WHERE {{where}}) AS ranked "
+            "WHERE latest = 1 GROUP BY record_id, type",
+            until,
+            types,
+            group_ids,
+            high=high,
+        )
+        return [(record, kind, int(n)) for record, kind, n in rows]
+
+    def _over_events(
+        self,
+        statement: str,
+        until: int,
+        types: tuple[str, ...],
+        group_ids: list[str] | None,
+        record_ids: list[str] | None = None,
+        low: str | None = None,
+        high: str | None = None,
+    ) -> list[Any]:
+        """The rows (tuples) of a statement over the timeline `e`, its {where} the filter of
+        _event_filters: one query on PostgreSQL, one per chunk of groups and records
+        elsewhere (a statement that groups must group by group or by record)."""
+        found: list[Any] = []
+        for clause, params in self._event_filters(until, types, group_ids, record_ids, low, high):
             with self._rm_cursor(False) as c:
-                c.execute(
-                    "SELECT record_id, type, count(*) AS n FROM ("
-                    "SELECT e.record_id, e.type, row_number() OVER (PARTITION BY e.record_id, "
-                    "e.subject ORDER BY e.position DESC) AS latest "
-                    f"FROM {self.prefix}accord_timeline e WHERE {clause}) AS ranked "
-                    "WHERE latest = 1 GROUP BY record_id, type",
-                    params,
-                )
-                found += [(row["record_id"], row["type"], int(row["n"])) for row in c.fetchall()]
+                self._rm_tuples(c)
+                c.execute(statement.replace("{where}", clause), params)
+                found += c.fetchall()
         return found
 
     def _event_filters(
@@ -784,6 +801,14 @@ def _insert(
 ) -> None:
     if rows:
         c.execute(f"INSERT INTO {target} {_elements(types)}{more}", (_json(rows),))
+
+
+def _summed(rows: list[Any]) -> dict[str, int]:
+    """(key, n) rows, some keys in several (one per chunk), as one count per key."""
+    counts: Counter[str] = Counter()
+    for key, n in rows:
+        counts[str(key)] += int(n)
+    return dict(counts)
 
 
 def _chunks(values: list[Any], size: int = 500) -> Iterator[list[Any]]:
