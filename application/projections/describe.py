@@ -63,6 +63,8 @@ class Described:
     data: dict[str, Any]
     people: list[str] = field(default_factory=list)
     organisations: list[str] = field(default_factory=list)
+    # The principles it cites (a decision's).
+    principles: list[str] = field(default_factory=list)
 
 
 def describe(position: int, event: Any, personal: bool = False) -> Described:
@@ -97,6 +99,7 @@ def describe(position: int, event: Any, personal: bool = False) -> Described:
         data=jsonable(data),
         people=sorted(people),
         organisations=sorted(organisations),
+        principles=sorted({str(p) for key in PRINCIPLE_LISTS for p in data.get(key) or []}),
     )
 
 
@@ -106,6 +109,7 @@ ORGANISATION_KEYS = ("organisation_id",)
 ORGANISATION_LISTS = ("participant_organisations",)
 PARTY_KEYS = ("holder", "to", "from_holder")
 PARTY_LISTS = ("parties",)
+PRINCIPLE_LISTS = ("principles",)
 
 
 def _collect(data: dict[str, Any], people: set[str], organisations: set[str]) -> None:
@@ -141,9 +145,9 @@ def report_fields(d: Described) -> tuple[str | None, str | None, str | None]:
     """
     data = d.data
     if d.type == "Accountability.HandoverOffered":
-        return data.get("handover_id"), _party(data.get("from_holder")), None
+        return data.get("handover_id"), party_key(data.get("from_holder")), None
     if d.type == "Accountability.HandoverAccepted":
-        return data.get("handover_id"), _party(data.get("to")), None
+        return data.get("handover_id"), party_key(data.get("to")), None
     if d.type == "Decision.Agreed":
         organisations = data.get("participant_organisations") or []
         return data.get("method"), None, json.dumps(organisations, separators=(",", ":"))
@@ -154,13 +158,6 @@ def report_fields(d: Described) -> tuple[str | None, str | None, str | None]:
     return None, None, None
 
 
-def cited_principles(d: Described) -> list[str]:
-    """The principles an event cites (a decision's), each once."""
-    listed = d.data.get("principles")
-    if d.kind != "decision" or not isinstance(listed, list):
-        return []
-    return sorted({str(p) for p in listed})
-
-
-def _party(ref: Any) -> str | None:
+def party_key(ref: Any) -> str | None:
+    """A party ({"kind": ..., "id": ...}) as "kind:id", as the read models hold it."""
     return f"{ref['kind']}:{ref['id']}" if isinstance(ref, dict) else None

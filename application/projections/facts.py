@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from application.projections.describe import Described, iso
+from application.projections.describe import Described, iso, party_key
 from domain.conflict import OPEN_STATES
 
 END_OF_TIME = "9999-12-31T23:59:59.999999+00:00"
@@ -189,14 +189,9 @@ def classify(key: str, state: dict[str, Any]) -> tuple[str, bool, str | None, st
         return prefix, True, None, None
     kind = str(state.get("kind") or "record")
     live = state.get("status") in LIVE_STATUSES.get(kind, frozenset())
-    holder = state.get("holder") if kind == "accountability" else None
+    holder = party_key(state.get("holder")) if kind == "accountability" else None
     review = state.get("review_date") if kind == "decision" else None
-    return (
-        kind,
-        live,
-        f"{holder['kind']}:{holder['id']}" if isinstance(holder, dict) else None,
-        review if isinstance(review, str) else None,
-    )
+    return kind, live, holder, review if isinstance(review, str) else None
 
 
 def apply_patch(state: dict[str, Any] | None, patch: Patch) -> dict[str, Any] | None:

@@ -11,13 +11,7 @@ from typing import Any
 
 from application.personal import PersonalDataMapper
 from application.ports import Batch, FactRow, ReadModelStore, TimelineRow
-from application.projections.describe import (
-    Described,
-    cited_principles,
-    describe,
-    iso,
-    report_fields,
-)
+from application.projections.describe import Described, describe, iso, report_fields
 from application.projections.facts import (
     END_OF_TIME,
     Assertion,
@@ -134,7 +128,7 @@ class Projector:
                     subject=subject,
                     detail=detail,
                     body=body,
-                    principles=tuple(cited_principles(d)),
+                    principles=tuple(d.principles),
                 )
             )
         return Batch(
