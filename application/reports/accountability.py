@@ -159,7 +159,8 @@ class _Context:
         # Per prefix: each fact's valid-time intervals, loaded once and searched in memory,
         # so looking up many moments costs one query, not one per moment.
         self._intervals: dict[str, dict[str, tuple[list[str], list[dict[str, Any]]]]] = {}
-        self._held: dict[str, list[dict[str, Any]]] = {}
+        self._holders: dict[str, list[str]] = {}
+        self._held_at_end: list[dict[str, Any]] | None = None
         self._sectors: dict[tuple[str, int], str | None] = {}
         self._epochs: list[str] | None = None
         self.groups: list[str] | None = None
@@ -270,34 +271,33 @@ class _Context:
         found = self._state("organisation:", organisation, moment)
         return found.get("name") if found else None
 
-    def holders_at(self, moment: str) -> list[str]:
-        """The holder ("kind:id") of each accountability active at a moment."""
-        rows = self.store.select_facts_at(
+    def _active(self, moment: str, with_state: bool) -> list[dict[str, Any]]:
+        return self.store.select_facts_at(
             self.position,
             moment,
             self.groups,
             "record:",
             kind="accountability",
             live_only=True,
-            with_state=False,
+            with_state=with_state,
         )
-        return [row["holder"] for row in rows if row["holder"]]
 
-    def active_accountabilities(self, moment: str) -> list[dict[str, Any]]:
-        """The accountabilities active at a moment, as they stood then."""
-        if moment not in self._held:
-            self._held[moment] = [
-                {**f["state"], "since": f["effective_from"], "group_id": f["group_id"]}
-                for f in self.store.select_facts_at(
-                    self.position,
-                    moment,
-                    self.groups,
-                    "record:",
-                    kind="accountability",
-                    live_only=True,
-                )
+    def holders_at(self, moment: str) -> list[str]:
+        """The holder ("kind:id") of each accountability active at a moment."""
+        if moment not in self._holders:
+            self._holders[moment] = [
+                row["holder"] for row in self._active(moment, False) if row["holder"]
             ]
-        return self._held[moment]
+        return self._holders[moment]
+
+    def held_at_end(self) -> list[dict[str, Any]]:
+        """The accountabilities active at the end of the period, as they stood then."""
+        if self._held_at_end is None:
+            self._held_at_end = [
+                {**f["state"], "since": f["effective_from"], "group_id": f["group_id"]}
+                for f in self._active(self.high, True)
+            ]
+        return self._held_at_end
 
     def holdings(self, when: datetime) -> dict[str, Any]:
         moment = iso(when)
@@ -354,7 +354,7 @@ class _Context:
 
     def handovers(self, end: datetime, pending_days: int) -> dict[str, Any]:
         accepted = self._events(("Accountability.HandoverAccepted",), low=self.low, high=self.high)
-        held = [a for a in self.active_accountabilities(self.high) if a.get("open_handover")]
+        held = [a for a in self.held_at_end() if a.get("open_handover")]
         # The offers these acceptances and open handovers answer (made at any time).
         offers: dict[str | None, tuple[str | None, str]] = {
             handover: (from_holder, effective_at)
@@ -412,8 +412,8 @@ class _Context:
         }
 
     def holding_on(self, end: datetime, unchanged_days: int, threshold: int) -> dict[str, Any]:
-        held = self.active_accountabilities(self.high)
-        counts: Counter[str] = Counter(f"{a['holder']['kind']}:{a['holder']['id']}" for a in held)
+        held = self.held_at_end()
+        counts: Counter[str] = Counter(self.holders_at(self.high))
         offered_by: set[str] = set()
         if any(n >= threshold for n in counts.values()):
             offered_by = self.store.distinct_details(
