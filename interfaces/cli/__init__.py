@@ -31,10 +31,17 @@ def parser() -> argparse.ArgumentParser:
     return main_parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def entry() -> None:
+    """The `accord` command: main() in a process of its own."""
     if hasattr(signal, "SIGPIPE"):
-        # `accord history | head` should stop quietly, not with a traceback.
+        # `accord history | head` should stop quietly, not with a traceback. Only here: in
+        # a process that called main() as a function (a test run, an embedding program),
+        # this would make a write to a closed socket kill the whole process.
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    sys.exit(main())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     args.accord_path = sys.argv[0] if sys.argv and sys.argv[0].endswith("accord") else "accord"
     settings = Settings(database_url=args.database_url) if args.database_url else Settings()
@@ -46,4 +53,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

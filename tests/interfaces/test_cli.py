@@ -5,7 +5,10 @@ from __future__ import annotations
 import logging
 import os
 import re
+import signal
 import sqlite3
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -221,3 +224,32 @@ def test_serve_prints_the_database_url_without_its_password():
     assert shown("postgresql://app:s3cret@db:5432/accord") == "postgresql://app:***@db:5432/accord"
     assert shown("postgresql://postgres@127.0.0.1/test") == "postgresql://postgres@127.0.0.1/test"
     assert shown("sqlite:///accord.db") == "sqlite:///accord.db"
+
+
+def test_running_the_cli_in_process_leaves_the_processs_sigpipe_handling_alone(capsys, tmp_path):
+    # Only the `accord` command restores SIGPIPE's default; a program (or test run) that
+    # calls main() keeps Python's, so a write to a closed socket raises instead of killing it.
+    before = signal.getsignal(signal.SIGPIPE)
+    assert run(capsys, f"sqlite:///{tmp_path / 'accord.db'}", "keys", "list")[0] == 0
+    assert signal.getsignal(signal.SIGPIPE) == before == signal.SIG_IGN
+
+
+def test_the_command_piped_into_a_reader_that_stops_early_ends_quietly(tmp_path):
+    accord = [
+        sys.executable,
+        "-m",
+        "interfaces.cli",
+        "--database-url",
+        f"sqlite:///{tmp_path}/a.db",
+    ]
+    subprocess.run([*accord, "demo"], check=True, capture_output=True, timeout=300)
+    listing = subprocess.Popen(
+        [*accord, "history", "--limit", "500", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert listing.stdout is not None
+    listing.stdout.close()  # the reader is gone before the command writes
+    _, err = listing.communicate(timeout=60)
+    assert listing.returncode == -signal.SIGPIPE
+    assert err == b""
