@@ -46,6 +46,11 @@ KINDS: dict[type[AccordAggregate], str] = {
     Accountability: "accountability",
 }
 
+# "Decision" (the middle of a topic such as accord.Decision.Agreed) -> "decision".
+KIND_OF_TOPIC = {cls.__name__: kind for cls, kind in KINDS.items()}
+# How many record ids' kinds a process keeps (a record's kind never changes).
+KNOWN_KINDS = 100_000
+
 A = TypeVar("A", bound=AccordAggregate)
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -125,6 +130,7 @@ class LedgerCore(Application[UUID]):
         self.writes = threading.Event()
         self._projector: Any = None
         self._sweeper = idempotency.Sweeper()
+        self._kinds: dict[UUID, str] = {}
 
     def construct_mapper(self) -> Mapper[UUID]:
         return self.factory.mapper(
@@ -178,6 +184,27 @@ class LedgerCore(Application[UUID]):
     def sweep_requests_when_due(self) -> None:
         if self._sweeper.due(time.monotonic()):
             self.forget_requests()
+
+    def kind_of(self, record_id: str) -> str | None:
+        """The kind of record an id names (None if none), from its first event in the log.
+
+        A record's kind is fixed by its first event, which is never changed or removed, so
+        a kind once found is kept in this process and is right in every other one too.
+        """
+        try:
+            uuid = UUID(str(record_id))
+        except ValueError:
+            return None
+        kind = self._kinds.get(uuid)
+        if kind is None:
+            first = self.recorder.select_events(uuid, limit=1)
+            kind = KIND_OF_TOPIC.get(first[0].topic.split(".")[1]) if first else None
+            if kind is None:
+                return None
+            if len(self._kinds) >= KNOWN_KINDS:
+                self._kinds.clear()
+            self._kinds[uuid] = kind
+        return kind
 
     def head_position(self) -> int:
         """The position of the newest event in the ledger (0 when empty)."""

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from application.core import KINDS, LedgerCore
+from application.core import KIND_OF_TOPIC, LedgerCore
 from application.errors import ReadModelsBehind, RecordNotFound
 from application.projections.describe import describe, iso, jsonable
 from application.projections.facts import BEGINNING_OF_TIME, TIMELESS, effective_starts
@@ -15,8 +15,6 @@ from domain.base import InvalidInput, require_aware
 from domain.conflict import OPEN_STATES
 
 MAX_PAGE = 500
-# "Decision" (the middle of a topic such as accord.Decision.Agreed) -> "decision".
-KIND_OF_TOPIC = {cls.__name__: kind for cls, kind in KINDS.items()}
 
 
 # How many pages of the log a filtered feed reads at most before answering.
@@ -241,12 +239,7 @@ class HistoryQueries(LedgerCore):
 
     def _require_kind(self, kind: str, record_id: str) -> None:
         """404 unless the id names a record of this kind (read from the event log itself)."""
-        try:
-            uuid = UUID(str(record_id))
-        except ValueError:
-            raise RecordNotFound(kind, str(record_id)) from None
-        first = self.recorder.select_events(uuid, limit=1)
-        if not first or KIND_OF_TOPIC.get(first[0].topic.split(".")[1]) != kind:
+        if self.kind_of(record_id) != kind:
             raise RecordNotFound(kind, str(record_id))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from uuid import uuid4
 
@@ -30,6 +30,8 @@ class Caller:
     person_id: str
     key_id: str
     role: str
+    # The person's memberships as (group id, role), read with the key; None: not read yet.
+    groups: tuple[tuple[str, str], ...] | None = field(default=None, compare=False)
 
 
 def digest(secret: str) -> str:
@@ -78,14 +80,15 @@ class KeyCommands(AccountabilityCommands):
         if not secret or not secret.startswith(PREFIX) or "." not in secret:
             raise Unauthenticated("a valid API key is required")
         key_id, _, token = secret[len(PREFIX) :].partition(".")
-        found = self.store.find_api_key(key_id)
+        # The key and its person's memberships in one read: the guard needs both.
+        found = self.store.find_caller(key_id)
         # Compare digests in constant time, so timing says nothing about the secret.
         if found is None or not hmac.compare_digest(found[1], digest(token)):
             raise Unauthenticated("the API key is unknown or revoked")
         row = found[0]
         if row.revoked_at is not None:
             raise Unauthenticated("the API key is unknown or revoked")
-        return Caller(row.person_id, row.key_id, row.role)
+        return Caller(row.person_id, row.key_id, row.role, tuple(found[2]))
 
     @unrepeatable
     def revoke_key(self, key_id: str) -> ApiKeyRow:

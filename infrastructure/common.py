@@ -161,6 +161,24 @@ def write_members(cursor: Any, prefix: str, p: str, index_rows: Sequence[IndexRo
         )
 
 
+def find_caller_statement(prefix: str, p: str) -> str:
+    """A key, its digest and its person's memberships (one row each, or one row of NULLs)."""
+    columns = ", ".join(f"k.{c.strip()}" for c in KEY_COLUMNS.split(","))
+    return (
+        f"SELECT {columns}, k.secret_hash, m.group_id AS member_of, m.role AS member_role "
+        f"FROM {prefix}accord_api_keys k LEFT JOIN {prefix}accord_members m "
+        f"ON m.person_id = k.person_id WHERE k.key_id = {p} ORDER BY m.group_id"
+    )
+
+
+def caller_rows(rows: Sequence[Any]) -> tuple[ApiKeyRow, str, list[tuple[str, str]]] | None:
+    """find_caller_statement's rows as (key, digest, [(group id, role)])."""
+    if not rows:
+        return None
+    groups = [(r["member_of"], r["member_role"]) for r in rows if r["member_of"] is not None]
+    return key_row(rows[0]), rows[0]["secret_hash"], groups
+
+
 def key_row(row: Any) -> ApiKeyRow:
     return ApiKeyRow(
         key_id=row["key_id"],

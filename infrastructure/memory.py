@@ -118,6 +118,14 @@ class AccordMemoryRecorder(
         with self._database_lock:
             return self._keys.get(key_id)
 
+    def find_caller(self, key_id: str) -> tuple[ApiKeyRow, str, list[tuple[str, str]]] | None:
+        with self._database_lock:
+            found = self._keys.get(key_id)
+            if found is None:
+                return None
+            members = self.select_members(person_id=found[0].person_id)
+            return found[0], found[1], [(group_id, role) for group_id, _, role in members]
+
     def count_api_keys(self) -> int:
         return len(self._keys)
 

@@ -222,6 +222,11 @@ class AccordPostgresRecorder(
             row = curs.fetchone()
             return (common.key_row(row), row["secret_hash"]) if row else None
 
+    def find_caller(self, key_id: str) -> tuple[ApiKeyRow, str, list[tuple[str, str]]] | None:
+        with self._cursor() as curs:
+            curs.execute(common.find_caller_statement(self.prefix, "%s").encode(), (key_id,))
+            return common.caller_rows(curs.fetchall())
+
     def count_api_keys(self) -> int:
         with self._cursor() as curs:
             curs.execute(f"SELECT COUNT(*) AS n FROM {self.prefix}accord_api_keys".encode())

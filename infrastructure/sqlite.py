@@ -168,6 +168,11 @@ class AccordSQLiteRecorder(
             row = c.fetchone()
             return (common.key_row(row), row["secret_hash"]) if row else None
 
+    def find_caller(self, key_id: str) -> tuple[ApiKeyRow, str, list[tuple[str, str]]] | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(common.find_caller_statement("", "?"), (key_id,))
+            return common.caller_rows(c.fetchall())
+
     def count_api_keys(self) -> int:
         with self.datastore.transaction(commit=False) as c:
             c.execute("SELECT COUNT(*) FROM accord_api_keys")

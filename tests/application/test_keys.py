@@ -16,7 +16,8 @@ from application.errors import AlreadyBootstrapped, RecordNotFound, Unauthentica
 from application.keys import Caller
 from application.ports import ApiKeyRow
 from domain.base import InvalidInput
-from tests.application.support import Tape, assert_nothing_recorded
+from tests.application.support import Tape, assert_nothing_recorded, build_world
+from tests.conftest import acting_as
 
 
 def split(secret: str) -> tuple[str, str]:
@@ -383,3 +384,28 @@ def test_no_secret_is_logged_while_keys_are_created_rotated_and_used(ledger, cap
     for full in (admin_secret, secret, rotated, rotated_again):
         assert split(full)[1] not in logged
         assert ledger.store.find_api_key(split(full)[0])[1] not in logged
+
+
+def test_a_key_is_read_with_its_persons_memberships_as_they_stand_at_each_authentication(ledger):
+    ledger.bootstrap("Ada Admin")
+    world = build_world(ledger)
+    _, secret = ledger.create_key(world.alice)
+    _, lonely = ledger.create_key(world.outsider)
+    assert ledger.authenticate(secret).groups == ((world.group, "member"),)
+    assert ledger.authenticate(lonely).groups == ()
+    # The guard decides from what the key was read with: the same as the membership index.
+    access = ledger.authorize(ledger.authenticate(secret), "read")
+    assert access.groups == {
+        g: role for g, p, role in ledger.store.select_members() if p == world.alice
+    }
+    with acting_as(world.convener):
+        ledger.add_member(world.other_group, world.alice, "observer")
+        ledger.change_member_role(world.group, world.alice, "convener")
+    assert ledger.authenticate(secret).groups == tuple(
+        sorted([(world.group, "convener"), (world.other_group, "observer")])
+    )
+    with acting_as(world.convener):
+        ledger.remove_member(world.group, world.alice)
+    assert ledger.authenticate(secret).groups == ((world.other_group, "observer"),)
+    with pytest.raises(RecordNotFound):
+        ledger.authorize(ledger.authenticate(secret), "read", "group", world.group)
