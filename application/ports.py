@@ -202,7 +202,11 @@ class ReadModelStore(Protocol):
         review_before: str | None = None,
     ) -> list[dict[str, Any]]: ...
 
-    def select_fact_intervals(self, position: int, key_prefix: str) -> list[dict[str, Any]]: ...
+    def select_fact_intervals(
+        self, position: int, key_prefix: str, keys: list[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Every valid-time interval of the facts under a prefix (of `keys` only, if given)."""
+        ...
 
     # Aggregates of the timeline's events up to position `until`, of some types, in some
     # groups (None: all), taking effect in [low, high] (None: unbounded), for the report.

@@ -571,25 +571,40 @@ class SQLReadModels:
                 ]
         return found
 
-    def select_fact_intervals(self, position: int, key_prefix: str) -> list[dict[str, Any]]:
-        """Every valid-time interval of the facts under a prefix, as recorded by `position`."""
+    def select_fact_intervals(
+        self, position: int, key_prefix: str, keys: list[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Every valid-time interval of the facts under a prefix (only those of `keys`, the
+        parts after the prefix, if given), as recorded by `position`; by key, then start."""
         p = self._p
-        with self._rm_cursor(False) as c:
-            c.execute(
-                f"SELECT fact_key, state, effective_from, effective_to FROM {self.prefix}accord_facts "
-                f"WHERE fact_key >= {p} AND fact_key < {p} AND recorded_from <= {p} "
-                f"AND (recorded_to IS NULL OR recorded_to > {p}) ORDER BY fact_key, effective_from",
-                (key_prefix, key_prefix + "\uffff", position, position),
-            )
-            return [
-                {
-                    "key": row["fact_key"],
-                    "state": json.loads(row["state"]),
-                    "effective_from": row["effective_from"],
-                    "effective_to": row["effective_to"],
-                }
-                for row in c.fetchall()
+        select = (
+            f"SELECT fact_key, state, effective_from, effective_to FROM {self.prefix}accord_facts "
+            f"WHERE recorded_from <= {p} AND (recorded_to IS NULL OR recorded_to > {p}) AND "
+        )
+        order = " ORDER BY fact_key, effective_from"
+        if keys is None:
+            batches: list[tuple[str, list[Any]]] = [
+                (f"fact_key >= {p} AND fact_key < {p}", [key_prefix, key_prefix + "\uffff"])
             ]
+        else:
+            batches = [
+                (f"fact_key IN ({self._in(chunk)})", chunk)
+                for chunk in _chunks(sorted({key_prefix + key for key in keys}))
+            ]
+        found: list[dict[str, Any]] = []
+        with self._rm_cursor(False) as c:
+            for where, values in batches:
+                c.execute(select + where + order, [position, position, *values])
+                found += [
+                    {
+                        "key": row["fact_key"],
+                        "state": json.loads(row["state"]),
+                        "effective_from": row["effective_from"],
+                        "effective_to": row["effective_to"],
+                    }
+                    for row in c.fetchall()
+                ]
+        return found
 
     # Aggregates of the timeline for the accountability report, computed where the rows are.
     # Each query's {where} is the events' filter (see _event_filters).

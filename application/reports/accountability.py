@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from bisect import bisect_right
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -163,6 +164,8 @@ class _Context:
         self._held_at_end: list[dict[str, Any]] | None = None
         self._sectors: dict[tuple[str, int], str | None] = {}
         self._epochs: list[str] | None = None
+        # People whose affiliations are loaded, when only some are (see `_affiliations`).
+        self._placed: set[str] = set()
         self.groups: list[str] | None = None
         self.low = self.high = ""
         self.counts: dict[str, int] = {}
@@ -196,13 +199,33 @@ class _Context:
 
     def _index(self, prefix: str) -> dict[str, tuple[list[str], list[dict[str, Any]]]]:
         if prefix not in self._intervals:
-            index: dict[str, tuple[list[str], list[dict[str, Any]]]] = {}
-            for row in self.store.select_fact_intervals(self.position, prefix):
-                starts, rows = index.setdefault(row["key"][len(prefix) :], ([], []))
-                starts.append(row["effective_from"])
-                rows.append(row)
-            self._intervals[prefix] = index
+            self._intervals[prefix] = {}
+            self._load(prefix, self.store.select_fact_intervals(self.position, prefix))
         return self._intervals[prefix]
+
+    def _load(self, prefix: str, found: list[dict[str, Any]]) -> None:
+        index = self._intervals[prefix]
+        for row in found:
+            starts, rows = index.setdefault(row["key"][len(prefix) :], ([], []))
+            starts.append(row["effective_from"])
+            rows.append(row)
+
+    def _affiliations(self, holders: Iterable[str]) -> None:
+        """Load the affiliations of the people among these holders, in one query.
+
+        A report of some groups places a few people, so it loads theirs only (and keeps
+        them); a whole-ledger report places most people, so it loads everyone's at once.
+        """
+        if self.groups is None:
+            self._index("affiliation:")
+            return
+        people = {h.partition(":")[2] for h in holders if h.startswith("person:")}
+        wanted = sorted(people - self._placed)
+        if wanted:
+            self._placed.update(wanted)
+            self._intervals.setdefault("affiliation:", {})
+            found = self.store.select_fact_intervals(self.position, "affiliation:", wanted)
+            self._load("affiliation:", found)
 
     def scope(
         self, group_id: str | None, include_subgroups: bool, when: datetime
@@ -240,6 +263,7 @@ class _Context:
         if kind == "organisation":
             organisation = holder_id
         elif kind == "person":
+            self._affiliations((holder,))
             affiliation = self._state("affiliation:", holder_id, moment)
             organisation = affiliation.get("organisation_id") if affiliation else None
         return organisation, self.sector_at(organisation, moment)
@@ -302,6 +326,7 @@ class _Context:
     def holdings(self, when: datetime) -> dict[str, Any]:
         moment = iso(when)
         held = self.holders_at(moment)
+        self._affiliations(held)
         by_holder: Counter[str] = Counter(held)
         by_org: Counter[str] = Counter()
         by_sector: Counter[str] = Counter()
@@ -331,6 +356,7 @@ class _Context:
     def distribution(self, when: datetime) -> dict[str, Any]:
         moment = iso(when)
         held = self.holders_at(moment)
+        self._affiliations(held)
         by_holder: Counter[str] = Counter(held)
         by_org: Counter[str] = Counter()
         by_sector: Counter[str] = Counter()
@@ -363,6 +389,9 @@ class _Context:
                 record_ids=[r[1] for r in accepted] + [a["id"] for a in held],
             )
         }
+        self._affiliations(
+            [r[5] for r in accepted if r[5]] + [o[0] for o in offers.values() if o[0]]
+        )
         flows: Counter[tuple[str, str]] = Counter()
         sector_flows: Counter[tuple[str, str]] = Counter()
         for _, _, _, effective_at, handover, to, _ in accepted:
