@@ -6,7 +6,7 @@ import functools
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from copy import deepcopy
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -252,6 +252,45 @@ class LedgerCore(Application[UUID]):
             aggregate = project_aggregate(aggregate, recorded)
             cache.put(aggregate.id, deepcopy(aggregate))
         return aggregate
+
+    def _load_each(self, cls: type[A], record_ids: Sequence[str]) -> dict[str, A | None]:
+        """Records of one kind by id (None: there is no such record), as _load gives them;
+        those kept in memory are brought up to date with one query for them all."""
+        cache = self.repository.cache
+        found: dict[str, A | None] = {}
+        kept: dict[UUID, tuple[str, Any]] = {}
+        for record_id in dict.fromkeys(str(r) for r in record_ids):
+            in_memory = self._kept(record_id)
+            if in_memory is not None:
+                kept[in_memory[0]] = (record_id, in_memory[1])
+                continue
+            try:
+                found[record_id] = self._load(cls, record_id)
+            except RecordNotFound:
+                found[record_id] = None
+        if kept and cache is not None:
+            recorded: dict[UUID, list[Any]] = {}
+            versions = [(uuid, aggregate.version) for uuid, (_, aggregate) in kept.items()]
+            for stored in self.store.select_events_after(versions):
+                event = self.mapper.to_domain_event(stored)
+                recorded.setdefault(UUID(str(stored.originator_id)), []).append(event)
+            for uuid, (record_id, aggregate) in kept.items():
+                if uuid in recorded:
+                    aggregate = project_aggregate(aggregate, recorded[uuid])
+                    cache.put(uuid, deepcopy(aggregate))
+                found[record_id] = aggregate if isinstance(aggregate, cls) else None
+        return found
+
+    def _kept(self, record_id: str) -> tuple[UUID, Any] | None:
+        """(id, a copy of the record) if it is kept in memory, as it was kept."""
+        cache = self.repository.cache
+        if cache is None:
+            return None
+        try:
+            uuid = UUID(record_id)
+            return uuid, deepcopy(cache.get(uuid))
+        except (ValueError, KeyError):
+            return None
 
     def _cached(self, uuid: UUID, version: int | None) -> AccordAggregate | None:
         """A copy of the record at exactly this version if it is in memory (a version, once

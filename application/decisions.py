@@ -11,6 +11,7 @@ from application.groups import GroupCommands
 from domain.base import InvalidInput, require_aware
 from domain.decision import Decision
 from domain.group import Group
+from domain.person import Person
 from domain.principle import Principle
 
 
@@ -141,9 +142,13 @@ class DecisionCommands(GroupCommands):
             self._cited(Decision, did, f"supersedes[{i}]") for i, did in enumerate(supersedes or [])
         ]
         organisations = []
+        people = self._load_each(Person, [str(p) for p in participants])
         for index, person_id in enumerate(participants):
-            group.require_member(str(person_id), f"participants[{index}]")
-            person = self._require_person(str(person_id), f"participants[{index}]")
+            field = f"participants[{index}]"
+            group.require_member(str(person_id), field)
+            person = people[str(person_id)]
+            if person is None:
+                raise InvalidInput(f"{field}: no person with id {person_id}", field)
             organisation = (
                 person.organisation_at(effective_at) if effective_at else person.organisation_id
             )

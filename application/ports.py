@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,11 @@ class LedgerStore(Protocol):
     def insert_api_key(self, row: ApiKeyRow, secret_hash: str) -> None: ...
 
     def find_api_key(self, key_id: str) -> tuple[ApiKeyRow, str] | None: ...
+
+    def select_events_after(self, versions: Sequence[tuple[UUID, int]]) -> list[StoredEvent]:
+        """Each record's stored events after the version given for it, in one read: in
+        version order for each record."""
+        ...
 
     def find_caller(self, key_id: str) -> tuple[ApiKeyRow, str, list[tuple[str, str]]] | None:
         """A key, its digest and its person's memberships as (group id, role), in one read."""

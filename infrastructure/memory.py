@@ -92,6 +92,10 @@ class AccordMemoryRecorder(
                 and r["created_position"] > after
             ][:limit]
 
+    def select_events_after(self, versions: Sequence[tuple[UUID, int]]) -> list[StoredEvent]:
+        select = POPOApplicationRecorder.select_events
+        return [event for i, v in versions for event in select(self, i, gt=v)]
+
     def find_records(self, record_ids: Collection[str]) -> list[dict[str, Any]]:
         with self._database_lock:
             return [dict(self._records[i]) for i in record_ids if i in self._records]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
+from uuid import UUID
 
 import psycopg
 from eventsourcing.persistence import (
@@ -186,6 +187,20 @@ class AccordPostgresRecorder(
         with self._cursor() as curs:
             curs.execute(statement.encode(), params)
             return [common.record_row(row) for row in curs.fetchall()]
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_events_after(self, versions: Sequence[tuple[UUID, int]]) -> list[StoredEvent]:
+        if not versions:
+            return []
+        statement = (
+            f"SELECT e.originator_id, e.originator_version, e.topic, e.state "
+            f"FROM {self._events_table()} e JOIN unnest(%s::uuid[], %s::bigint[]) AS k(id, v) "
+            "ON e.originator_id = k.id AND e.originator_version > k.v "
+            "ORDER BY e.originator_id, e.originator_version"
+        )
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+            curs.execute(statement.encode(), ([i for i, _ in versions], [v for _, v in versions]))
+            return [StoredEvent(row[0], row[1], row[2], bytes(row[3])) for row in curs.fetchall()]
 
     def find_records(self, record_ids: Collection[str]) -> list[dict[str, Any]]:
         statement = common.find_records_statement(self.prefix, "%s", len(record_ids))

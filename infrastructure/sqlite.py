@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import OperationalError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
@@ -133,6 +134,24 @@ class AccordSQLiteRecorder(
         with self.datastore.transaction(commit=False) as c:
             c.execute(statement, params)
             return [common.record_row(row) for row in c.fetchall()]
+
+    def select_events_after(self, versions: Sequence[tuple[UUID, int]]) -> list[StoredEvent]:
+        found: list[StoredEvent] = []
+        with self.datastore.transaction(commit=False) as c:
+            pairs = list(versions)
+            for chunk in (pairs[start : start + 400] for start in range(0, len(pairs), 400)):
+                match = " OR ".join(["(originator_id = ? AND originator_version > ?)"] * len(chunk))
+                c.execute(
+                    f"SELECT originator_id, originator_version, topic, state "
+                    f"FROM {self.events_table_name} WHERE {match} "
+                    "ORDER BY originator_id, originator_version",
+                    [value for i, v in chunk for value in (i.hex, v)],
+                )
+                found += [
+                    StoredEvent(self.convert_originator_id(row[0]), row[1], row[2], bytes(row[3]))
+                    for row in c.fetchall()
+                ]
+        return found
 
     def find_records(self, record_ids: Collection[str]) -> list[dict[str, Any]]:
         with self.datastore.transaction(commit=False) as c:

@@ -1,0 +1,98 @@
+"""Records kept in memory between commands: brought up to date from the log on every use,
+several at once with one read, so that ledgers on one database never act on stale state."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from application.ledger import Ledger
+from domain.base import InvalidInput
+from domain.person import Person
+from interfaces.bootstrap import build_ledger
+from tests.conftest import acting_as
+
+
+@pytest.fixture
+def rival(settings, ledger) -> Iterator[Ledger]:
+    """A second Ledger object on the same database as `ledger` (another API process)."""
+    other = build_ledger(settings)
+    try:
+        yield other
+    finally:
+        other.close()
+
+
+def agreement(*people: str) -> dict[str, object]:
+    return {"method": "consent", "participants": list(people)}
+
+
+def reads_of_the_log(ledger: Ledger, monkeypatch) -> list[str]:
+    """Which of the recorder's event reads run from now on."""
+    reads: list[str] = []
+    for name in ("select_events", "select_events_after"):
+        original = getattr(ledger.recorder, name)
+
+        def counted(*args, _name=name, _original=original, **kwargs):
+            reads.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(ledger.recorder, name, counted)
+    return reads
+
+
+def test_a_decisions_participants_are_brought_up_to_date_with_one_read(ledger, world, monkeypatch):
+    people = (world.convener, world.alice, world.bob)
+    with acting_as(world.convener):
+        ledger.record_decision(world.group, "Warm up", "d", agreement(*people))
+        reads = reads_of_the_log(ledger, monkeypatch)
+        ledger.record_decision(world.group, "Open access", "d", agreement(*people))
+    # The group, then the three people at once.
+    assert reads == ["select_events", "select_events_after"]
+
+
+def test_a_move_recorded_by_another_process_is_seen_by_the_next_decision(ledger, rival, world):
+    people = (world.convener, world.alice, world.bob)
+    with acting_as(world.convener):
+        first = ledger.record_decision(world.group, "Before", "d", agreement(*people)).id
+    assert ledger.get_decision(first)["participant_organisations"] == sorted(
+        {world.org_a, world.org_b}
+    )
+    rival.change_affiliation(world.alice, world.org_b)
+    rival.change_affiliation(world.bob, None)
+    with acting_as(world.convener):
+        second = ledger.record_decision(world.group, "After", "d", agreement(*people)).id
+    assert ledger.get_decision(second)["participant_organisations"] == sorted(
+        {world.org_a, world.org_b}
+    )
+    rival.change_affiliation(world.convener, world.org_b)
+    with acting_as(world.convener):
+        third = ledger.record_decision(world.group, "Later", "d", agreement(*people)).id
+    assert ledger.get_decision(third)["participant_organisations"] == [world.org_b]
+
+
+def test_loading_several_records_names_the_missing_and_the_wrong_kind(ledger, world):
+    unknown = str(uuid.uuid4())
+    ledger._load(Person, world.alice)  # kept in memory
+    found = ledger._load_each(Person, [world.alice, world.bob, unknown, world.group, "nonsense"])
+    assert found[world.alice].id == uuid.UUID(world.alice)
+    assert found[world.bob].id == uuid.UUID(world.bob)
+    assert found[unknown] is None and found[world.group] is None and found["nonsense"] is None
+    with acting_as(world.convener), pytest.raises(InvalidInput) as refused:
+        ledger.record_decision(world.group, "T", "d", agreement(world.alice, unknown))
+    assert refused.value.field == "agreement.participants[1]"
+
+
+def test_one_read_after_many_versions_finds_each_records_later_events_in_order(ledger, world):
+    alice, group = uuid.UUID(world.alice), uuid.UUID(world.group)
+    versions = [(uuid.uuid4(), 0) for _ in range(900)] + [(alice, 0), (group, 1)]
+    found = ledger.store.select_events_after(versions)
+    expected = [*ledger.recorder.select_events(alice), *ledger.recorder.select_events(group, gt=1)]
+    assert len(expected) >= 3
+    key = lambda e: (str(e.originator_id), e.originator_version)  # noqa: E731
+    assert sorted(map(key, found)) == sorted(map(key, expected))
+    assert [e.state for e in sorted(found, key=key)] == [e.state for e in sorted(expected, key=key)]
+    by_record = [e.originator_version for e in found if e.originator_id == group]
+    assert by_record == sorted(by_record)
