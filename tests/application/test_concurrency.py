@@ -7,7 +7,7 @@ so both always write from the same version: the race is forced, not left to timi
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -16,18 +16,7 @@ import pytest
 from application.errors import ConcurrentUpdate, VersionMismatch
 from application.ledger import Ledger
 from domain.group import Group
-from interfaces.bootstrap import build_ledger
 from tests.application.support import Tape, all_listed, build_world
-
-
-@pytest.fixture
-def rival(settings, ledger) -> Iterator[Ledger]:
-    """A second Ledger object on the same database as `ledger`."""
-    other = build_ledger(settings)
-    try:
-        yield other
-    finally:
-        other.close()
 
 
 def hold_after_first_load(ledger: Ledger, cls: type, barrier: threading.Barrier) -> list[int]:

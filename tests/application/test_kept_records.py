@@ -4,25 +4,13 @@ several at once with one read, so that ledgers on one database never act on stal
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
 
 from application.ledger import Ledger
 from domain.base import InvalidInput
 from domain.person import Person
-from interfaces.bootstrap import build_ledger
 from tests.conftest import acting_as
-
-
-@pytest.fixture
-def rival(settings, ledger) -> Iterator[Ledger]:
-    """A second Ledger object on the same database as `ledger` (another API process)."""
-    other = build_ledger(settings)
-    try:
-        yield other
-    finally:
-        other.close()
 
 
 def agreement(*people: str) -> dict[str, object]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
@@ -20,7 +20,6 @@ import pytest
 from application.core import Written
 from application.ledger import Ledger
 from application.projections.projector import ProjectorThread
-from interfaces.bootstrap import build_ledger
 from tests.application.support import JAN, MAR, build_world, rich_scenario
 from tests.application.test_projection import (
     assert_each_position_once,
@@ -29,16 +28,6 @@ from tests.application.test_projection import (
     table_rows,
 )
 from tests.conftest import acting_as
-
-
-@pytest.fixture
-def durable(settings, ledger) -> Iterator[Ledger]:
-    """A second Ledger object on the same database as `ledger` (never the in-memory store)."""
-    other = build_ledger(settings)
-    try:
-        yield other
-    finally:
-        other.close()
 
 
 def in_threads(*calls: Callable[[], Any]) -> list[Any]:
@@ -102,17 +91,17 @@ def more_events(ledger: Ledger, group: str, people: list[str], rounds: int) -> l
 
 @pytest.mark.parametrize("pages", [(1, 2), (3, 5), (50, 7)])
 def test_two_projectors_catching_up_at_once_apply_every_event_exactly_once(
-    ledger, durable, settings, pages
+    ledger, rival, settings, pages
 ):
     ids = rich_scenario(ledger)
     extra = [ledger.register_person(f"Extra {i}").id for i in range(4)]
     more_events(ledger, ids["group"][0], extra, 4)
     head = ledger.head_position()
-    assert ledger.projector.position() == durable.projector.position() == 0
-    ledger.projector.page_size, durable.projector.page_size = pages
-    outcomes = [jittered(ledger, 1), jittered(durable, 2)]
+    assert ledger.projector.position() == rival.projector.position() == 0
+    ledger.projector.page_size, rival.projector.page_size = pages
+    outcomes = [jittered(ledger, 1), jittered(rival, 2)]
 
-    applied = in_threads(until_caught_up(ledger, head), until_caught_up(durable, head))
+    applied = in_threads(until_caught_up(ledger, head), until_caught_up(rival, head))
 
     # Every event was applied by exactly one of them.
     assert sum(applied) == head
@@ -120,26 +109,26 @@ def test_two_projectors_catching_up_at_once_apply_every_event_exactly_once(
     pages_applied = outcomes[0].count(True) + outcomes[1].count(True)
     assert pages_applied >= head // max(pages)
     assert_each_position_once(ledger)
-    assert_each_position_once(durable)
+    assert_each_position_once(rival)
     both = read_models(ledger)
-    assert read_models(durable) == both
+    assert read_models(rival) == both
     rows = table_rows(ledger)
-    durable.projector.rebuild()
-    assert table_rows(durable) == rows
-    assert read_models(durable) == both
+    rival.projector.rebuild()
+    assert table_rows(rival) == rows
+    assert read_models(rival) == both
 
 
-def test_two_projectors_and_a_writer_at_once_end_with_each_position_applied_once(ledger, durable):
+def test_two_projectors_and_a_writer_at_once_end_with_each_position_applied_once(ledger, rival):
     world = build_world(ledger)
     people = [ledger.register_person(f"Extra {i}").id for i in range(3)]
-    ledger.projector.page_size, durable.projector.page_size = 2, 3
+    ledger.projector.page_size, rival.projector.page_size = 2, 3
     jittered(ledger, 3)
-    jittered(durable, 4)
+    jittered(rival, 4)
     stop = threading.Event()
 
     def write() -> int:
         try:
-            return len(more_events(durable, world.group, people, 12))
+            return len(more_events(rival, world.group, people, 12))
         finally:
             stop.set()
 
@@ -152,27 +141,27 @@ def test_two_projectors_and_a_writer_at_once_end_with_each_position_applied_once
 
         return run
 
-    written, first, second = in_threads(write, project(ledger), project(durable))
+    written, first, second = in_threads(write, project(ledger), project(rival))
     head = ledger.head_position()
     assert written == 60
     rest = ledger.projector.catch_up()
     assert first + second + rest == head
     assert_each_position_once(ledger)
     rows = table_rows(ledger)
-    durable.projector.rebuild()
-    assert table_rows(durable) == rows
+    rival.projector.rebuild()
+    assert table_rows(rival) == rows
 
 
-def test_a_read_sees_every_earlier_event_even_when_its_projector_loses_a_race(ledger, durable):
+def test_a_read_sees_every_earlier_event_even_when_its_projector_loses_a_race(ledger, rival):
     world = build_world(ledger)
     head = ledger.head_position()
-    durable.projector.page_size = 1
+    rival.projector.page_size = 1
     store = ledger.projector.store
     apply = store.apply_batch
 
     def rival_applies_one_first(batch: Any) -> bool:
         store.apply_batch = apply  # type: ignore[method-assign]
-        assert durable.projector.run_once() == 1  # the other projector commits position 1
+        assert rival.projector.run_once() == 1  # the other projector commits position 1
         return apply(batch)
 
     store.apply_batch = rival_applies_one_first  # type: ignore[method-assign]
@@ -298,9 +287,9 @@ def check_paging_while_writing(reader: Ledger, writer: Ledger) -> None:
 
 
 def test_paging_a_group_timeline_while_another_ledger_writes_sees_each_position_once_in_order(
-    ledger, durable
+    ledger, rival
 ):
-    check_paging_while_writing(ledger, durable)
+    check_paging_while_writing(ledger, rival)
 
 
 def test_paging_a_group_timeline_while_the_same_ledger_writes_sees_each_position_once_in_order(
@@ -310,13 +299,13 @@ def test_paging_a_group_timeline_while_the_same_ledger_writes_sees_each_position
 
 
 def test_paging_while_a_second_projector_and_a_writer_run_sees_each_position_once_in_order(
-    ledger, durable
+    ledger, rival
 ):
     """The writer's ledger runs its own projector thread, racing the reader's inline one."""
-    durable.projector.page_size = 2
-    worker = ProjectorThread(durable.projector, poll_seconds=0.01).start()
+    rival.projector.page_size = 2
+    worker = ProjectorThread(rival.projector, poll_seconds=0.01).start()
     try:
-        check_paging_while_writing(ledger, durable)
+        check_paging_while_writing(ledger, rival)
     finally:
         worker.stop()
     assert worker.failures == 0
