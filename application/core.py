@@ -244,64 +244,60 @@ class LedgerCore(Application[UUID]):
     def _fast_forward(self, aggregate: Any) -> Any:
         """A record from memory, brought up to date with the events recorded since it was
         kept (by this process or any other): one query, no lock, usually no events."""
-        cache = self.repository.cache
-        if cache is None:
+        if self.repository.cache is None:
             return aggregate  # rebuilt from the log just now
-        recorded = list(self.events.get(aggregate.id, gt=aggregate.version))
-        if recorded:
-            aggregate = project_aggregate(aggregate, recorded)
-            cache.put(aggregate.id, deepcopy(aggregate))
-        return aggregate
+        return self._caught_up(aggregate, list(self.events.get(aggregate.id, gt=aggregate.version)))
 
     def _load_each(self, cls: type[A], record_ids: Sequence[str]) -> dict[str, A | None]:
         """Records of one kind by id (None: there is no such record), as _load gives them;
         those kept in memory are brought up to date with one query for them all."""
-        cache = self.repository.cache
         found: dict[str, A | None] = {}
         kept: dict[UUID, tuple[str, Any]] = {}
         for record_id in dict.fromkeys(str(r) for r in record_ids):
-            in_memory = self._kept(record_id)
-            if in_memory is not None:
-                kept[in_memory[0]] = (record_id, in_memory[1])
+            try:
+                uuid = UUID(record_id)
+            except ValueError:
+                found[record_id] = None
+                continue
+            if (in_memory := self._kept(uuid)) is not None:
+                kept[uuid] = (record_id, deepcopy(in_memory))
                 continue
             try:
-                found[record_id] = self._load(cls, record_id)
+                found[record_id] = self._load(cls, uuid)
             except RecordNotFound:
                 found[record_id] = None
-        if kept and cache is not None:
-            recorded: dict[UUID, list[Any]] = {}
-            versions = [(uuid, aggregate.version) for uuid, (_, aggregate) in kept.items()]
-            for stored in self.store.select_events_after(versions):
-                event = self.mapper.to_domain_event(stored)
-                recorded.setdefault(UUID(str(stored.originator_id)), []).append(event)
-            for uuid, (record_id, aggregate) in kept.items():
-                if uuid in recorded:
-                    aggregate = project_aggregate(aggregate, recorded[uuid])
-                    cache.put(uuid, deepcopy(aggregate))
-                found[record_id] = aggregate if isinstance(aggregate, cls) else None
+        recorded: dict[UUID, list[Any]] = {uuid: [] for uuid in kept}
+        versions = [(uuid, aggregate.version) for uuid, (_, aggregate) in kept.items()]
+        for stored in self.store.select_events_after(versions):
+            event = self.mapper.to_domain_event(stored)
+            recorded[UUID(str(stored.originator_id))].append(event)
+        for uuid, (record_id, aggregate) in kept.items():
+            aggregate = self._caught_up(aggregate, recorded[uuid])
+            found[record_id] = aggregate if isinstance(aggregate, cls) else None
         return found
 
-    def _kept(self, record_id: str) -> tuple[UUID, Any] | None:
-        """(id, a copy of the record) if it is kept in memory, as it was kept."""
+    def _caught_up(self, aggregate: Any, recorded: list[Any]) -> Any:
+        """A record kept in memory with the events recorded since applied (and kept again)."""
+        cache = self.repository.cache
+        if recorded and cache is not None:
+            aggregate = project_aggregate(aggregate, recorded)
+            cache.put(aggregate.id, deepcopy(aggregate))
+        return aggregate
+
+    def _kept(self, uuid: UUID) -> Any | None:
+        """The record as kept in memory (the cache's own object: copy it to use it), if it is."""
         cache = self.repository.cache
         if cache is None:
             return None
         try:
-            uuid = UUID(record_id)
-            return uuid, deepcopy(cache.get(uuid))
-        except (ValueError, KeyError):
+            return cache.get(uuid)
+        except KeyError:
             return None
 
     def _cached(self, uuid: UUID, version: int | None) -> AccordAggregate | None:
         """A copy of the record at exactly this version if it is in memory (a version, once
         written, never changes, so nothing needs reading)."""
-        cache = self.repository.cache
-        if version is None or cache is None:
-            return None
-        try:
-            found = cache.get(uuid)
-        except KeyError:
-            return None
+        found = self._kept(uuid) if version is not None else None
         if not isinstance(found, AccordAggregate) or found.version != version:
             return None
         return deepcopy(found)

@@ -136,6 +136,8 @@ class AccordSQLiteRecorder(
             return [common.record_row(row) for row in c.fetchall()]
 
     def select_events_after(self, versions: Sequence[tuple[UUID, int]]) -> list[StoredEvent]:
+        if not versions:
+            return []
         found: list[StoredEvent] = []
         with self.datastore.transaction(commit=False) as c:
             pairs = list(versions)
