@@ -11,7 +11,6 @@ from application.groups import GroupCommands
 from domain.base import InvalidInput, require_aware
 from domain.decision import Decision
 from domain.group import Group
-from domain.person import Person
 from domain.principle import Principle
 
 
@@ -141,14 +140,13 @@ class DecisionCommands(GroupCommands):
         earlier = [
             self._cited(Decision, did, f"supersedes[{i}]") for i, did in enumerate(supersedes or [])
         ]
+        named = {f"participants[{i}]": str(person_id) for i, person_id in enumerate(participants)}
+        for field, person_id in named.items():
+            group.require_member(person_id, field)
         organisations = []
-        people = self._load_each(Person, [str(p) for p in participants])
-        for index, person_id in enumerate(participants):
-            field = f"participants[{index}]"
-            group.require_member(str(person_id), field)
-            person = people[str(person_id)]
-            if person is None:
-                raise InvalidInput(f"{field}: no person with id {person_id}", field)
+        # Only registered people become members, so once every participant is a member,
+        # every one is a person: the first field at fault is the one it always was.
+        for person in self._require_people(named).values():
             organisation = (
                 person.organisation_at(effective_at) if effective_at else person.organisation_id
             )

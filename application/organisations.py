@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from application.core import LedgerCore, Written, command
-from application.errors import RecordNotFound
 from domain.base import InvalidInput
 from domain.organisation import Organisation
 from domain.person import Person
@@ -62,7 +61,16 @@ class OrganisationCommands(LedgerCore):
             raise InvalidInput(f"{field}: no organisation with id {organisation_id}", field)
 
     def _require_person(self, person_id: str, field: str) -> Person:
-        try:
-            return self._load(Person, person_id)
-        except RecordNotFound:
-            raise InvalidInput(f"{field}: no person with id {person_id}", field) from None
+        return self._require_people({field: person_id})[field]
+
+    def _require_people(self, named: dict[str, str]) -> dict[str, Person]:
+        """The people named by these fields (field -> person id), loaded together; the
+        first field naming no one is invalid input."""
+        found = self._load_each(Person, list(named.values()))
+        people: dict[str, Person] = {}
+        for field, person_id in named.items():
+            person = found[str(person_id)]
+            if person is None:
+                raise InvalidInput(f"{field}: no person with id {person_id}", field)
+            people[field] = person
+        return people
