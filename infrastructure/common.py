@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
@@ -159,6 +159,12 @@ def write_members(cursor: Any, prefix: str, p: str, index_rows: Sequence[IndexRo
             f"INSERT INTO {prefix}accord_members (group_id, person_id, role) VALUES ({p}, {p}, {p})",
             rows,
         )
+
+
+def chunks(values: Sequence[Any], size: int = 500) -> Iterator[list[Any]]:
+    """The values in lists of at most `size`: SQLite bounds a statement's parameters."""
+    for start in range(0, len(values), size):
+        yield list(values[start : start + size])
 
 
 def find_caller_statement(prefix: str, p: str) -> str:

@@ -9,6 +9,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from application.ports import Batch, FactRow
+from infrastructure.common import chunks
 
 TRACKING = "ledger"
 # Bump when the read models' tables or contents change: they are then rebuilt from zero.
@@ -228,7 +229,7 @@ class SQLReadModels:
             if self._rm_set_based:
                 c.execute(f"{select} WHERE {column} = ANY({self._p}){more}", (values,))
                 return list(c.fetchall())
-            for chunk in _chunks(values):
+            for chunk in chunks(values):
                 c.execute(f"{select} WHERE {column} IN ({self._in(chunk)}){more}", chunk)
                 found += c.fetchall()
         return found
@@ -544,8 +545,8 @@ class SQLReadModels:
             where.append(f"review_date < {p}")
             params.append(review_before)
         found: list[dict[str, Any]] = []
-        chunks = list(_chunks(sorted(set(group_ids)))) if group_ids is not None else [None]
-        for chunk in chunks:
+        batches = list(chunks(sorted(set(group_ids)))) if group_ids is not None else [None]
+        for chunk in batches:
             clause = list(where)
             values = list(params)
             if chunk is not None:
@@ -589,7 +590,7 @@ class SQLReadModels:
         else:
             batches = [
                 (f"fact_key IN ({self._in(chunk)})", chunk)
-                for chunk in _chunks(sorted({key_prefix + key for key in keys}))
+                for chunk in chunks(sorted({key_prefix + key for key in keys}))
             ]
         found: list[dict[str, Any]] = []
         with self._rm_cursor(False) as c:
@@ -769,7 +770,7 @@ class SQLReadModels:
         elif self._rm_set_based:
             yield sorted(set(values))
         else:
-            yield from _chunks(sorted(set(values)))
+            yield from chunks(sorted(set(values)))
 
     def position_at(self, recorded_at: str) -> int:
         """The last position the ledger knew of at `recorded_at`.
@@ -824,8 +825,3 @@ def _summed(rows: list[Any]) -> dict[str, int]:
     for key, n in rows:
         counts[str(key)] += int(n)
     return dict(counts)
-
-
-def _chunks(values: list[Any], size: int = 500) -> Iterator[list[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]

@@ -140,8 +140,7 @@ class AccordSQLiteRecorder(
             return []
         found: list[StoredEvent] = []
         with self.datastore.transaction(commit=False) as c:
-            pairs = list(versions)
-            for chunk in (pairs[start : start + 400] for start in range(0, len(pairs), 400)):
+            for chunk in common.chunks(versions, 400):
                 match = " OR ".join(["(originator_id = ? AND originator_version > ?)"] * len(chunk))
                 c.execute(
                     f"SELECT originator_id, originator_version, topic, state "
