@@ -123,8 +123,8 @@ class AccordMemoryRecorder(
             return self._keys.get(key_id)
 
     def find_caller(self, key_id: str) -> tuple[ApiKeyRow, str, list[tuple[str, str]]] | None:
-        with self._database_lock:
-            found = self._keys.get(key_id)
+        with self._database_lock:  # the key and its memberships as one read sees them
+            found = self.find_api_key(key_id)
             if found is None:
                 return None
             members = self.select_members(person_id=found[0].person_id)
