@@ -226,7 +226,7 @@ class AccessPolicy(KeyCommands):
 
     def _affiliated(self, person_id: str, organisation_id: str) -> bool:
         try:
-            return self._load(Person, person_id).organisation_id == organisation_id
+            return self._read(Person, person_id).organisation_id == organisation_id
         except RecordNotFound:
             return False
 

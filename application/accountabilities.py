@@ -23,7 +23,7 @@ class AccountabilityCommands(PrincipleCommands):
         effective_at: datetime | None = None,
     ) -> Written:
         """Define a piece of work and who holds it first."""
-        group = self._load(Group, group_id)
+        group = self._read(Group, group_id)
         self._require_party(holder, "holder")
         return self._save(Accountability.define(group, title, holder, scope, effective_at))
 
@@ -37,10 +37,11 @@ class AccountabilityCommands(PrincipleCommands):
         effective_at: datetime | None = None,
     ) -> Written:
         """Offer the accountability to another holder; returns the handover's id."""
+        self._read_together(accountability_id, to.get("id"))
         accountability = self._load(Accountability, accountability_id, expected_version)
         self._require_party(to, "to")
         handover_id = str(uuid4())
-        group = self._load(Group, accountability.group_id)
+        group = self._read(Group, accountability.group_id)
         accountability.offer_handover(group, handover_id, to, reason, effective_at)
         return self._save(accountability, handover_id=handover_id)
 
@@ -54,7 +55,7 @@ class AccountabilityCommands(PrincipleCommands):
     ) -> Written:
         """Accept a handover offered to the caller's side: the holder changes."""
         accountability = self._load(Accountability, accountability_id, expected_version)
-        group = self._load(Group, accountability.group_id)
+        group = self._read(Group, accountability.group_id)
         on_side = self._on_recipient_side(accountability, handover_id)
         accountability.accept_handover(group, handover_id, on_side, effective_at)
         return self._save(accountability)
@@ -69,7 +70,7 @@ class AccountabilityCommands(PrincipleCommands):
     ) -> Written:
         """Decline a handover offered to the caller's side."""
         accountability = self._load(Accountability, accountability_id, expected_version)
-        group = self._load(Group, accountability.group_id)
+        group = self._read(Group, accountability.group_id)
         on_side = self._on_recipient_side(accountability, handover_id)
         accountability.decline_handover(group, handover_id, on_side, reason)
         return self._save(accountability)
@@ -84,7 +85,7 @@ class AccountabilityCommands(PrincipleCommands):
     ) -> Written:
         """Withdraw an open handover offer."""
         accountability = self._load(Accountability, accountability_id, expected_version)
-        group = self._load(Group, accountability.group_id)
+        group = self._read(Group, accountability.group_id)
         accountability.withdraw_handover(group, handover_id, reason)
         return self._save(accountability)
 
@@ -98,7 +99,7 @@ class AccountabilityCommands(PrincipleCommands):
     ) -> Written:
         """Give the accountability back to its previous holder."""
         accountability = self._load(Accountability, accountability_id, expected_version)
-        group = self._load(Group, accountability.group_id)
+        group = self._read(Group, accountability.group_id)
         accountability.return_to_previous(group, reason, effective_at)
         return self._save(accountability)
 
@@ -112,7 +113,7 @@ class AccountabilityCommands(PrincipleCommands):
     ) -> Written:
         """Record that the work no longer needs holding."""
         accountability = self._load(Accountability, accountability_id, expected_version)
-        group = self._load(Group, accountability.group_id)
+        group = self._read(Group, accountability.group_id)
         accountability.retire(group, reason, effective_at)
         return self._save(accountability)
 
@@ -126,7 +127,7 @@ class AccountabilityCommands(PrincipleCommands):
         if to["kind"] == "person":
             return bool(to["id"] == actor)
         if to["kind"] == "group":
-            return self._load(Group, to["id"]).is_member(actor)
+            return self._read(Group, to["id"]).is_member(actor)
         if not self._exists(Person, actor):
             return False
-        return self._load(Person, actor).organisation_id == to["id"]
+        return self._read(Person, actor).organisation_id == to["id"]

@@ -25,7 +25,7 @@ class ConflictCommands(DecisionCommands):
         effective_at: datetime | None = None,
     ) -> Written:
         """Raise a conflict between parties; by default the caller is the one raising it."""
-        group = self._load(Group, group_id)
+        group = self._read(Group, group_id)
         raised_by = raised_by or self.actor()
         if raised_by is None:
             raise InvalidInput("raised_by: say who raised the conflict", "raised_by")
@@ -41,7 +41,7 @@ class ConflictCommands(DecisionCommands):
     ) -> Written:
         """Record that the group acknowledged the conflict."""
         conflict = self._load(Conflict, conflict_id, expected_version)
-        conflict.acknowledge(self._load(Group, conflict.group_id), note)
+        conflict.acknowledge(self._read(Group, conflict.group_id), note)
         return self._save(conflict)
 
     @command
@@ -51,7 +51,7 @@ class ConflictCommands(DecisionCommands):
         """Record a note of working the conflict through."""
         conflict = self._load(Conflict, conflict_id, expected_version)
         note_id = str(uuid4())
-        conflict.add_note(self._load(Group, conflict.group_id), note_id, text)
+        conflict.add_note(self._read(Group, conflict.group_id), note_id, text)
         return self._save(conflict, note_id=note_id)
 
     @command
@@ -66,7 +66,7 @@ class ConflictCommands(DecisionCommands):
         """Record the conflict's outcome, optionally the decision that resolved it."""
         conflict = self._load(Conflict, conflict_id, expected_version)
         decision = self._cited(Decision, decision_id, "decision_id") if decision_id else None
-        conflict.resolve(self._load(Group, conflict.group_id), outcome, decision, effective_at)
+        conflict.resolve(self._read(Group, conflict.group_id), outcome, decision, effective_at)
         return self._save(conflict)
 
     @command
@@ -81,7 +81,7 @@ class ConflictCommands(DecisionCommands):
         conflict = self._load(Conflict, conflict_id, expected_version)
         to_group = self._related_group(to_group_id, "to_group_id")
         assert to_group is not None
-        conflict.escalate(self._load(Group, conflict.group_id), to_group, reason)
+        conflict.escalate(self._read(Group, conflict.group_id), to_group, reason)
         return self._save(conflict)
 
     @command
@@ -90,5 +90,5 @@ class ConflictCommands(DecisionCommands):
     ) -> Written:
         """Record that the conflict was withdrawn."""
         conflict = self._load(Conflict, conflict_id, expected_version)
-        conflict.withdraw(self._load(Group, conflict.group_id), reason)
+        conflict.withdraw(self._read(Group, conflict.group_id), reason)
         return self._save(conflict)

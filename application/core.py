@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import threading
 import time
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from copy import deepcopy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar, cast
 from uuid import UUID
@@ -58,6 +60,25 @@ R = TypeVar("R")
 ATTEMPTS = 3
 
 
+def _uuid(record_id: Any) -> UUID | None:
+    try:
+        return record_id if isinstance(record_id, UUID) else UUID(str(record_id))
+    except ValueError:
+        return None
+
+
+@dataclass
+class _Attempt:
+    """One run of a command: the records it has brought up to date (by id), so that each is
+    read from the log once in the run, and those it shares with other readers (see _read)."""
+
+    fresh: dict[UUID, Any] = field(default_factory=dict)
+    shared: list[AccordAggregate] = field(default_factory=list)
+
+
+_ATTEMPT: ContextVar[_Attempt | None] = ContextVar("accord_attempt", default=None)
+
+
 @dataclass(frozen=True)
 class Written:
     """What a command returns: the record's id, its new version and the event's ledger position."""
@@ -93,7 +114,7 @@ def command(method: Callable[P, R]) -> Callable[P, R]:
                 if found is not None:
                     return cast(R, found)
                 try:
-                    return method(*args, **kwargs)
+                    return ledger._attempt(method, *args, **kwargs)
                 except IntegrityError:
                     found = ledger.recall(token)
                     if found is None and attempt == ATTEMPTS:
@@ -214,6 +235,43 @@ class LedgerCore(Application[UUID]):
     def actor() -> str | None:
         return current_actor.get()
 
+    @staticmethod
+    def _attempt(run: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+        """One run of a command; a record it read to check but changed anyway (a fault in
+        the code, see _read) is dropped from memory, so no later command sees the change."""
+        attempt = _Attempt()
+        running = _ATTEMPT.set(attempt)
+        try:
+            return run(*args, **kwargs)
+        finally:
+            _ATTEMPT.reset(running)
+            cast(LedgerCore, args[0])._drop_changed(attempt.shared)
+
+    def _drop_changed(self, read: Sequence[AccordAggregate]) -> list[AccordAggregate]:
+        """The records in `read` that have events pending, dropped from memory."""
+        changed = [record for record in read if record.pending_events]
+        for record in changed:
+            if self.repository.cache is not None:
+                with contextlib.suppress(KeyError):  # dropped already
+                    self.repository.cache.get(record.id, evict=True)
+        return changed
+
+    def _read(self, cls: type[A], record_id: str | UUID) -> A:
+        """A record to read and not to change (a group whose members a command checks, say),
+        or RecordNotFound: the record kept in memory itself, brought up to date, without the
+        copy _load makes for a command to change. Every reader shares it, so a command that
+        changes it is refused before it saves anything."""
+        found = self._load_each(cls, [str(record_id)], to_change=False)[str(record_id)]
+        if found is None:
+            raise RecordNotFound(KINDS[cls], str(record_id))
+        return found
+
+    def _read_together(self, *record_ids: Any) -> None:
+        """Bring these records up to date with one read of the log, for the rest of this run
+        of the command to _load or _read (ids that name nothing, or nothing valid, are left
+        for those to report)."""
+        self._current([uuid for r in record_ids if (uuid := _uuid(r)) is not None])
+
     def _load(
         self,
         cls: type[A],
@@ -221,67 +279,92 @@ class LedgerCore(Application[UUID]):
         expected_version: int | None = None,
         at_version: int | None = None,
     ) -> A:
-        """Rebuild a record of the given kind, or raise RecordNotFound / VersionMismatch."""
+        """A record of the given kind to change (a copy of its own), as it is now or at a
+        version, or raise RecordNotFound / VersionMismatch."""
         kind = KINDS[cls]
-        try:
-            uuid = record_id if isinstance(record_id, UUID) else UUID(str(record_id))
-            aggregate: AccordAggregate
-            cached = self._cached(uuid, at_version)
-            if cached is not None:
-                aggregate = cached
-            elif at_version is None:
-                aggregate = self._fast_forward(self.repository.get(uuid))
-            else:
+        uuid = _uuid(record_id)
+        aggregate: Any = None
+        if uuid is not None and at_version is None:
+            aggregate = deepcopy(self._current([uuid])[uuid])
+        elif uuid is not None and (aggregate := self._cached(uuid, at_version)) is None:
+            with contextlib.suppress(AggregateNotFoundError):
                 aggregate = self.repository.get(uuid, version=at_version)
-        except (ValueError, AggregateNotFoundError):
-            raise RecordNotFound(kind, str(record_id)) from None
         if not isinstance(aggregate, cls):
             raise RecordNotFound(kind, str(record_id))
         if expected_version is not None and aggregate.version != expected_version:
             raise VersionMismatch(str(record_id), expected_version, aggregate.version)
         return aggregate
 
-    def _fast_forward(self, aggregate: Any) -> Any:
-        """A record from memory, brought up to date with the events recorded since it was
-        kept (by this process or any other): one query, no lock, usually no events."""
-        if self.repository.cache is None:
-            return aggregate  # rebuilt from the log just now
-        return self._caught_up(aggregate, list(self.events.get(aggregate.id, gt=aggregate.version)))
-
-    def _load_each(self, cls: type[A], record_ids: Sequence[str]) -> dict[str, A | None]:
-        """Records of one kind by id (None: there is no such record), as _load gives them;
-        those kept in memory are brought up to date with one query for them all."""
+    def _load_each(
+        self, cls: type[A], record_ids: Sequence[str], to_change: bool = True
+    ) -> dict[str, A | None]:
+        """Records of one kind by id (None: there is no such record), as _load gives them
+        (or, not to_change, as _read does), brought up to date with one read for them all."""
+        named = {str(r): _uuid(r) for r in record_ids}
+        current = self._current([uuid for uuid in named.values() if uuid is not None])
         found: dict[str, A | None] = {}
-        kept: dict[UUID, tuple[str, Any]] = {}
-        for record_id in dict.fromkeys(str(r) for r in record_ids):
-            try:
-                uuid = UUID(record_id)
-            except ValueError:
+        for record_id, uuid in named.items():
+            record = current.get(uuid) if uuid is not None else None
+            if not isinstance(record, cls):
                 found[record_id] = None
-                continue
-            if (in_memory := self._kept(uuid)) is not None:
-                kept[uuid] = (record_id, deepcopy(in_memory))
-                continue
-            try:
-                found[record_id] = self._load(cls, uuid)
-            except RecordNotFound:
-                found[record_id] = None
-        recorded: dict[UUID, list[Any]] = {uuid: [] for uuid in kept}
-        versions = [(uuid, aggregate.version) for uuid, (_, aggregate) in kept.items()]
-        for stored in self.store.select_events_after(versions):
-            event = self.mapper.to_domain_event(stored)
-            recorded[UUID(str(stored.originator_id))].append(event)
-        for uuid, (record_id, aggregate) in kept.items():
-            aggregate = self._caught_up(aggregate, recorded[uuid])
-            found[record_id] = aggregate if isinstance(aggregate, cls) else None
+            elif to_change:
+                found[record_id] = deepcopy(record)
+            else:
+                found[record_id] = record
+                if (attempt := _ATTEMPT.get()) is not None:
+                    attempt.shared.append(record)
         return found
 
+    def _current(self, uuids: Sequence[UUID]) -> dict[UUID, Any]:
+        """The records with these ids as they are now (None: no such record), shared with
+        every reader (never change one; copy it): each kept in memory is brought up to date
+        with the events recorded since it was kept (by this process or any other), all of
+        them with one query and no lock; the others are rebuilt from the log and kept.
+        Within one run of a command, each is read from the log once."""
+        attempt = _ATTEMPT.get()
+        fresh = attempt.fresh if attempt is not None else {}
+        found: dict[UUID, Any] = {}
+        kept: dict[UUID, Any] = {}
+        for uuid in dict.fromkeys(uuids):
+            if uuid in fresh:
+                found[uuid] = fresh[uuid]
+            elif (in_memory := self._kept(uuid)) is not None:
+                kept[uuid] = in_memory
+            else:
+                found[uuid] = self._rebuilt(uuid)
+        for uuid, recorded in self._recorded_since(kept).items():
+            found[uuid] = self._caught_up(kept[uuid], recorded)
+        fresh.update(found)
+        return found
+
+    def _recorded_since(self, kept: dict[UUID, Any]) -> dict[UUID, list[Any]]:
+        """The events recorded after each kept record's version, in order."""
+        if not kept:
+            return {}
+        if len(kept) == 1:
+            ((uuid, aggregate),) = kept.items()
+            return {uuid: list(self.events.get(uuid, gt=aggregate.version))}
+        recorded: dict[UUID, list[Any]] = {uuid: [] for uuid in kept}
+        versions = [(uuid, aggregate.version) for uuid, aggregate in kept.items()]
+        for stored in self.store.select_events_after(versions):
+            recorded[UUID(str(stored.originator_id))].append(self.mapper.to_domain_event(stored))
+        return recorded
+
+    def _rebuilt(self, uuid: UUID) -> Any:
+        """A record rebuilt from the log (kept in memory, where records are), or None."""
+        try:
+            return self.repository.get(uuid, deepcopy_from_cache=False)
+        except AggregateNotFoundError:
+            return None
+
     def _caught_up(self, aggregate: Any, recorded: list[Any]) -> Any:
-        """A record kept in memory with the events recorded since applied (and kept again)."""
-        cache = self.repository.cache
-        if recorded and cache is not None:
-            aggregate = project_aggregate(aggregate, recorded)
-            cache.put(aggregate.id, deepcopy(aggregate))
+        """A kept record with the events recorded since applied to a copy of it, which is
+        kept in its place (the kept one is never changed: readers may hold it)."""
+        if not recorded:
+            return aggregate
+        aggregate = project_aggregate(deepcopy(aggregate), recorded)
+        if self.repository.cache is not None:
+            self.repository.cache.put(aggregate.id, aggregate)
         return aggregate
 
     def _kept(self, uuid: UUID) -> Any | None:
@@ -304,7 +387,7 @@ class LedgerCore(Application[UUID]):
 
     def _exists(self, cls: type[AccordAggregate], record_id: str) -> bool:
         try:
-            self._load(cls, record_id)
+            self._read(cls, record_id)
         except RecordNotFound:
             return False
         return True
@@ -319,6 +402,10 @@ class LedgerCore(Application[UUID]):
     ) -> Written:
         """Save every changed record in one transaction, with their index rows (and, when
         forgetting someone, the destruction of their key)."""
+        attempt = _ATTEMPT.get()
+        if attempt is not None and (changed := self._drop_changed(attempt.shared)):
+            names = ", ".join(f"{KINDS[type(r)]} {r.id}" for r in changed)
+            raise RuntimeError(f"a command changed what it read only to check: {names}")
         aggregates = [main, *others]
         rows = [self._index_row(a) for a in aggregates]
         token = idempotency.to_store()

@@ -25,7 +25,7 @@ class DecisionCommands(GroupCommands):
         rationale: str | None = None,
     ) -> Written:
         """Propose a decision in a group."""
-        group = self._load(Group, group_id)
+        group = self._read(Group, group_id)
         return self._save(self._propose(group, title, decision, context, rationale))
 
     @command
@@ -39,7 +39,9 @@ class DecisionCommands(GroupCommands):
         rationale: str | None = None,
     ) -> Written:
         """Record a decision already taken: proposed and agreed in one transaction."""
-        group = self._load(Group, group_id)
+        participants = agreement.get("participants")
+        self._read_together(group_id, *(participants if isinstance(participants, list) else ()))
+        group = self._read(Group, group_id)
         proposed = self._propose(group, title, decision, context, rationale)
         try:
             superseded = self._agree(group, proposed, **agreement)
@@ -63,7 +65,8 @@ class DecisionCommands(GroupCommands):
     ) -> Written:
         """Record that a proposed decision was agreed, how and by whom."""
         decision = self._load(Decision, decision_id, expected_version)
-        group = self._load(Group, decision.group_id)
+        self._read_together(decision.group_id, *participants)
+        group = self._read(Group, decision.group_id)
         superseded = self._agree(
             group,
             decision,
@@ -83,7 +86,7 @@ class DecisionCommands(GroupCommands):
     ) -> Written:
         """Record that a proposed decision was rejected."""
         decision = self._load(Decision, decision_id, expected_version)
-        decision.reject(self._load(Group, decision.group_id), reason)
+        decision.reject(self._read(Group, decision.group_id), reason)
         return self._save(decision)
 
     @command
@@ -92,7 +95,7 @@ class DecisionCommands(GroupCommands):
     ) -> Written:
         """Record that a proposal was withdrawn."""
         decision = self._load(Decision, decision_id, expected_version)
-        decision.withdraw(self._load(Group, decision.group_id), reason)
+        decision.withdraw(self._read(Group, decision.group_id), reason)
         return self._save(decision)
 
     @command
@@ -105,7 +108,7 @@ class DecisionCommands(GroupCommands):
     ) -> Written:
         """Record that an agreed decision was revoked."""
         decision = self._load(Decision, decision_id, expected_version)
-        decision.revoke(self._load(Group, decision.group_id), reason, effective_at)
+        decision.revoke(self._read(Group, decision.group_id), reason, effective_at)
         return self._save(decision)
 
     def _propose(

@@ -102,7 +102,7 @@ class GroupCommands(OrganisationCommands):
         if group_id is None:
             return None
         try:
-            return self._load(Group, group_id)
+            return self._read(Group, group_id)
         except RecordNotFound:
             raise InvalidInput(f"{field}: no group with id {group_id}", field) from None
 

@@ -66,7 +66,7 @@ class OrganisationCommands(LedgerCore):
     def _require_people(self, named: dict[str, str]) -> dict[str, Person]:
         """The people named by these fields (field -> person id), loaded together; the
         first field naming no one is invalid input."""
-        found = self._load_each(Person, list(named.values()))
+        found = self._load_each(Person, list(named.values()), to_change=False)
         people: dict[str, Person] = {}
         for field, person_id in named.items():
             person = found[str(person_id)]

@@ -17,7 +17,7 @@ class PrincipleCommands(ConflictCommands):
         self, group_id: str, statement: str, rationale: str | None = None
     ) -> Written:
         """Propose a principle for the group to work by."""
-        return self._save(Principle.propose(self._load(Group, group_id), statement, rationale))
+        return self._save(Principle.propose(self._read(Group, group_id), statement, rationale))
 
     @command
     def respond_to_principle(
@@ -33,7 +33,7 @@ class PrincipleCommands(ConflictCommands):
         person_id = person_id or self.actor()
         if person_id is None:
             raise InvalidInput("person_id: say who is responding", "person_id")
-        principle.respond(self._load(Group, principle.group_id), person_id, stance, reason)
+        principle.respond(self._read(Group, principle.group_id), person_id, stance, reason)
         return self._save(principle)
 
     @command
@@ -45,7 +45,7 @@ class PrincipleCommands(ConflictCommands):
     ) -> Written:
         """Record that the group agreed the principle."""
         principle = self._load(Principle, principle_id, expected_version)
-        principle.agree(self._load(Group, principle.group_id), effective_at)
+        principle.agree(self._read(Group, principle.group_id), effective_at)
         return self._save(principle)
 
     @command
@@ -59,7 +59,7 @@ class PrincipleCommands(ConflictCommands):
     ) -> Written:
         """Record new wording for an agreed principle; the old wording stays in its history."""
         principle = self._load(Principle, principle_id, expected_version)
-        principle.amend(self._load(Group, principle.group_id), statement, rationale, effective_at)
+        principle.amend(self._read(Group, principle.group_id), statement, rationale, effective_at)
         return self._save(principle)
 
     @command
@@ -72,5 +72,5 @@ class PrincipleCommands(ConflictCommands):
     ) -> Written:
         """Record that the group no longer works by the principle."""
         principle = self._load(Principle, principle_id, expected_version)
-        principle.retire(self._load(Group, principle.group_id), reason, effective_at)
+        principle.retire(self._read(Group, principle.group_id), reason, effective_at)
         return self._save(principle)

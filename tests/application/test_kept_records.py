@@ -7,9 +7,12 @@ import uuid
 
 import pytest
 
+from application.core import Written, command
 from application.ledger import Ledger
 from domain.base import InvalidInput
+from domain.group import Group
 from domain.person import Person
+from domain.principle import Principle
 from tests.conftest import acting_as
 
 
@@ -31,14 +34,16 @@ def reads_of_the_log(ledger: Ledger, monkeypatch) -> list[str]:
     return reads
 
 
-def test_a_decisions_participants_are_brought_up_to_date_with_one_read(ledger, world, monkeypatch):
+def test_a_decisions_group_and_participants_are_brought_up_to_date_with_one_read(
+    ledger, world, monkeypatch
+):
     people = (world.convener, world.alice, world.bob)
     with acting_as(world.convener):
         ledger.record_decision(world.group, "Warm up", "d", agreement(*people))
         reads = reads_of_the_log(ledger, monkeypatch)
         ledger.record_decision(world.group, "Open access", "d", agreement(*people))
-    # The group, then the three people at once.
-    assert reads == ["select_events", "select_events_after"]
+    # The group and the three people at once.
+    assert reads == ["select_events_after"]
 
 
 def test_a_move_recorded_by_another_process_is_seen_by_the_next_decision(ledger, rival, world):
@@ -84,3 +89,42 @@ def test_one_read_after_many_versions_finds_each_records_later_events_in_order(l
     assert [e.state for e in sorted(found, key=key)] == [e.state for e in sorted(expected, key=key)]
     by_record = [e.originator_version for e in found if e.originator_id == group]
     assert by_record == sorted(by_record)
+
+
+def test_a_record_read_to_check_is_shared_and_replaced_not_changed_when_it_moves_on(
+    ledger, rival, world
+):
+    first = ledger._read(Group, world.group)
+    assert ledger._read(Group, world.group) is first  # no copy, nothing rebuilt
+    assert ledger._load(Group, world.group) is not first  # a command's own copy to change
+    before = first.purpose
+    rival.restate_purpose(world.group, "To agree how the hub takes self-referrals.")
+    now = ledger._read(Group, world.group)
+    assert now.purpose == "To agree how the hub takes self-referrals."
+    assert first.purpose == before  # whoever still holds the old one sees it whole
+    assert ledger._read(Group, world.group) is now
+
+
+@command
+def careless_principle(ledger: Ledger, group_id: str, fail: bool) -> Written:
+    """A faulty command: it changes the group it read only to check."""
+    group = ledger._read(Group, group_id)
+    group.restate_purpose("Changed by mistake.")
+    if fail:
+        raise InvalidInput("statement: required", "statement")
+    return ledger._save(Principle.propose(group, "We meet in the open."))
+
+
+@pytest.mark.parametrize("fail", [False, True], ids=["saving", "failing"])
+def test_a_command_that_changes_what_it_read_to_check_saves_nothing_and_leaves_no_trace(
+    ledger, world, fail
+):
+    purpose = ledger._read(Group, world.group).purpose
+    head = ledger.head_position()
+    with acting_as(world.convener), pytest.raises(InvalidInput if fail else RuntimeError):
+        careless_principle(ledger, world.group, fail)
+    assert ledger.head_position() == head
+    # The change is dropped from memory with the record; the next reader rebuilds it.
+    assert ledger._kept(uuid.UUID(world.group)) is None
+    assert ledger._read(Group, world.group).purpose == purpose
+    assert ledger.get_group(world.group)["purpose"] == purpose
