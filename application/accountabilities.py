@@ -37,7 +37,7 @@ class AccountabilityCommands(PrincipleCommands):
         effective_at: datetime | None = None,
     ) -> Written:
         """Offer the accountability to another holder; returns the handover's id."""
-        self._read_together(accountability_id, to.get("id"))
+        self._read_together(accountability_id, to.get("id"))  # and its group
         accountability = self._load(Accountability, accountability_id, expected_version)
         self._require_party(to, "to")
         handover_id = str(uuid4())

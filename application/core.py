@@ -332,10 +332,23 @@ class LedgerCore(Application[UUID]):
                 kept[uuid] = in_memory
             else:
                 found[uuid] = self._rebuilt(uuid)
+        if attempt is not None:
+            self._with_groups(kept, fresh)
         for uuid, recorded in self._recorded_since(kept).items():
             found[uuid] = self._caught_up(kept[uuid], recorded)
         fresh.update(found)
         return found
+
+    def _with_groups(self, kept: dict[UUID, Any], fresh: dict[UUID, Any]) -> None:
+        """Add to `kept` the groups its records belong to, kept in memory and not yet read
+        in this run: a command checks a record's group next, and one read brings both. A
+        record's group is fixed when it is created, so even a kept copy names it rightly."""
+        for record in list(kept.values()):
+            group = _uuid(getattr(record, "group_id", None))
+            if group is None or group in fresh or group in kept:
+                continue
+            if (in_memory := self._kept(group)) is not None:
+                kept[group] = in_memory
 
     def _recorded_since(self, kept: dict[UUID, Any]) -> dict[UUID, list[Any]]:
         """The events recorded after each kept record's version, in order."""

@@ -64,8 +64,8 @@ class DecisionCommands(GroupCommands):
         expected_version: int | None = None,
     ) -> Written:
         """Record that a proposed decision was agreed, how and by whom."""
+        self._read_together(decision_id, *participants)  # and the decision's group
         decision = self._load(Decision, decision_id, expected_version)
-        self._read_together(decision.group_id, *participants)
         group = self._read(Group, decision.group_id)
         superseded = self._agree(
             group,

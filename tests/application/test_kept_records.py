@@ -46,6 +46,26 @@ def test_a_decisions_group_and_participants_are_brought_up_to_date_with_one_read
     assert reads == ["select_events_after"]
 
 
+def test_a_command_on_a_record_reads_the_record_and_its_group_at_once(ledger, world, monkeypatch):
+    people = [world.convener, world.alice]
+    holder = {"kind": "person", "id": world.alice}
+    to = {"kind": "person", "id": world.bob}
+    with acting_as(world.convener):
+        proposed = ledger.propose_decision(world.group, "Open access", "d").id
+        accountability = ledger.define_accountability(world.group, "Referrals", holder).id
+        ledger.get_decision(proposed), ledger.get_group(world.group)  # all kept in memory
+        reads = reads_of_the_log(ledger, monkeypatch)
+        ledger.agree_decision(proposed, "consent", people)  # the decision, group, people
+        assert reads == ["select_events_after"]
+        handover = ledger.offer_handover(accountability, to).extra["handover_id"]
+        assert reads == ["select_events_after"] * 2  # the accountability, group, recipient
+    with acting_as(world.bob):
+        ledger.accept_handover(accountability, handover)
+    assert reads == ["select_events_after"] * 3  # the accountability and group
+    assert ledger.get_decision(proposed)["status"] == "agreed"
+    assert ledger.get_accountability(accountability)["holder"] == to
+
+
 def test_a_move_recorded_by_another_process_is_seen_by_the_next_decision(ledger, rival, world):
     people = (world.convener, world.alice, world.bob)
     with acting_as(world.convener):
