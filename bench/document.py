@@ -94,7 +94,8 @@ def markdown(document: dict[str, Any], command: str) -> str:
         "",
         f"The latest figures of `{command}`, run from {document.get('started_at', '?')} to "
         f"{document.get('finished_at', '?')}. The raw figures of every run are in "
-        "`bench/results.json`.",
+        "`bench/results.json`; where a target is not met, "
+        "[where-the-time-goes.md](where-the-time-goes.md) shows where the time goes.",
         "",
         "## Method",
         "",
