@@ -7,7 +7,7 @@ import functools
 import json
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
 from copy import deepcopy
 from dataclasses import dataclass, field
@@ -75,6 +75,10 @@ class _Attempt:
     fresh: dict[UUID, Any] = field(default_factory=dict)
     shared: list[AccordAggregate] = field(default_factory=list)
 
+    def changed(self) -> list[AccordAggregate]:
+        """The shared records the run changed (events pending): a fault in the command."""
+        return [record for record in self.shared if record.pending_events]
+
 
 _ATTEMPT: ContextVar[_Attempt | None] = ContextVar("accord_attempt", default=None)
 
@@ -114,7 +118,8 @@ def command(method: Callable[P, R]) -> Callable[P, R]:
                 if found is not None:
                     return cast(R, found)
                 try:
-                    return ledger._attempt(method, *args, **kwargs)
+                    with ledger._attempting():
+                        return method(*args, **kwargs)
                 except IntegrityError:
                     found = ledger.recall(token)
                     if found is None and attempt == ATTEMPTS:
@@ -235,26 +240,22 @@ class LedgerCore(Application[UUID]):
     def actor() -> str | None:
         return current_actor.get()
 
-    @staticmethod
-    def _attempt(run: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
-        """One run of a command; a record it read to check but changed anyway (a fault in
-        the code, see _read) is dropped from memory, so no later command sees the change."""
+    @contextlib.contextmanager
+    def _attempting(self) -> Iterator[None]:
+        """One run of a command. A record it read only to check but changed anyway (a fault
+        in the code, see _read) is dropped from memory at the end, so no later command
+        sees the change."""
         attempt = _Attempt()
         running = _ATTEMPT.set(attempt)
         try:
-            return run(*args, **kwargs)
+            yield
         finally:
             _ATTEMPT.reset(running)
-            cast(LedgerCore, args[0])._drop_changed(attempt.shared)
-
-    def _drop_changed(self, read: Sequence[AccordAggregate]) -> list[AccordAggregate]:
-        """The records in `read` that have events pending, dropped from memory."""
-        changed = [record for record in read if record.pending_events]
-        for record in changed:
-            if self.repository.cache is not None:
-                with contextlib.suppress(KeyError):  # dropped already
-                    self.repository.cache.get(record.id, evict=True)
-        return changed
+            cache = self.repository.cache
+            for record in attempt.changed():
+                with contextlib.suppress(KeyError):  # not kept (any more)
+                    if cache is not None:
+                        cache.get(record.id, evict=True)
 
     def _read(self, cls: type[A], record_id: str | UUID) -> A:
         """A record to read and not to change (a group whose members a command checks, say),
@@ -416,7 +417,7 @@ class LedgerCore(Application[UUID]):
         """Save every changed record in one transaction, with their index rows (and, when
         forgetting someone, the destruction of their key)."""
         attempt = _ATTEMPT.get()
-        if attempt is not None and (changed := self._drop_changed(attempt.shared)):
+        if attempt is not None and (changed := attempt.changed()):
             names = ", ".join(f"{KINDS[type(r)]} {r.id}" for r in changed)
             raise RuntimeError(f"a command changed what it read only to check: {names}")
         aggregates = [main, *others]
