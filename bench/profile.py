@@ -33,7 +33,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
+
 from application.ledger import Ledger
+from bench.generate import generate
 from bench.importing import prepare as prepare_export
 from bench.importing import raw_copy
 from bench.recording import prepare as prepare_cast
@@ -145,10 +148,6 @@ def importing(url: str, events: int) -> None:
 
 
 def rebuild(url: str, events: int) -> None:
-    import psycopg
-
-    from bench.generate import generate
-
     with postgres_schema(url) as schema, psycopg.connect(url, autocommit=True) as conn:
         ledger = ledger_in(url, schema)
         try:
