@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from domain.base import AccordError
 from interfaces.cli import (
@@ -32,13 +34,30 @@ def parser() -> argparse.ArgumentParser:
 
 
 def entry() -> None:
-    """The `accord` command: main() in a process of its own."""
+    """The `accord` command: main() in a process of its own.
+
+    SIGPIPE stays ignored, as Python sets it, so that a server never dies of a client
+    that closed its socket: the write raises an error that uvicorn handles. Only a
+    closed standard output (`accord history | head`) ends the command, quietly.
+    """
+    try:
+        status = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _end_as_a_closed_pipe()
+    sys.exit(status)
+
+
+def _end_as_a_closed_pipe() -> NoReturn:
+    """The reader of standard output has gone: end as a shell expects (killed by
+    SIGPIPE, status 141), with nothing on standard error."""
+    # So that the interpreter's last flush of the lost output says nothing.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
     if hasattr(signal, "SIGPIPE"):
-        # `accord history | head` should stop quietly, not with a traceback. Only here: in
-        # a process that called main() as a function (a test run, an embedding program),
-        # this would make a write to a closed socket kill the whole process.
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    sys.exit(main())
+        os.kill(os.getpid(), signal.SIGPIPE)
+    os._exit(141)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
