@@ -48,6 +48,19 @@ class Settings(BaseSettings):
     # Records kept in memory between commands (0: none); each use re-reads the events
     # recorded since, so several processes stay correct.
     record_cache: int = Field(default=10_000, ge=0)
+    # The HTTP server (`accord serve`; README, "The server and its clients"). Seconds a
+    # client has to send a request's headers (counted from its first byte, or from the
+    # connection's opening), and then its body; an idle keep-alive connection is closed
+    # after keep_alive_timeout.
+    header_timeout: float = Field(default=10.0, gt=0)
+    body_timeout: float = Field(default=30.0, gt=0)
+    keep_alive_timeout: int = Field(default=5, ge=1)
+    # Open connections per process: a request beyond it is answered 503 at once.
+    max_connections: int = Field(default=500, ge=1)
+    # Bytes of a request's line and headers; more is refused with 431.
+    max_header_bytes: int = Field(default=16_384, ge=1024)
+    # Seconds SIGTERM waits for requests in flight before the server stops anyway.
+    shutdown_timeout: int = Field(default=8, ge=0)
 
     def resolved_database_url(self) -> str:
         if self.database_url:

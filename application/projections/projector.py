@@ -49,11 +49,11 @@ class Projector:
         head = self.ledger.recorder.max_notification_id() or 0
         return max(0, head - self.position())
 
-    def catch_up(self) -> int:
+    def catch_up(self, stopping: threading.Event | None = None) -> int:
         """Apply every event recorded so far (by this or another projector); returns how
-        many this one applied."""
+        many this one applied. Once `stopping` is set it ends after the current page."""
         applied = 0
-        while True:
+        while stopping is None or not stopping.is_set():
             count = self.run_once()
             if count == 0:
                 # After a reset: the query indexes, built once over the whole log.
@@ -62,6 +62,7 @@ class Projector:
             if count > 0:
                 applied += count
             # count < 0: another projector applied that page; go on from its position.
+        return applied
 
     def rebuild(self) -> int:
         """Empty every read model and apply the whole ledger again from position zero."""
@@ -255,7 +256,7 @@ class ProjectorThread:
         in_a_row = 0
         while not self.stopping.is_set():
             try:
-                self.projector.catch_up()
+                self.projector.catch_up(self.stopping)
                 self.last_error = None
                 in_a_row = 0
                 self.projector.wait_for_writes(self.poll_seconds)

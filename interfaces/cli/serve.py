@@ -51,13 +51,11 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         # given with --database-url.
         ledger.close()
         os.environ["ACCORD_DATABASE_URL"] = settings.resolved_database_url()
-        run_api(host, port, workers)
-        return 0
+        return run_api(settings, host, port, workers)
     try:
-        run_api(host, port, app=create_app(settings, ledger=ledger))
+        return run_api(settings, host, port, app=create_app(settings, ledger=ledger))
     finally:
         ledger.close()
-    return 0
 
 
 def register(commands: Any) -> None:

@@ -8,6 +8,7 @@ scratch. Incremental projection, event by event, equals one rebuild from positio
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -340,3 +341,25 @@ def test_rebuilding_twice_in_a_row_changes_nothing(ledger):
     assert table_rows(ledger) == first
     assert ledger.projector.catch_up() == 0
     assert table_rows(ledger) == first
+
+
+def test_a_stopping_projector_ends_after_its_current_page(ledger, monkeypatch):
+    """SIGTERM stops the API's projector between pages, never inside one."""
+    ledger.inline_projection = False
+    for n in range(7):
+        ledger.register_organisation(f"Org {n}", "vcse")
+    projector = ledger.projector
+    projector.page_size = 3
+    stopping = threading.Event()
+    run_once = projector.run_once
+
+    def one_page_then_stop() -> int:
+        applied = run_once()
+        stopping.set()  # as if SIGTERM came while this page was being applied
+        return applied
+
+    monkeypatch.setattr(projector, "run_once", one_page_then_stop)
+    assert projector.catch_up(stopping) == 3
+    assert projector.position() == 3
+    monkeypatch.undo()
+    assert projector.catch_up() == ledger.head_position() - 3
