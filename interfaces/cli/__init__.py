@@ -9,6 +9,8 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
+from eventsourcing.persistence import InterfaceError, OperationalError
+
 from domain.base import AccordError
 from interfaces.cli import (
     demo,
@@ -21,6 +23,7 @@ from interfaces.cli import (
     serve,
     transfer,
 )
+from interfaces.cli.serve import shown
 from interfaces.settings import Settings
 
 
@@ -69,6 +72,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AccordError as error:
         print(f"accord: {error}", file=sys.stderr)
         return 2
+    except (OperationalError, InterfaceError) as error:
+        # Could not reach the database: not a fault of the ledger (verify's 1 means broken).
+        url = shown(settings.resolved_database_url())
+        print(f"accord: the database at {url} cannot be reached: {error}", file=sys.stderr)
+        return UNREACHABLE
+
+
+# The exit status of a command that could not reach its database.
+UNREACHABLE = 3
 
 
 if __name__ == "__main__":

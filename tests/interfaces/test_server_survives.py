@@ -432,3 +432,17 @@ def test_the_readmes_example_of_oversized_headers_answers_as_it_says(tmp_path):
         answers(server)
     expected = next(line[2:] for line in block.splitlines() if line.startswith("# {"))
     assert ran.stdout.startswith(expected.removesuffix(" ...}"))
+
+
+@pytest.mark.parametrize("command", [["serve", "--port", "1"], ["verify"], ["history"]])
+def test_a_command_whose_database_cannot_be_reached_says_so_and_exits_3(command):
+    # Port 1 on this machine: nothing listens there.
+    url = "postgresql://accord:secret@127.0.0.1:1/accord"
+    ran = subprocess.run(
+        [str(ACCORD), "--database-url", url, *command], capture_output=True, text=True, timeout=120
+    )
+    assert ran.returncode == 3
+    assert ran.stderr.startswith(
+        "accord: the database at postgresql://accord:***@127.0.0.1:1/accord"
+    )
+    assert "Traceback" not in ran.stderr and "secret" not in ran.stderr
