@@ -2,7 +2,7 @@
 
 A section of `make bench` (`section(url, runs, events)`), or on its own:
 `python -m bench.importing`. Once, in a throw-away PostgreSQL schema, it generates a ledger
-of about BENCH_IMPORT_EVENTS events (bench.generate) and exports it with the code
+of about BENCH_IMPORT_EVENTS events (application.synthetic) and exports it with the code
 `accord export` runs. Then, each run:
 
 - FIGURE: the export imported into a fresh, empty ledger (a new schema; a new SQLite file)
@@ -47,8 +47,8 @@ import psycopg
 from psycopg.sql import SQL, Identifier
 
 from application.ledger import Ledger
+from application.synthetic import generate
 from bench.document import text_table
-from bench.generate import generate
 from bench.run import env_int, run_alone
 from bench.stats import spread
 from interfaces.bootstrap import build_ledger

@@ -36,7 +36,7 @@ from typing import Any
 import psycopg
 
 from application.ledger import Ledger
-from bench.generate import generate
+from application.synthetic import generate
 from bench.importing import prepare as prepare_export
 from bench.importing import raw_copy
 from bench.recording import prepare as prepare_cast

@@ -49,8 +49,8 @@ from psycopg.sql import SQL, Identifier
 
 from application.ledger import Ledger
 from application.projections.describe import describe
+from application.synthetic import Dataset, generate
 from bench.document import all_rows, text_table, write
-from bench.generate import Dataset, generate
 from bench.stats import latency, spread
 from infrastructure.readmodels import READ_MODEL_TABLES
 from interfaces.bootstrap import build_ledger
@@ -485,7 +485,7 @@ def throughput(url: str, events: int, runs: int) -> dict[str, Any]:
     for line in text_table(rows):
         print(line)
     return {
-        "method": "One PostgreSQL ledger made by bench/generate.py; per run, the raw scan "
+        "method": "One PostgreSQL ledger made by application/synthetic; per run, the raw scan "
         "(before and after), `accord verify` (ledger.verify_chain()), the projector's "
         "reading alone, and the rebuild of every read model from position zero "
         "(ledger.projector.rebuild(), as `accord project --rebuild` runs it).",

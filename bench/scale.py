@@ -3,7 +3,7 @@ of growing size, each beside baselines measured in the same run.
 
 A section of `make bench` (bench/run.py calls `section`), or on its own:
 `python -m bench.scale`. For each size in BENCH_SCALE_SIZES it builds a ledger in a
-throw-away PostgreSQL schema with bench.generate, catches the read models up, runs VACUUM
+throw-away PostgreSQL schema with application.synthetic, catches the read models up, runs VACUUM
 ANALYZE, starts the API server and measures, per run:
 
 - GET /groups/{id}/state?as_of=T (a random group, T uniform between the group's first event
@@ -20,7 +20,7 @@ ANALYZE, starts the API server and measures, per run:
 
 A bigger ledger here is a bigger programme, not one group growing without bound: bounded
 activity per group per year, more groups and a longer history as the ledger grows (see
-bench/generate.py: 10 groups over 1 year at 10,000 events, 50 over 2 years at 100,000,
+application/synthetic: 10 groups over 1 year at 10,000 events, 50 over 2 years at 100,000,
 about 330 over 3 years at 1,000,000). So "flat" means what a reader of one group, or of one
 year, waits for does not grow with the programme's size and age; the growth rows compare
 the largest size with the smallest, beyond the /health floor's p99 measured interleaved
@@ -49,8 +49,8 @@ import httpx
 import psycopg
 from psycopg.sql import SQL, Identifier
 
+from application.synthetic import Dataset, generate, groups_for, years_for
 from bench.document import text_table
-from bench.generate import Dataset, generate, groups_for, years_for
 from bench.run import (
     EVENTS_TABLE,
     api_server,
@@ -430,7 +430,7 @@ def section(url: str, runs: int, sizes: list[int] | None = None) -> dict[str, An
         "started_at": started_at,
         "finished_at": datetime.now(UTC),
         "method": {
-            "generator": "bench.generate: bounded activity per group per year; more groups "
+            "generator": "application.synthetic: bounded activity per group per year; more groups "
             "and a longer history as the ledger grows",
             "state_timeline": "bench.run.latencies: health, PK SELECT, state, timeline "
             "interleaved one by one on one keep-alive connection",

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from application import transfer
+from application.synthetic import generate
 from application.transfer import ImportRefused
-from bench.generate import generate
 from infrastructure import importing
 from interfaces.bootstrap import build_ledger
 from interfaces.cli import main

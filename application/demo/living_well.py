@@ -1,0 +1,37 @@
+"""The "Living Well" story, told through the real commands over nearly three years."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+from application.demo.data import REPORT_FROM_DAY, STORY
+from application.demo.result import DemoResult, require_empty
+from application.demo.story import Story
+from application.ledger import Ledger
+from domain.base import require_aware
+
+
+def living_well(ledger: Ledger, seed: int = 7, end: datetime | None = None) -> DemoResult:
+    """Fill an empty ledger with the Living Well story, effective over the 1,000 days to `end`."""
+    started = time.perf_counter()
+    require_empty(ledger)
+    end = require_aware(end, "end") or datetime.now(UTC)
+    administrator, row, secret = ledger.bootstrap(*STORY["administrator"])
+    story = Story(ledger, seed, end)
+    story.cast(administrator)
+    story.script()
+    story.run()
+    return DemoResult(
+        administrator_id=administrator,
+        key_id=row.key_id,
+        api_key=secret,
+        events=ledger.head_position(),
+        people=story.created["person"] + 1,
+        records=dict(sorted(story.created.items())) | {"person": story.created["person"] + 1},
+        seconds=time.perf_counter() - started,
+        groups={g: story.ids[g] for g in ("transformation", "coordinating", "design")},
+        start=story.base,
+        report_from=story.base + timedelta(days=REPORT_FROM_DAY),
+        end=end,
+    )
