@@ -17,8 +17,9 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from application.core import LedgerCore
 from application.errors import RecordNotFound
-from application.keys import Caller, KeyCommands
+from application.keys import Caller
 from domain.accountability import Accountability
 from domain.base import InvalidInput, NotAllowed
 from domain.group import Group
@@ -76,27 +77,30 @@ class Access:
             raise NotAllowed("an auditor's key reads the ledger and records nothing")
 
 
-class AccessPolicy(KeyCommands):
+class AccessPolicy:
     """Decides every request's access in one place; routes only name the action and target."""
+
+    def __init__(self, core: LedgerCore) -> None:
+        self.core = core
 
     def index_memberships(self) -> int:
         """Write the membership index for ledgers recorded before it existed; returns groups done.
 
         Runs on start-up; does nothing once any membership is indexed.
         """
-        if self.store.select_members():
+        if self.core.store.select_members():
             return 0
         done, after = 0, 0
-        while rows := self.store.select_records("group", None, None, after, 500):
+        while rows := self.core.store.select_records("group", None, None, after, 500):
             index = []
             for row in rows:
-                group = self._load(Group, row["record_id"])
-                index_row = self._index_row(group)
+                group = self.core.load(Group, row["record_id"])
+                index_row = self.core.index_row(group)
                 if index_row is not None:
                     index.append(
                         (index_row, group.version, row["created_position"], row["updated_position"])
                     )
-            self.store.upsert_index(index)
+            self.core.store.upsert_index(index)
             done += len(index)
             after = rows[-1]["created_position"]
         return done
@@ -104,7 +108,7 @@ class AccessPolicy(KeyCommands):
     def access_for(self, caller: Caller) -> Access:
         if caller.groups is not None:  # read with the key, in the same request
             return Access(caller, dict(caller.groups))
-        rows = self.store.select_members(person_id=caller.person_id)
+        rows = self.core.store.select_members(person_id=caller.person_id)
         return Access(caller, {group_id: role for group_id, _, role in rows})
 
     def authorize(
@@ -166,7 +170,7 @@ class AccessPolicy(KeyCommands):
     def _authorize_group(
         self, access: Access, action: Action, group_id: str, subject_id: str | None
     ) -> None:
-        if not access.sees_group(group_id) or self.kind_of(group_id) != "group":
+        if not access.sees_group(group_id) or self.core.kind_of(group_id) != "group":
             raise RecordNotFound("group", group_id)
         if action == "read":
             return
@@ -209,12 +213,12 @@ class AccessPolicy(KeyCommands):
 
     def _indexed(self, record_id: str, kind: str) -> dict[str, Any] | None:
         """The record's index row, if it is a record of this kind."""
-        rows = self.store.find_records([record_id])
+        rows = self.core.store.find_records([record_id])
         return rows[0] if rows and rows[0]["kind"] == kind else None
 
     def _offered_to(self, access: Access, accountability_id: str) -> bool:
         """Is the caller on the receiving side of one of the accountability's open offers?"""
-        accountability = self._load(Accountability, accountability_id)
+        accountability = self.core.load(Accountability, accountability_id)
         if accountability.open_handover_id is None:
             return False
         to = accountability.handovers[accountability.open_handover_id]["to"]
@@ -226,7 +230,7 @@ class AccessPolicy(KeyCommands):
 
     def _affiliated(self, person_id: str, organisation_id: str) -> bool:
         try:
-            return self._read(Person, person_id).organisation_id == organisation_id
+            return self.core.read(Person, person_id).organisation_id == organisation_id
         except RecordNotFound:
             return False
 
@@ -238,7 +242,7 @@ class AccessPolicy(KeyCommands):
             return True
         if not access.groups:
             return False
-        rows = self.store.select_members(person_id=person_id, group_ids=list(access.groups))
+        rows = self.core.store.select_members(person_id=person_id, group_ids=list(access.groups))
         return bool(rows)
 
     def sees_contact(self, access: Access | None, person_id: str) -> bool:
@@ -248,13 +252,13 @@ class AccessPolicy(KeyCommands):
         conveners_of = [g for g, role in access.groups.items() if role == Role.CONVENER.value]
         if not conveners_of:
             return False
-        return bool(self.store.select_members(person_id=person_id, group_ids=conveners_of))
+        return bool(self.core.store.select_members(person_id=person_id, group_ids=conveners_of))
 
     def visible_records(self, access: Access | None, record_ids: Collection[str]) -> set[str]:
         """Which of these records (of any kind) the caller may see; for feeds."""
         if access is None or access.sees_everything:
             return set(record_ids)
-        rows = {r["record_id"]: r for r in self.store.find_records(record_ids)}
+        rows = {r["record_id"]: r for r in self.core.store.find_records(record_ids)}
         seen: set[str] = set()
         for record_id in record_ids:
             row = rows.get(record_id)

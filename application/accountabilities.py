@@ -5,14 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import uuid4
 
-from application.core import Written, command
-from application.principles import PrincipleCommands
+from application import checks
+from application.core import LedgerCore, Written, command
 from domain.accountability import Accountability
 from domain.group import Group
 from domain.person import Person
 
 
-class AccountabilityCommands(PrincipleCommands):
+class AccountabilityCommands:
+    """Commands on accountabilities and their handovers."""
+
+    def __init__(self, core: LedgerCore) -> None:
+        self.core = core
+
     @command
     def define_accountability(
         self,
@@ -23,9 +28,9 @@ class AccountabilityCommands(PrincipleCommands):
         effective_at: datetime | None = None,
     ) -> Written:
         """Define a piece of work and who holds it first."""
-        group = self._read(Group, group_id)
-        self._require_party(holder, "holder")
-        return self._save(Accountability.define(group, title, holder, scope, effective_at))
+        group = self.core.read(Group, group_id)
+        checks.require_party(self.core, holder, "holder")
+        return self.core.write(Accountability.define(group, title, holder, scope, effective_at))
 
     @command
     def offer_handover(
@@ -37,13 +42,13 @@ class AccountabilityCommands(PrincipleCommands):
         effective_at: datetime | None = None,
     ) -> Written:
         """Offer the accountability to another holder; returns the handover's id."""
-        self._read_together(accountability_id, to.get("id"))  # and its group
-        accountability = self._load(Accountability, accountability_id, expected_version)
-        self._require_party(to, "to")
+        self.core.read_together(accountability_id, to.get("id"))  # and its group
+        accountability = self.core.load(Accountability, accountability_id, expected_version)
+        checks.require_party(self.core, to, "to")
         handover_id = str(uuid4())
-        group = self._read(Group, accountability.group_id)
+        group = self.core.read(Group, accountability.group_id)
         accountability.offer_handover(group, handover_id, to, reason, effective_at)
-        return self._save(accountability, handover_id=handover_id)
+        return self.core.write(accountability, handover_id=handover_id)
 
     @command
     def accept_handover(
@@ -54,11 +59,11 @@ class AccountabilityCommands(PrincipleCommands):
         expected_version: int | None = None,
     ) -> Written:
         """Accept a handover offered to the caller's side: the holder changes."""
-        accountability = self._load(Accountability, accountability_id, expected_version)
-        group = self._read(Group, accountability.group_id)
+        accountability = self.core.load(Accountability, accountability_id, expected_version)
+        group = self.core.read(Group, accountability.group_id)
         on_side = self._on_recipient_side(accountability, handover_id)
         accountability.accept_handover(group, handover_id, on_side, effective_at)
-        return self._save(accountability)
+        return self.core.write(accountability)
 
     @command
     def decline_handover(
@@ -69,11 +74,11 @@ class AccountabilityCommands(PrincipleCommands):
         expected_version: int | None = None,
     ) -> Written:
         """Decline a handover offered to the caller's side."""
-        accountability = self._load(Accountability, accountability_id, expected_version)
-        group = self._read(Group, accountability.group_id)
+        accountability = self.core.load(Accountability, accountability_id, expected_version)
+        group = self.core.read(Group, accountability.group_id)
         on_side = self._on_recipient_side(accountability, handover_id)
         accountability.decline_handover(group, handover_id, on_side, reason)
-        return self._save(accountability)
+        return self.core.write(accountability)
 
     @command
     def withdraw_handover(
@@ -84,10 +89,10 @@ class AccountabilityCommands(PrincipleCommands):
         expected_version: int | None = None,
     ) -> Written:
         """Withdraw an open handover offer."""
-        accountability = self._load(Accountability, accountability_id, expected_version)
-        group = self._read(Group, accountability.group_id)
+        accountability = self.core.load(Accountability, accountability_id, expected_version)
+        group = self.core.read(Group, accountability.group_id)
         accountability.withdraw_handover(group, handover_id, reason)
-        return self._save(accountability)
+        return self.core.write(accountability)
 
     @command
     def return_accountability(
@@ -98,10 +103,10 @@ class AccountabilityCommands(PrincipleCommands):
         expected_version: int | None = None,
     ) -> Written:
         """Give the accountability back to its previous holder."""
-        accountability = self._load(Accountability, accountability_id, expected_version)
-        group = self._read(Group, accountability.group_id)
+        accountability = self.core.load(Accountability, accountability_id, expected_version)
+        group = self.core.read(Group, accountability.group_id)
         accountability.return_to_previous(group, reason, effective_at)
-        return self._save(accountability)
+        return self.core.write(accountability)
 
     @command
     def retire_accountability(
@@ -112,14 +117,14 @@ class AccountabilityCommands(PrincipleCommands):
         expected_version: int | None = None,
     ) -> Written:
         """Record that the work no longer needs holding."""
-        accountability = self._load(Accountability, accountability_id, expected_version)
-        group = self._read(Group, accountability.group_id)
+        accountability = self.core.load(Accountability, accountability_id, expected_version)
+        group = self.core.read(Group, accountability.group_id)
         accountability.retire(group, reason, effective_at)
-        return self._save(accountability)
+        return self.core.write(accountability)
 
     def _on_recipient_side(self, accountability: Accountability, handover_id: str) -> bool:
         """Is the caller the recipient, a member of the recipient group, or of its organisation?"""
-        actor = self.actor()
+        actor = self.core.actor()
         handover = accountability.handovers.get(handover_id)
         if actor is None or handover is None:
             return False
@@ -127,7 +132,7 @@ class AccountabilityCommands(PrincipleCommands):
         if to["kind"] == "person":
             return bool(to["id"] == actor)
         if to["kind"] == "group":
-            return self._read(Group, to["id"]).is_member(actor)
-        if not self._exists(Person, actor):
+            return self.core.read(Group, to["id"]).is_member(actor)
+        if not self.core.exists(Person, actor):
             return False
-        return self._read(Person, actor).organisation_id == to["id"]
+        return self.core.read(Person, actor).organisation_id == to["id"]

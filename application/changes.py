@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from application.history import HistoryQueries
+from application.core import LedgerCore
 from application.projections.describe import iso
 from domain.base import InvalidInput, require_aware
 
@@ -47,7 +47,12 @@ PATHS = {
 }
 
 
-class ChangeQueries(HistoryQueries):
+class ChangeQueries:
+    """What changed in a group between two moments."""
+
+    def __init__(self, core: LedgerCore) -> None:
+        self.core = core
+
     def group_changes(
         self,
         group_id: str,
@@ -60,12 +65,12 @@ class ChangeQueries(HistoryQueries):
         require_aware(end, "to")
         if end <= start:
             raise InvalidInput("to must be later than from", "to")
-        self._require_kind("group", group_id)
-        self.fresh(min_position)
+        self.core.require_kind("group", group_id)
+        self.core.fresh(min_position)
         rows: list[dict[str, Any]] = []
         after = 0
         while True:
-            page = self.projector.store.select_timeline(after, 1000, group_id=group_id)
+            page = self.core.projector.store.select_timeline(after, 1000, group_id=group_id)
             rows.extend(page)
             if len(page) < 1000:
                 break

@@ -5,15 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import uuid4
 
-from application.core import Written, command
-from application.decisions import DecisionCommands
+from application import checks
+from application.core import LedgerCore, Written, command
 from domain.base import InvalidInput
 from domain.conflict import Conflict
 from domain.decision import Decision
 from domain.group import Group
 
 
-class ConflictCommands(DecisionCommands):
+class ConflictCommands:
+    """Commands on conflicts: raise, acknowledge, note, resolve, escalate, withdraw."""
+
+    def __init__(self, core: LedgerCore) -> None:
+        self.core = core
+
     @command
     def raise_conflict(
         self,
@@ -25,13 +30,13 @@ class ConflictCommands(DecisionCommands):
         effective_at: datetime | None = None,
     ) -> Written:
         """Raise a conflict between parties; by default the caller is the one raising it."""
-        group = self._read(Group, group_id)
-        raised_by = raised_by or self.actor()
+        group = self.core.read(Group, group_id)
+        raised_by = raised_by or self.core.actor()
         if raised_by is None:
             raise InvalidInput("raised_by: say who raised the conflict", "raised_by")
         for index, party in enumerate(parties):
-            self._require_party(party, f"parties[{index}]")
-        return self._save(
+            checks.require_party(self.core, party, f"parties[{index}]")
+        return self.core.write(
             Conflict.raise_conflict(group, raised_by, parties, about, description, effective_at)
         )
 
@@ -40,19 +45,19 @@ class ConflictCommands(DecisionCommands):
         self, conflict_id: str, note: str | None = None, expected_version: int | None = None
     ) -> Written:
         """Record that the group acknowledged the conflict."""
-        conflict = self._load(Conflict, conflict_id, expected_version)
-        conflict.acknowledge(self._read(Group, conflict.group_id), note)
-        return self._save(conflict)
+        conflict = self.core.load(Conflict, conflict_id, expected_version)
+        conflict.acknowledge(self.core.read(Group, conflict.group_id), note)
+        return self.core.write(conflict)
 
     @command
     def add_conflict_note(
         self, conflict_id: str, text: str, expected_version: int | None = None
     ) -> Written:
         """Record a note of working the conflict through."""
-        conflict = self._load(Conflict, conflict_id, expected_version)
+        conflict = self.core.load(Conflict, conflict_id, expected_version)
         note_id = str(uuid4())
-        conflict.add_note(self._read(Group, conflict.group_id), note_id, text)
-        return self._save(conflict, note_id=note_id)
+        conflict.add_note(self.core.read(Group, conflict.group_id), note_id, text)
+        return self.core.write(conflict, note_id=note_id)
 
     @command
     def resolve_conflict(
@@ -64,10 +69,12 @@ class ConflictCommands(DecisionCommands):
         expected_version: int | None = None,
     ) -> Written:
         """Record the conflict's outcome, optionally the decision that resolved it."""
-        conflict = self._load(Conflict, conflict_id, expected_version)
-        decision = self._cited(Decision, decision_id, "decision_id") if decision_id else None
-        conflict.resolve(self._read(Group, conflict.group_id), outcome, decision, effective_at)
-        return self._save(conflict)
+        conflict = self.core.load(Conflict, conflict_id, expected_version)
+        decision = (
+            checks.cited(self.core, Decision, decision_id, "decision_id") if decision_id else None
+        )
+        conflict.resolve(self.core.read(Group, conflict.group_id), outcome, decision, effective_at)
+        return self.core.write(conflict)
 
     @command
     def escalate_conflict(
@@ -78,17 +85,17 @@ class ConflictCommands(DecisionCommands):
         expected_version: int | None = None,
     ) -> Written:
         """Record that the conflict was escalated to another group."""
-        conflict = self._load(Conflict, conflict_id, expected_version)
-        to_group = self._related_group(to_group_id, "to_group_id")
+        conflict = self.core.load(Conflict, conflict_id, expected_version)
+        to_group = checks.related_group(self.core, to_group_id, "to_group_id")
         assert to_group is not None
-        conflict.escalate(self._read(Group, conflict.group_id), to_group, reason)
-        return self._save(conflict)
+        conflict.escalate(self.core.read(Group, conflict.group_id), to_group, reason)
+        return self.core.write(conflict)
 
     @command
     def withdraw_conflict(
         self, conflict_id: str, reason: str | None = None, expected_version: int | None = None
     ) -> Written:
         """Record that the conflict was withdrawn."""
-        conflict = self._load(Conflict, conflict_id, expected_version)
-        conflict.withdraw(self._read(Group, conflict.group_id), reason)
-        return self._save(conflict)
+        conflict = self.core.load(Conflict, conflict_id, expected_version)
+        conflict.withdraw(self.core.read(Group, conflict.group_id), reason)
+        return self.core.write(conflict)

@@ -12,14 +12,19 @@ from contextvars import ContextVar
 from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import Any, ParamSpec, Protocol, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
 from eventsourcing.persistence import IntegrityError, Mapper
 
 from application import idempotency
-from application.errors import ConcurrentUpdate, RecordNotFound, VersionMismatch
+from application.errors import (
+    ConcurrentUpdate,
+    ReadModelsBehind,
+    RecordNotFound,
+    VersionMismatch,
+)
 from application.personal import PersonalDataMapper
 from application.ports import (
     Forgetting,
@@ -70,7 +75,7 @@ def _uuid(record_id: Any) -> UUID | None:
 @dataclass
 class _Attempt:
     """One run of a command: the records it has brought up to date (by id), so that each is
-    read from the log once in the run, and those it shares with other readers (see _read)."""
+    read from the log once in the run, and those it shares with other readers (see read)."""
 
     fresh: dict[UUID, Any] = field(default_factory=dict)
     shared: list[AccordAggregate] = field(default_factory=list)
@@ -95,6 +100,12 @@ class Written:
     replayed: bool = False
 
 
+class Service(Protocol):
+    """What a command group is: a class that holds the core it works on."""
+
+    core: LedgerCore
+
+
 def command(method: Callable[P, R]) -> Callable[P, R]:
     """Re-run a command on fresh state when another writer got in first; execute it once.
 
@@ -110,7 +121,7 @@ def command(method: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(method)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        ledger = cast(LedgerCore, args[0])
+        ledger = cast(Service, args[0]).core
         with idempotency.taking() as token:
             ledger.sweep_requests_when_due()
             found = ledger.recall(token) if token.client else None
@@ -140,6 +151,9 @@ class LedgerCore(Application[UUID]):
     """One Application holding every aggregate, so every event has one global position."""
 
     name = "Ledger"
+    # Set False when a projector thread or worker keeps the read models (the API does).
+    inline_projection = True
+    read_timeout = 5.0
     # Long-lived records are rebuilt from a snapshot plus the events after it. People are
     # left out: their snapshots would copy personal data outside their own events.
     snapshotting_intervals = {
@@ -166,6 +180,23 @@ class LedgerCore(Application[UUID]):
     def _notify(self, recordings: list[Any]) -> None:
         super()._notify(recordings)
         self.writes.set()
+
+    def fresh(self, min_position: int | None = None) -> None:
+        """Make the read models include `min_position` (waiting a bounded time) before a read."""
+        if self.inline_projection:
+            self.projector.catch_up()
+            return
+        if min_position:
+            self.writes.set()
+            if not self.projector.wait_for(min_position, self.read_timeout):
+                raise ReadModelsBehind(
+                    f"the read models have not reached position {min_position} yet"
+                )
+
+    def require_kind(self, kind: str, record_id: str) -> None:
+        """404 unless the id names a record of this kind (read from the event log itself)."""
+        if self.kind_of(record_id) != kind:
+            raise RecordNotFound(kind, str(record_id))
 
     @property
     def projector(self) -> Projector:
@@ -243,7 +274,7 @@ class LedgerCore(Application[UUID]):
     @contextlib.contextmanager
     def _attempting(self) -> Iterator[None]:
         """One run of a command. A record it read only to check but changed anyway (a fault
-        in the code, see _read) is dropped from memory at the end, so no later command
+        in the code, see read) is dropped from memory at the end, so no later command
         sees the change."""
         attempt = _Attempt()
         running = _ATTEMPT.set(attempt)
@@ -257,23 +288,23 @@ class LedgerCore(Application[UUID]):
                     if cache is not None:
                         cache.get(record.id, evict=True)
 
-    def _read(self, cls: type[A], record_id: str | UUID) -> A:
+    def read(self, cls: type[A], record_id: str | UUID) -> A:
         """A record to read and not to change (a group whose members a command checks, say),
         or RecordNotFound: the record kept in memory itself, brought up to date, without the
-        copy _load makes for a command to change. Every reader shares it, so a command that
+        copy load makes for a command to change. Every reader shares it, so a command that
         changes it is refused before it saves anything."""
-        found = self._load_each(cls, [str(record_id)], to_change=False)[str(record_id)]
+        found = self.load_each(cls, [str(record_id)], to_change=False)[str(record_id)]
         if found is None:
             raise RecordNotFound(KINDS[cls], str(record_id))
         return found
 
-    def _read_together(self, *record_ids: Any) -> None:
+    def read_together(self, *record_ids: Any) -> None:
         """Bring these records up to date with one read of the log, for the rest of this run
-        of the command to _load or _read (ids that name nothing, or nothing valid, are left
+        of the command to load or read (ids that name nothing, or nothing valid, are left
         for those to report)."""
         self._current([uuid for r in record_ids if (uuid := _uuid(r)) is not None])
 
-    def _load(
+    def load(
         self,
         cls: type[A],
         record_id: str | UUID,
@@ -296,11 +327,11 @@ class LedgerCore(Application[UUID]):
             raise VersionMismatch(str(record_id), expected_version, aggregate.version)
         return aggregate
 
-    def _load_each(
+    def load_each(
         self, cls: type[A], record_ids: Sequence[str], to_change: bool = True
     ) -> dict[str, A | None]:
-        """Records of one kind by id (None: there is no such record), as _load gives them
-        (or, not to_change, as _read does), brought up to date with one read for them all."""
+        """Records of one kind by id (None: there is no such record), as load gives them
+        (or, not to_change, as read does), brought up to date with one read for them all."""
         named = {str(r): _uuid(r) for r in record_ids}
         current = self._current([uuid for uuid in named.values() if uuid is not None])
         found: dict[str, A | None] = {}
@@ -399,14 +430,14 @@ class LedgerCore(Application[UUID]):
             return None
         return deepcopy(found)
 
-    def _exists(self, cls: type[AccordAggregate], record_id: str) -> bool:
+    def exists(self, cls: type[AccordAggregate], record_id: str) -> bool:
         try:
-            self._read(cls, record_id)
+            self.read(cls, record_id)
         except RecordNotFound:
             return False
         return True
 
-    def _save(
+    def write(
         self,
         main: AccordAggregate,
         *others: AccordAggregate,
@@ -421,7 +452,7 @@ class LedgerCore(Application[UUID]):
             names = ", ".join(f"{KINDS[type(r)]} {r.id}" for r in changed)
             raise RuntimeError(f"a command changed what it read only to check: {names}")
         aggregates = [main, *others]
-        rows = [self._index_row(a) for a in aggregates]
+        rows = [self.index_row(a) for a in aggregates]
         token = idempotency.to_store()
         recordings = self.save(
             *aggregates,
@@ -436,7 +467,7 @@ class LedgerCore(Application[UUID]):
         return Written(str(main.id), main.version, recordings[-1].notification.id, extra or None)
 
     @staticmethod
-    def _index_row(aggregate: AccordAggregate) -> IndexRow | None:
+    def index_row(aggregate: AccordAggregate) -> IndexRow | None:
         kind = KINDS[type(aggregate)]
         if isinstance(aggregate, Person):
             return None  # People are not listed: their names are personal data.

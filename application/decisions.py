@@ -5,16 +5,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from application.core import Written, command
-from application.errors import RecordNotFound
-from application.groups import GroupCommands
+from application import checks
+from application.core import LedgerCore, Written, command
 from domain.base import InvalidInput, require_aware
 from domain.decision import Decision
 from domain.group import Group
 from domain.principle import Principle
 
 
-class DecisionCommands(GroupCommands):
+class DecisionCommands:
+    """Commands on decisions: propose, record, agree, reject, withdraw, revoke."""
+
+    def __init__(self, core: LedgerCore) -> None:
+        self.core = core
+
     @command
     def propose_decision(
         self,
@@ -25,8 +29,8 @@ class DecisionCommands(GroupCommands):
         rationale: str | None = None,
     ) -> Written:
         """Propose a decision in a group."""
-        group = self._read(Group, group_id)
-        return self._save(self._propose(group, title, decision, context, rationale))
+        group = self.core.read(Group, group_id)
+        return self.core.write(self._propose(group, title, decision, context, rationale))
 
     @command
     def record_decision(
@@ -40,15 +44,15 @@ class DecisionCommands(GroupCommands):
     ) -> Written:
         """Record a decision already taken: proposed and agreed in one transaction."""
         participants = agreement.get("participants")
-        self._read_together(group_id, *(participants if isinstance(participants, list) else ()))
-        group = self._read(Group, group_id)
+        self.core.read_together(group_id, *(participants if isinstance(participants, list) else ()))
+        group = self.core.read(Group, group_id)
         proposed = self._propose(group, title, decision, context, rationale)
         try:
             superseded = self._agree(group, proposed, **agreement)
         except InvalidInput as error:
             error.field = f"agreement.{error.field}" if error.field else "agreement"
             raise
-        return self._save(proposed, *superseded)
+        return self.core.write(proposed, *superseded)
 
     @command
     def agree_decision(
@@ -64,9 +68,9 @@ class DecisionCommands(GroupCommands):
         expected_version: int | None = None,
     ) -> Written:
         """Record that a proposed decision was agreed, how and by whom."""
-        self._read_together(decision_id, *participants)  # and the decision's group
-        decision = self._load(Decision, decision_id, expected_version)
-        group = self._read(Group, decision.group_id)
+        self.core.read_together(decision_id, *participants)  # and the decision's group
+        decision = self.core.load(Decision, decision_id, expected_version)
+        group = self.core.read(Group, decision.group_id)
         superseded = self._agree(
             group,
             decision,
@@ -78,25 +82,25 @@ class DecisionCommands(GroupCommands):
             effective_at=effective_at,
             review_date=review_date,
         )
-        return self._save(decision, *superseded)
+        return self.core.write(decision, *superseded)
 
     @command
     def reject_decision(
         self, decision_id: str, reason: str | None = None, expected_version: int | None = None
     ) -> Written:
         """Record that a proposed decision was rejected."""
-        decision = self._load(Decision, decision_id, expected_version)
-        decision.reject(self._read(Group, decision.group_id), reason)
-        return self._save(decision)
+        decision = self.core.load(Decision, decision_id, expected_version)
+        decision.reject(self.core.read(Group, decision.group_id), reason)
+        return self.core.write(decision)
 
     @command
     def withdraw_decision(
         self, decision_id: str, reason: str | None = None, expected_version: int | None = None
     ) -> Written:
         """Record that a proposal was withdrawn."""
-        decision = self._load(Decision, decision_id, expected_version)
-        decision.withdraw(self._read(Group, decision.group_id), reason)
-        return self._save(decision)
+        decision = self.core.load(Decision, decision_id, expected_version)
+        decision.withdraw(self.core.read(Group, decision.group_id), reason)
+        return self.core.write(decision)
 
     @command
     def revoke_decision(
@@ -107,9 +111,9 @@ class DecisionCommands(GroupCommands):
         expected_version: int | None = None,
     ) -> Written:
         """Record that an agreed decision was revoked."""
-        decision = self._load(Decision, decision_id, expected_version)
-        decision.revoke(self._read(Group, decision.group_id), reason, effective_at)
-        return self._save(decision)
+        decision = self.core.load(Decision, decision_id, expected_version)
+        decision.revoke(self.core.read(Group, decision.group_id), reason, effective_at)
+        return self.core.write(decision)
 
     def _propose(
         self,
@@ -119,7 +123,7 @@ class DecisionCommands(GroupCommands):
         context: str | None,
         rationale: str | None,
     ) -> Decision:
-        actor = self.actor()
+        actor = self.core.actor()
         proposer = actor if actor is not None and group.is_member(actor) else None
         return Decision.propose(group, title, decision, context, rationale, proposer)
 
@@ -137,11 +141,12 @@ class DecisionCommands(GroupCommands):
     ) -> list[Decision]:
         require_aware(effective_at, "effective_at")
         cited = [
-            self._cited(Principle, pid, f"principles[{i}]")
+            checks.cited(self.core, Principle, pid, f"principles[{i}]")
             for i, pid in enumerate(principles or [])
         ]
         earlier = [
-            self._cited(Decision, did, f"supersedes[{i}]") for i, did in enumerate(supersedes or [])
+            checks.cited(self.core, Decision, did, f"supersedes[{i}]")
+            for i, did in enumerate(supersedes or [])
         ]
         named = {f"participants[{i}]": str(person_id) for i, person_id in enumerate(participants)}
         for field, person_id in named.items():
@@ -149,7 +154,7 @@ class DecisionCommands(GroupCommands):
         organisations = []
         # Only registered people become members, so once every participant is a member,
         # every one is a person: the first field at fault is the one it always was.
-        for person in self._require_people(named).values():
+        for person in checks.require_people(self.core, named).values():
             organisation = (
                 person.organisation_at(effective_at) if effective_at else person.organisation_id
             )
@@ -167,9 +172,3 @@ class DecisionCommands(GroupCommands):
             review_date,
         )
         return earlier
-
-    def _cited(self, cls: type[Any], record_id: str, field: str) -> Any:
-        try:
-            return self._load(cls, record_id)
-        except RecordNotFound as error:
-            raise InvalidInput(f"{field}: {error}", field) from None

@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from application.core import KIND_OF_TOPIC, LedgerCore
-from application.errors import ReadModelsBehind, RecordNotFound
+from application.errors import RecordNotFound
 from application.projections.describe import describe, iso, jsonable
 from application.projections.facts import BEGINNING_OF_TIME, TIMELESS, effective_starts
 from domain.base import InvalidInput, require_aware
@@ -21,22 +21,11 @@ MAX_PAGE = 500
 SCAN_PAGES = 20
 
 
-class HistoryQueries(LedgerCore):
-    # Set False when a projector thread or worker keeps the read models (the API does).
-    inline_projection = True
-    read_timeout = 5.0
+class HistoryQueries:
+    """Record histories, group timelines, the event feed, and state as of any moment."""
 
-    def fresh(self, min_position: int | None = None) -> None:
-        """Make the read models include `min_position` (waiting a bounded time) before a read."""
-        if self.inline_projection:
-            self.projector.catch_up()
-            return
-        if min_position:
-            self.writes.set()
-            if not self.projector.wait_for(min_position, self.read_timeout):
-                raise ReadModelsBehind(
-                    f"the read models have not reached position {min_position} yet"
-                )
+    def __init__(self, core: LedgerCore) -> None:
+        self.core = core
 
     def record_history(
         self,
@@ -47,14 +36,14 @@ class HistoryQueries(LedgerCore):
         min_position: int | None = None,
     ) -> dict[str, Any]:
         """Every event of one record, oldest first, with its position and times."""
-        self._require_kind(kind, record_id)
-        self.fresh(min_position)
+        self.core.require_kind(kind, record_id)
+        self.core.fresh(min_position)
         limit = _page(limit)
-        rows = self.projector.store.select_timeline(after, limit + 1, record_id=record_id)
+        rows = self.core.projector.store.select_timeline(after, limit + 1, record_id=record_id)
         items = [_item(r) for r in rows[:limit]]
         if kind == "person":
             # The person's own events hold their personal data; the read models do not.
-            by_version = {e.originator_version: e for e in self.events.get(UUID(record_id))}
+            by_version = {e.originator_version: e for e in self.core.events.get(UUID(record_id))}
             for item in items:
                 event = by_version.get(item["version"])
                 if event is not None:
@@ -81,10 +70,10 @@ class HistoryQueries(LedgerCore):
             raise InvalidInput(f"kind must be among: {choices}", "kind")
         if len(types) > 50 or any(len(t) > 100 for t in types):
             raise InvalidInput("type names at most 50 event types", "type")
-        self._require_kind("group", group_id)
-        self.fresh(min_position)
+        self.core.require_kind("group", group_id)
+        self.core.fresh(min_position)
         limit = _page(limit)
-        rows = self.projector.store.select_timeline(
+        rows = self.core.projector.store.select_timeline(
             after,
             limit + 1,
             group_id=group_id,
@@ -116,7 +105,7 @@ class HistoryQueries(LedgerCore):
         items: list[dict[str, Any]] = []
         last = after
         for _ in range(SCAN_PAGES if keep is not None else 1):
-            notifications = self.recorder.select_notifications(last + 1, limit - len(items))
+            notifications = self.core.recorder.select_notifications(last + 1, limit - len(items))
             if not notifications:
                 break
             seen = keep({str(n.originator_id) for n in notifications}) if keep else None
@@ -124,7 +113,7 @@ class HistoryQueries(LedgerCore):
                 last = n.id
                 if seen is not None and str(n.originator_id) not in seen:
                     continue
-                d = describe(n.id, self.mapper.to_domain_event(n))
+                d = describe(n.id, self.core.mapper.to_domain_event(n))
                 items.append(
                     {
                         "position": d.position,
@@ -140,7 +129,7 @@ class HistoryQueries(LedgerCore):
                 )
             if len(items) >= limit:
                 break
-        return {"items": items, "next_after": last, "head_position": self.head_position()}
+        return {"items": items, "next_after": last, "head_position": self.core.head_position()}
 
     def moment(
         self, as_of: datetime | None, effective_at: datetime | None, min_position: int | None
@@ -148,11 +137,11 @@ class HistoryQueries(LedgerCore):
         """(position, effective instant) for a bitemporal read, and the two moments used."""
         require_aware(as_of, "as_of")
         require_aware(effective_at, "effective_at")
-        self.fresh(min_position)
+        self.core.fresh(min_position)
         if as_of is not None:
-            position = self.projector.store.position_at(iso(as_of))
+            position = self.core.projector.store.position_at(iso(as_of))
             return position, iso(effective_at or as_of), as_of, effective_at or as_of
-        position = self.projector.position()
+        position = self.core.projector.position()
         when = effective_at or datetime.now(UTC)
         return position, iso(when), None, when
 
@@ -165,9 +154,11 @@ class HistoryQueries(LedgerCore):
         min_position: int | None = None,
     ) -> int:
         """The version of a record that the ledger showed at `as_of`, in effect at `effective_at`."""
-        self._require_kind(kind, record_id)
+        self.core.require_kind(kind, record_id)
         position, _, _, when = self.moment(as_of, effective_at, min_position)
-        rows = self.projector.store.select_timeline(0, 100_000, record_id=record_id, until=position)
+        rows = self.core.projector.store.select_timeline(
+            0, 100_000, record_id=record_id, until=position
+        )
         if not rows:
             raise RecordNotFound(kind, f"{record_id} as of {iso(as_of) if as_of else 'now'}")
         if effective_at is None:
@@ -192,11 +183,13 @@ class HistoryQueries(LedgerCore):
     ) -> dict[str, Any]:
         """A group as it stood: purpose, members, principles in force, decisions in effect,
         open conflicts, accountabilities and their holders."""
-        self._require_kind("group", group_id)
+        self.core.require_kind("group", group_id)
         position, effective, as_of_used, effective_used = self.moment(
             as_of, effective_at, min_position
         )
-        facts = self.projector.store.select_facts(group_id, position, effective, live_only=True)
+        facts = self.core.projector.store.select_facts(
+            group_id, position, effective, live_only=True
+        )
         own = next((f["state"] for f in facts if f["key"] == f"group:{group_id}"), None)
         if own is None:
             raise RecordNotFound("group", f"{group_id} at that moment")
@@ -236,11 +229,6 @@ class HistoryQueries(LedgerCore):
                 r for r in records if r["kind"] == "accountability" and r["status"] == "active"
             ],
         }
-
-    def _require_kind(self, kind: str, record_id: str) -> None:
-        """404 unless the id names a record of this kind (read from the event log itself)."""
-        if self.kind_of(record_id) != kind:
-            raise RecordNotFound(kind, str(record_id))
 
 
 def _page(limit: int) -> int:

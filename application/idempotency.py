@@ -142,7 +142,7 @@ def unrepeatable(method: Callable[P, R]) -> Callable[P, R]:
         if request is None or request.taken or _running.get() is not None:
             return method(*args, **kwargs)
         request.taken = True
-        store: IdempotencyStore = args[0].requests  # type: ignore[attr-defined]
+        store: IdempotencyStore = args[0].core.requests  # type: ignore[attr-defined]
         claim = request.remembered()
         try:
             store.claim_request(claim)

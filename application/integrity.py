@@ -19,26 +19,22 @@ import hashlib
 import struct
 import time
 from bisect import bisect_left
-from collections.abc import Callable, Generator, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 from uuid import UUID
 
 from application.checkpoints import ChainError, Checkpoint
 from application.core import LedgerCore
+from application.ports import ChainStore, Row
 from application.projections.describe import describe, iso
 
 GENESIS = bytes(32)
 _sha256 = hashlib.sha256
 # position, originator version, then the lengths of the id, the topic and the state.
 _HEADER = struct.Struct(">qqIIQ")
-
-# A scanned row: (position, originator id bytes, version, topic bytes, state, link); the
-# event's four fields are None where a link has no event, the link None where an event
-# has no link.
-Row = tuple[Any, ...]
 
 
 class NothingToCheckpoint(ChainError):
@@ -96,23 +92,6 @@ def walk(previous: bytes, rows: Sequence[Row]) -> tuple[bytes, int]:
     return previous, len(rows)
 
 
-@runtime_checkable
-class ChainStore(Protocol):
-    """The chain beside the events, as Accord's recorders keep it."""
-
-    def chain_head(self) -> tuple[int, bytes] | None:
-        """The position and link of the last linked event (None if nothing is linked)."""
-        ...
-
-    def chain_unchained(self, batch: int = ...) -> int:
-        """Link the events after the chain's head, in order and in batches; how many."""
-        ...
-
-    def scan_chain(self, page: int = ...) -> Generator[Sequence[Row], None, None]:
-        """Every event and every link, by position, in pages, from one snapshot."""
-        ...
-
-
 @dataclass(frozen=True)
 class Break:
     """Where the chain stops holding, and the likeliest reasons."""
@@ -142,12 +121,15 @@ class Verification:
         return self.events / self.seconds if self.seconds > 0 else 0.0
 
 
-class IntegrityQueries(LedgerCore):
+class IntegrityQueries:
     """The chain's head, linking events stored before the chain existed, and verifying."""
+
+    def __init__(self, core: LedgerCore) -> None:
+        self.core = core
 
     @property
     def chain(self) -> ChainStore:
-        recorder = self.recorder
+        recorder = self.core.recorder
         if not isinstance(recorder, ChainStore):
             raise TypeError("the ledger needs one of Accord's recorders (see interfaces.bootstrap)")
         return recorder
@@ -180,9 +162,9 @@ class IntegrityQueries(LedgerCore):
     def _recorded_at(self, head: tuple[int, bytes] | None) -> str | None:
         if head is None:
             return None
-        found = self.recorder.select_notifications(head[0], 1, stop=head[0])
+        found = self.core.recorder.select_notifications(head[0], 1, stop=head[0])
         return (
-            iso(describe(head[0], self.mapper.to_domain_event(found[0])).recorded_at)
+            iso(describe(head[0], self.core.mapper.to_domain_event(found[0])).recorded_at)
             if found
             else None
         )

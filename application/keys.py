@@ -11,7 +11,8 @@ from uuid import uuid4
 
 from eventsourcing.persistence import IntegrityError
 
-from application.accountabilities import AccountabilityCommands
+from application import checks
+from application.core import LedgerCore
 from application.errors import AlreadyBootstrapped, RecordNotFound, Unauthenticated
 from application.idempotency import unrepeatable
 from application.ports import ApiKeyRow
@@ -40,18 +41,23 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-class KeyCommands(AccountabilityCommands):
+class KeyCommands:
+    """API keys: bootstrap, create, authenticate, revoke, rotate, list."""
+
+    def __init__(self, core: LedgerCore) -> None:
+        self.core = core
+
     @unrepeatable
     def create_key(
         self, person_id: str, role: str = "member", label: str | None = None
     ) -> tuple[ApiKeyRow, str]:
         """Create an API key for a person; the secret is returned once and never stored."""
-        self._require_person(person_id, "person_id")
+        checks.require_person(self.core, person_id, "person_id")
         if role not in ROLES:
             raise InvalidInput(f"role must be one of: {', '.join(ROLES)}", "role")
         label = optional_text(label, "label", LABEL_LENGTH)
         row, secret_hash, secret = self._new_key(person_id, role, label)
-        self.store.insert_api_key(row, secret_hash)
+        self.core.store.insert_api_key(row, secret_hash)
         return row, secret
 
     @staticmethod
@@ -64,12 +70,12 @@ class KeyCommands(AccountabilityCommands):
 
     def bootstrap(self, name: str, email: str | None = None) -> tuple[str, ApiKeyRow, str]:
         """On a ledger with no keys, register the first administrator and give them a key."""
-        if self.store.count_api_keys() > 0:
+        if self.core.store.count_api_keys() > 0:
             raise AlreadyBootstrapped("an API key exists already")
         try:
             # The claim is stored in the same transaction as the person, so of two
             # concurrent bootstraps exactly one records anyone.
-            person = self._save(Person.register(name, email, None), claim_bootstrap=True)
+            person = self.core.write(Person.register(name, email, None), claim_bootstrap=True)
         except IntegrityError:
             raise AlreadyBootstrapped("the ledger was bootstrapped already") from None
         row, secret = self.create_key(person.id, "administrator", "first administrator")
@@ -81,7 +87,7 @@ class KeyCommands(AccountabilityCommands):
             raise Unauthenticated("a valid API key is required")
         key_id, _, token = secret[len(PREFIX) :].partition(".")
         # The key and its person's memberships in one read: the guard needs both.
-        found = self.store.find_caller(key_id)
+        found = self.core.store.find_caller(key_id)
         # Compare digests in constant time, so timing says nothing about the secret.
         if found is None or not hmac.compare_digest(found[1], digest(token)):
             raise Unauthenticated("the API key is unknown or revoked")
@@ -93,7 +99,7 @@ class KeyCommands(AccountabilityCommands):
     @unrepeatable
     def revoke_key(self, key_id: str) -> ApiKeyRow:
         """Revoke a key: the next request with it fails."""
-        if not self.store.revoke_api_key(key_id, datetime.now(UTC).isoformat()):
+        if not self.core.store.revoke_api_key(key_id, datetime.now(UTC).isoformat()):
             raise RecordNotFound("active API key", key_id)
         return self.get_key(key_id)
 
@@ -101,25 +107,25 @@ class KeyCommands(AccountabilityCommands):
     def rotate_key(self, key_id: str, person_id: str | None = None) -> tuple[ApiKeyRow, str]:
         """Replace an active key by a new one for the same person, role and label, atomically."""
         # With person_id, only that person's keys: another's key is as unknown as no key.
-        found = self.store.find_api_key(key_id)
+        found = self.core.store.find_api_key(key_id)
         old = found[0] if found else None
         if old is None or old.revoked_at is not None or person_id not in (None, old.person_id):
             raise RecordNotFound("active API key", key_id)
         row, secret_hash, secret = self._new_key(old.person_id, old.role, old.label)
         revoked_at = datetime.now(UTC).isoformat()
         # Of two concurrent rotations of one key, the store lets exactly one through.
-        if not self.store.rotate_api_key(key_id, row, secret_hash, revoked_at):
+        if not self.core.store.rotate_api_key(key_id, row, secret_hash, revoked_at):
             raise RecordNotFound("active API key", key_id)
         return row, secret
 
     def get_key(self, key_id: str) -> ApiKeyRow:
         """One key (active or revoked), without its secret."""
-        found = self.store.find_api_key(key_id)
+        found = self.core.store.find_api_key(key_id)
         if found is None:
             raise RecordNotFound("API key", key_id)
         return found[0]
 
     def list_keys(self, person_id: str | None = None) -> list[ApiKeyRow]:
         """Every key, or one person's, oldest first, without secrets."""
-        rows = self.store.list_api_keys()
+        rows = self.core.store.list_api_keys()
         return [row for row in rows if person_id is None or row.person_id == person_id]

@@ -1,150 +1,54 @@
-"""The Ledger: Accord's one Application, composed of its command groups and queries."""
+"""The Ledger: Accord's one Application, and the one place its services are composed."""
 
 from __future__ import annotations
 
-import base64
-import functools
-from collections.abc import Collection
-from datetime import datetime
 from typing import Any
 
-from application import views
-from application.access import Access, AccessPolicy
+from application.access import AccessPolicy
+from application.accountabilities import AccountabilityCommands
 from application.changes import ChangeQueries
+from application.conflicts import ConflictCommands
+from application.core import LedgerCore
+from application.decisions import DecisionCommands
+from application.groups import GroupCommands
+from application.history import HistoryQueries
 from application.integrity import IntegrityQueries
+from application.keys import KeyCommands
+from application.organisations import OrganisationCommands
+from application.people import PeopleCommands
+from application.principles import PrincipleCommands
+from application.privacy import PrivacyCommands
+from application.records import RecordQueries
 from application.reports.accountability import ReportQueries
 from application.transfer import TransferCommands
-from domain.accountability import Accountability
-from domain.base import InvalidInput
-from domain.conflict import Conflict
-from domain.decision import Decision
-from domain.group import Group
-from domain.organisation import Organisation
-from domain.person import Person
-from domain.principle import Principle
-
-MAX_PAGE = 200
 
 
-def encode_cursor(position: int) -> str:
-    return base64.urlsafe_b64encode(f"p{position}".encode()).decode().rstrip("=")
+class Ledger(LedgerCore):
+    """Every governance record in one ordered log (the core: load, save, the store), with
+    the command and query services composed on it; commands return (id, version, position).
 
+    `ledger.decisions.agree_decision(...)` says where a command lives: each service is a
+    small class that holds the core (and, for a few, another service it asks).
+    """
 
-def decode_cursor(cursor: str | None) -> int:
-    """The position a cursor stands for; a malformed cursor is invalid input."""
-    if not cursor:
-        return 0
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        position = int(text[1:]) if text.startswith("p") and text[1:].isdigit() else -1
-        if not 0 <= position < 2**62:
-            raise ValueError(text)
-        return position
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInput("cursor is not one this API returned", "cursor") from None
-
-
-class Ledger(ReportQueries, ChangeQueries, TransferCommands, IntegrityQueries, AccessPolicy):
-    """Every governance record, one ordered log; commands return (id, version, position)."""
-
-    def get_record(
-        self,
-        kind: str,
-        record_id: str,
-        as_of: datetime | None = None,
-        effective_at: datetime | None = None,
-        min_position: int | None = None,
-    ) -> dict[str, Any]:
-        """A record now, or as the ledger showed it at `as_of`, in effect at `effective_at`."""
-        getter = getattr(self, f"get_{kind}")
-        if as_of is None and effective_at is None:
-            return dict(getter(record_id))
-        if kind == "group" and effective_at is not None:
-            return self._group_in_effect(record_id, as_of, effective_at, min_position)
-        version = self.record_version_at(kind, record_id, as_of, effective_at, min_position)
-        return dict(getter(record_id, version))
-
-    def _group_in_effect(
-        self,
-        group_id: str,
-        as_of: datetime | None,
-        effective_at: datetime,
-        min_position: int | None,
-    ) -> dict[str, Any]:
-        # Memberships are facts of their own: one member's back-dated change must not move
-        # another's, so a group in effect is assembled from its facts, not one version.
-        state = self.group_state(group_id, as_of, effective_at, min_position)
-        view = self.get_group(group_id, self.record_version_at("group", group_id, as_of))
-        view.update({k: state[k] for k in ("name", "kind", "purpose", "status", "parent_group_id")})
-        view["members"] = [
-            {"person_id": m["person_id"], "role": m["role"]} for m in state["members"]
-        ]
-        return view
-
-    def get_organisation(self, record_id: str, version: int | None = None) -> dict[str, Any]:
-        return views.organisation(self._load(Organisation, record_id, at_version=version))
-
-    def get_person(self, record_id: str, version: int | None = None) -> dict[str, Any]:
-        return views.person(self._load(Person, record_id, at_version=version))
-
-    def get_group(self, record_id: str, version: int | None = None) -> dict[str, Any]:
-        return views.group(self._load(Group, record_id, at_version=version))
-
-    def get_decision(self, record_id: str, version: int | None = None) -> dict[str, Any]:
-        return views.decision(self._load(Decision, record_id, at_version=version))
-
-    def get_conflict(self, record_id: str, version: int | None = None) -> dict[str, Any]:
-        return views.conflict(self._load(Conflict, record_id, at_version=version))
-
-    def get_principle(self, record_id: str, version: int | None = None) -> dict[str, Any]:
-        return views.principle(self._load(Principle, record_id, at_version=version))
-
-    def get_accountability(self, record_id: str, version: int | None = None) -> dict[str, Any]:
-        return views.accountability(self._load(Accountability, record_id, at_version=version))
-
-    def list_records(
-        self,
-        kind: str,
-        group_id: str | None = None,
-        status: str | None = None,
-        cursor: str | None = None,
-        limit: int = 50,
-        visible: Collection[str] | None = None,
-    ) -> dict[str, Any]:
-        """One page of a kind of record, oldest first, with a cursor to the next page.
-
-        `visible`, if given, limits the page to those records (the groups a caller may see).
-        """
-        if group_id is not None:
-            self._load(Group, group_id)
-        limit = max(1, min(limit, MAX_PAGE))
-        rows = self.store.select_records(
-            kind, group_id, status, decode_cursor(cursor), limit + 1, visible
-        )
-        page = rows[:limit]
-        next_cursor = encode_cursor(page[-1]["created_position"]) if len(rows) > limit else None
-        items = [
-            {
-                "id": r["record_id"],
-                "kind": r["kind"],
-                "group_id": r["group_id"],
-                "title": r["title"],
-                "status": r["status"],
-                "version": r["version"],
-                "position": r["updated_position"],
-            }
-            for r in page
-        ]
-        return {"items": items, "next_cursor": next_cursor}
-
-    def event_feed(
-        self, after: int = 0, limit: int = 100, access: Access | None = None
-    ) -> dict[str, Any]:
-        """The event feed, limited to the records `access` may see (everything if None)."""
-        keep = None
-        if access is not None and not access.sees_everything:
-            keep = functools.partial(self.visible_records, access)
-        return self.ledger_events(after, limit, keep)
+    def __init__(self, env: Any = None) -> None:
+        super().__init__(env=env)
+        self.organisations = OrganisationCommands(self)
+        self.people = PeopleCommands(self)
+        self.groups = GroupCommands(self)
+        self.decisions = DecisionCommands(self)
+        self.conflicts = ConflictCommands(self)
+        self.principles = PrincipleCommands(self)
+        self.accountabilities = AccountabilityCommands(self)
+        self.keys = KeyCommands(self)
+        self.access = AccessPolicy(self)
+        self.history = HistoryQueries(self)
+        self.changes = ChangeQueries(self)
+        self.reports = ReportQueries(self)
+        self.records = RecordQueries(self, self.history, self.access)
+        self.integrity = IntegrityQueries(self)
+        self.privacy = PrivacyCommands(self)
+        self.transfer = TransferCommands(self, self.privacy)
 
     def ping(self) -> None:
         """Raise if the store cannot be reached."""

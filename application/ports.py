@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Generator, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
@@ -400,4 +400,27 @@ class PersonKeyStore(Protocol):
     def rewrite_event_states(self, rewrites: list[StateRewrite], migration: str) -> int:
         """The one sanctioned rewrite of stored events, past the append-only guard, in one
         transaction that also marks `migration` done; returns how many events changed."""
+        ...
+
+
+# A scanned row of the chain: (position, originator id bytes, version, topic bytes, state,
+# link); the event's four fields are None where a link has no event, the link None where
+# an event has no link.
+Row = tuple[Any, ...]
+
+
+@runtime_checkable
+class ChainStore(Protocol):
+    """The chain beside the events, as Accord's recorders keep it (application.integrity)."""
+
+    def chain_head(self) -> tuple[int, bytes] | None:
+        """The position and link of the last linked event (None if nothing is linked)."""
+        ...
+
+    def chain_unchained(self, batch: int = ...) -> int:
+        """Link the events after the chain's head, in order and in batches; how many."""
+        ...
+
+    def scan_chain(self, page: int = ...) -> Generator[Sequence[Row], None, None]:
+        """Every event and every link, by position, in pages, from one snapshot."""
         ...

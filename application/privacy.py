@@ -10,9 +10,8 @@ from typing import Any
 from uuid import UUID
 
 from application.core import LedgerCore, Written, command
-from application.integrity import ChainStore
 from application.personal import PersonalDataMapper, new_key
-from application.ports import Forgetting, PersonKeyStore, StateRewrite
+from application.ports import ChainStore, Forgetting, PersonKeyStore, StateRewrite
 from domain.base import LifecycleError
 from domain.person import Person
 
@@ -37,17 +36,22 @@ class PersonalDataNotSealed(LifecycleError):
         super().__init__(message, "unsealed")
 
 
-class PrivacyCommands(LedgerCore):
+class PrivacyCommands:
+    """Erasing a person, and sealing personal data stored before per-person keys."""
+
+    def __init__(self, core: LedgerCore) -> None:
+        self.core = core
+
     @property
     def person_keys(self) -> PersonKeyStore:
-        recorder = self.recorder
+        recorder = self.core.recorder
         if not isinstance(recorder, PersonKeyStore):
             raise TypeError("the ledger needs one of Accord's recorders (see interfaces.bootstrap)")
         return recorder
 
     @property
     def sealing_mapper(self) -> PersonalDataMapper:
-        mapper = self.mapper
+        mapper = self.core.mapper
         if not isinstance(mapper, PersonalDataMapper):
             raise TypeError("the ledger's mapper does not seal personal data")
         return mapper
@@ -62,10 +66,10 @@ class PrivacyCommands(LedgerCore):
     ) -> Written:
         """Erase a person's personal data: record the Forgotten event with its basis, and in
         the same transaction destroy their key and revoke their API keys."""
-        person = self._load(Person, person_id, expected_version)
-        person.forget(basis, self.actor(), effective_at)
+        person = self.core.load(Person, person_id, expected_version)
+        person.forget(basis, self.core.actor(), effective_at)
         self._require_sealed(person.id)
-        written = self._save(
+        written = self.core.write(
             person, forgetting=Forgetting(str(person.id), datetime.now(UTC).isoformat())
         )
         # Best effort, after the commit: the deleted key's bytes leave the store's files.
@@ -75,7 +79,7 @@ class PrivacyCommands(LedgerCore):
     def _require_sealed(self, person_id: UUID) -> None:
         """Destroying the key erases nothing if some of the person's data is stored plain."""
         mapper = self.sealing_mapper
-        for stored in self.recorder.select_events(person_id):
+        for stored in self.core.recorder.select_events(person_id):
             if mapper.plain_personal_fields(stored):
                 raise PersonalDataNotSealed(
                     f"person {person_id} has personal data stored unsealed: "
@@ -127,13 +131,13 @@ class PrivacyCommands(LedgerCore):
     def _person_notifications(self) -> Iterator[Any]:
         start = 1
         while True:
-            page = self.recorder.select_notifications(start, PAGE, topics=PERSON_TOPICS)
+            page = self.core.recorder.select_notifications(start, PAGE, topics=PERSON_TOPICS)
             if not page:
                 return
             yield from page
             start = page[-1].id + 1
 
     def _chained_up_to(self) -> int:
-        recorder = self.recorder
+        recorder = self.core.recorder
         head = recorder.chain_head() if isinstance(recorder, ChainStore) else None
         return head[0] if head is not None else 0

@@ -18,6 +18,7 @@ from uuid import UUID
 from eventsourcing.domain import CanMutateProtocol
 from eventsourcing.persistence import StoredEvent
 
+from application.core import LedgerCore
 from application.personal import new_key
 from application.ports import ImportedEvent, Importer, IndexRow, PersonKey
 from application.privacy import PERSON_TOPICS, PrivacyCommands
@@ -38,18 +39,24 @@ class ImportRefused(AccordError):
     """The file cannot be imported here (the store is not empty, or the file is not an export)."""
 
 
-class TransferCommands(PrivacyCommands):
+class TransferCommands:
+    """Export the whole ledger as JSON Lines; import an export into an empty store."""
+
+    def __init__(self, core: LedgerCore, privacy: PrivacyCommands) -> None:
+        self.core = core
+        self.privacy = privacy
+
     def export_lines(self) -> Iterator[dict[str, Any]]:
         """A header, the person keys, then every stored event with its position, stored
         bytes and metadata."""
-        head = self.head_position()
+        head = self.core.head_position()
         yield {
             "format": FORMAT,
             "version": FORMAT_VERSION,
             "head_position": head,
             "exported_at": iso(datetime.now(UTC)),
         }
-        for key in self.person_keys.person_keys():
+        for key in self.privacy.person_keys.person_keys():
             yield {
                 "person_key": key.person_id,
                 "key": base64.b64encode(key.key).decode(),
@@ -57,11 +64,11 @@ class TransferCommands(PrivacyCommands):
             }
         after = 0
         while after < head:
-            page = self.recorder.select_notifications(after + 1, PAGE, stop=head)
+            page = self.core.recorder.select_notifications(after + 1, PAGE, stop=head)
             if not page:
                 break
             for n in page:
-                d = describe(n.id, self.mapper.to_domain_event(n))
+                d = describe(n.id, self.core.mapper.to_domain_event(n))
                 yield {
                     "position": n.id,
                     "originator_id": str(n.originator_id),
@@ -84,10 +91,10 @@ class TransferCommands(PrivacyCommands):
         One transaction: the events, their chain links, the person keys and the record
         index are stored together, or (a malformed line, a refusal) nothing is.
         """
-        recorder = self.recorder
+        recorder = self.core.recorder
         if not isinstance(recorder, Importer):
             raise ImportRefused("this store cannot import")
-        if self.head_position() != 0:
+        if self.core.head_position() != 0:
             raise ImportRefused("the store already holds events: import only into an empty one")
         iterator = iter(lines)
         header = next(iterator, None)
@@ -97,7 +104,7 @@ class TransferCommands(PrivacyCommands):
             or header.get("version") not in READABLE_VERSIONS
         ):
             raise ImportRefused("the file does not start with an Accord export header")
-        loading = _Loading(self, progress)
+        loading = _Loading(self.privacy, progress)
         recorder.import_events(loading.events(iterator), loading.person_keys, loading.index_rows)
         return loading.count
 
@@ -106,9 +113,8 @@ class _Loading:
     """One import's pass over the file: the events as they stream to the store, and what
     they imply (the person keys, each record's replayed state for its index row)."""
 
-    def __init__(self, ledger: TransferCommands, progress: Callable[[int], None] | None) -> None:
-        self.ledger = ledger
-        self.mapper = ledger.sealing_mapper
+    def __init__(self, privacy: PrivacyCommands, progress: Callable[[int], None] | None) -> None:
+        self.mapper = privacy.sealing_mapper
         self.progress = progress
         self.count = 0
         self.keys: dict[str, PersonKey] = {}
@@ -193,7 +199,7 @@ class _Loading:
     def index_rows(self) -> list[tuple[IndexRow, int, int, int]]:
         rows = []
         for uuid, record in self.records.items():
-            row = self.ledger._index_row(record)
+            row = LedgerCore.index_row(record)
             if row is not None:
                 first, last = self.spans[uuid]
                 rows.append((row, record.version, first, last))

@@ -6,7 +6,7 @@ of about BENCH_IMPORT_EVENTS events (application.synthetic) and exports it with 
 `accord export` runs. Then, each run:
 
 - FIGURE: the export imported into a fresh, empty ledger (a new schema; a new SQLite file)
-  by the code `accord import` runs: `ledger.import_lines` over the CLI's own reader of the
+  by the code `accord import` runs: `ledger.transfer.import_lines` over the CLI's own reader of the
   file (parse, validate, seal, replay each record for its index row, hash the chain, and
   store it all in one transaction), then `ledger.projector.catch_up()` (the read models).
   Both stages are timed, and reported alone and together.
@@ -65,7 +65,7 @@ RAW = {
 # (key, label): the stages of an import, and the whole.
 STAGES = (
     ("accord_import", "accord import, whole (storing, then read models)"),
-    ("import_lines", "  its storing: ledger.import_lines(file)"),
+    ("import_lines", "  its storing: ledger.transfer.import_lines(file)"),
     ("catch_up", "  its read models: ledger.projector.catch_up()"),
 )
 Row = tuple[uuid.UUID, int, str, bytes, int]
@@ -133,13 +133,13 @@ def raw_rows(path: Path) -> list[Row]:
 def timed_import(ledger: Ledger, path: Path, count: int) -> dict[str, Any]:
     """FIGURE: what `accord import` runs once the ledger is open (interfaces.cli.transfer)."""
     started = time.perf_counter()
-    imported = ledger.import_lines(_read(str(path)))
+    imported = ledger.transfer.import_lines(_read(str(path)))
     stored = time.perf_counter()
     projected = ledger.projector.catch_up()
     finished = time.perf_counter()
     if imported != count or projected != count:
         raise RuntimeError(f"imported {imported} and projected {projected} of {count} events")
-    verified = ledger.verify_chain()
+    verified = ledger.integrity.verify_chain()
     if not verified.intact or verified.events != count:
         raise RuntimeError(f"the imported chain does not verify: {verified.broken}")
     return {
@@ -354,7 +354,7 @@ def section(url: str, runs: int, events: int) -> dict[str, Any]:
         "finished_at": datetime.now(UTC),
         "method": {
             "figure": "a fresh empty ledger per run (new schema / new file), then "
-            "ledger.import_lines(interfaces.cli.transfer._read(file)) and "
+            "ledger.transfer.import_lines(interfaces.cli.transfer._read(file)) and "
             "ledger.projector.catch_up(), as `accord import` runs them; the chain is "
             "verified afterwards (untimed)",
             "baseline": "the same rows from memory: PostgreSQL one binary COPY into a plain "

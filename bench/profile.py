@@ -1,7 +1,7 @@
 """Where the time goes: profiles of the paths whose targets are not met, for
 docs/where-the-time-goes.md. Not part of `make bench` (profiling slows what it measures).
 
-    python -m bench.profile sqlite    # ledger.record_decision in-process on SQLite
+    python -m bench.profile sqlite    # ledger.decisions.record_decision in-process on SQLite
     python -m bench.profile import    # `accord import` (storing) on PostgreSQL
     python -m bench.profile rebuild   # `accord project --rebuild` on PostgreSQL
 
@@ -129,7 +129,7 @@ def importing(url: str, events: int) -> None:
         with postgres_schema(url) as schema:
             ledger = ledger_in(url, schema)
             try:
-                stored = rate(count, lambda: ledger.import_lines(_read(str(path))))
+                stored = rate(count, lambda: ledger.transfer.import_lines(_read(str(path))))
                 projected = rate(count, ledger.projector.catch_up)
             finally:
                 ledger.close()
@@ -142,7 +142,9 @@ def importing(url: str, events: int) -> None:
         with postgres_schema(url) as schema:
             ledger = ledger_in(url, schema)
             try:
-                profiled("import_lines (storing)", lambda: ledger.import_lines(_read(str(path))))
+                profiled(
+                    "import_lines (storing)", lambda: ledger.transfer.import_lines(_read(str(path)))
+                )
             finally:
                 ledger.close()
 

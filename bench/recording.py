@@ -17,7 +17,7 @@ events table's shape from as many threads, each with its own connection (the dat
 limit). The project's targets: recording at 32 connections at >= 0.5 x the bare endpoint's
 rate with the same workers, and a p99 within 2 x its p99.
 
-SQLite, in a temporary directory per run: `ledger.record_decision` in-process beside raw
+SQLite, in a temporary directory per run: `ledger.decisions.record_decision` in-process beside raw
 sqlite3 `BEGIN; INSERT; COMMIT` in a WAL file (the library's pragmas), one thread each;
 target: recording at >= 0.5 x the raw inserts' rate. Then the same commands over HTTP (one
 worker, 1 and 8 connections) beside GET /health.
@@ -366,22 +366,23 @@ class Cast:
 
 
 def prepare(ledger: Ledger) -> Cast:
-    admin, _, _ = ledger.bootstrap("Benchmark Administrator", "admin@example.org")
+    admin, _, _ = ledger.keys.bootstrap("Benchmark Administrator", "admin@example.org")
     with acting_as(admin):
-        organisation = ledger.register_organisation(
+        organisation = ledger.organisations.register_organisation(
             "Riverside Integrated Care Board", "commissioner"
         ).id
         people = [
-            ledger.register_person(f"Member {n}", f"member{n}@example.org", organisation).id
+            ledger.people.register_person(f"Member {n}", f"member{n}@example.org", organisation).id
             for n in (1, 2, 3)
         ]
-        group = ledger.convene_group(
+        group = ledger.groups.convene_group(
             "Community Hub Design Team", "design team", "To agree how the hub takes referrals."
         ).id
         for person in people:
-            ledger.add_member(group, person)
+            ledger.groups.add_member(group, person)
         keys = {
-            person: ledger.create_key(person, "member", "benchmark")[1] for person in people[:2]
+            person: ledger.keys.create_key(person, "member", "benchmark")[1]
+            for person in people[:2]
         }
     with acting_as(people[0]):
         record_decision(ledger, group, people)
@@ -391,7 +392,7 @@ def prepare(ledger: Ledger) -> Cast:
 
 
 def record_decision(ledger: Ledger, group: str, people: list[str]) -> None:
-    ledger.record_decision(
+    ledger.decisions.record_decision(
         group,
         "Open access to the community hub",
         "The hub takes self-referrals from the first of next month.",
@@ -408,7 +409,9 @@ def accountabilities(ledger: Ledger, cast: Cast, threads: int, connections: int)
     with acting_as(cast.people[0]):
         return [
             [
-                ledger.define_accountability(cast.group, "Run the referral pathway", holder).id
+                ledger.accountabilities.define_accountability(
+                    cast.group, "Run the referral pathway", holder
+                ).id
                 for _ in range(per_thread)
             ]
             for _ in range(threads)
@@ -622,7 +625,7 @@ def sqlite_run(
                     lambda: record_decision(ledger, cast.group, cast.people), seconds, warmup
                 )
             print(
-                f"  SQLite in-process: ledger.record_decision {command['rate']:,.0f}/s "
+                f"  SQLite in-process: ledger.decisions.record_decision {command['rate']:,.0f}/s "
                 f"(p50 {fmt_ms(command['p50'])} ms), raw sqlite3 inserts {raw['rate']:,.0f}/s "
                 f"(p50 {fmt_ms(raw['p50'])} ms)",
                 flush=True,
@@ -802,7 +805,7 @@ def table_rows(
     raws = [p["raw"] for p in in_process]
     rows.append(
         Row(
-            "SQLite, in-process: ledger.record_decision, commands/s",
+            "SQLite, in-process: ledger.decisions.record_decision, commands/s",
             [p["rate"] for p in commands],
             "raw sqlite3 INSERT, 1 conn. (DB limit), rows/s",
             [r["rate"] for r in raws],
@@ -816,7 +819,7 @@ def table_rows(
     for q in ("p50", "p99"):
         rows.append(
             Row(
-                f"SQLite, in-process: ledger.record_decision, {q}",
+                f"SQLite, in-process: ledger.decisions.record_decision, {q}",
                 [p[q] for p in commands],
                 f"raw sqlite3 INSERT, 1 conn., {q}",
                 [r[q] for r in raws],
@@ -961,7 +964,7 @@ def section(
             "postgres_limit": "raw psycopg BEGIN; INSERT one row; COMMIT into a table of the "
             "events table's shape, one thread and connection per concurrent client, the "
             "state as large as a recorded decision's",
-            "sqlite": "ledger.record_decision in-process (one thread) beside raw sqlite3 "
+            "sqlite": "ledger.decisions.record_decision in-process (one thread) beside raw sqlite3 "
             "BEGIN; INSERT; COMMIT in a WAL file of its own; then HTTP with 1 worker",
             "errors": "any non-2xx response or socket error flags the measurement (see "
             "'flagged'); a row with errors does not meet its target",

@@ -214,11 +214,11 @@ def rebuild(ledger: Ledger) -> dict[str, Any]:
 
 
 def verify(ledger: Ledger) -> dict[str, Any]:
-    """FIGURE: `accord verify`, that is ledger.verify_chain(): the hash chain recomputed
+    """FIGURE: `accord verify`, that is ledger.integrity.verify_chain(): the hash chain recomputed
     from the stored events (whole passes, like the scan's)."""
 
     def one_pass() -> int:
-        result = ledger.verify_chain()
+        result = ledger.integrity.verify_chain()
         if result.broken is not None:
             raise RuntimeError(
                 f"the chain breaks at {result.broken.position}: {result.broken.reason}"
@@ -486,7 +486,7 @@ def throughput(url: str, events: int, runs: int) -> dict[str, Any]:
         print(line)
     return {
         "method": "One PostgreSQL ledger made by application/synthetic; per run, the raw scan "
-        "(before and after), `accord verify` (ledger.verify_chain()), the projector's "
+        "(before and after), `accord verify` (ledger.integrity.verify_chain()), the projector's "
         "reading alone, and the rebuild of every read model from position zero "
         "(ledger.projector.rebuild(), as `accord project --rebuild` runs it).",
         "preparation": preparation,

@@ -20,7 +20,8 @@ from typing import Any
 
 from eventsourcing.persistence import StoredEvent
 
-from application.integrity import GENESIS, Row, chain_links, id_bytes, next_link
+from application.integrity import GENESIS, chain_links, id_bytes, next_link
+from application.ports import Row
 
 TABLE = "accord_chain"
 BATCH = 10_000
@@ -69,7 +70,7 @@ def create_statements(prefix: str, dialect: Dialect) -> list[str]:
 
 
 class SQLChain:
-    """Implements application.integrity.ChainStore over `_chain_cursor()` and a Dialect."""
+    """Implements application.ports.ChainStore over `_chain_cursor()` and a Dialect."""
 
     prefix: str
     _p: str
@@ -234,7 +235,7 @@ def read_ahead(pages: Generator[Sequence[Row], None, None]) -> Generator[Sequenc
 
 
 class MemoryChain:
-    """Implements application.integrity.ChainStore beside the in-memory store's events."""
+    """Implements application.ports.ChainStore beside the in-memory store's events."""
 
     _database_lock: Any
     _stored_events: list[StoredEvent]

@@ -83,7 +83,7 @@ def record_cache(settings: Settings) -> dict[str, str]:
     return {
         "AGGREGATE_CACHE_MAXSIZE": str(settings.record_cache),
         # Not the library's fast-forward (one lock per record: concurrent requests for
-        # the same group would queue on it): LedgerCore._load reads what is new itself.
+        # the same group would queue on it): LedgerCore.load reads what is new itself.
         "AGGREGATE_CACHE_FASTFORWARD": "n",
         # Commands change the copy they are given, never the cached record.
         "DEEPCOPY_FROM_AGGREGATE_CACHE": "y",
@@ -93,7 +93,7 @@ def record_cache(settings: Settings) -> dict[str, str]:
 def seal_personal_data(ledger: Ledger) -> None:
     """Run the sealing migration if it has not run; a refusal is logged, not fatal."""
     try:
-        ledger.seal_personal_data()
+        ledger.privacy.seal_personal_data()
     except PersonalDataNotSealed as error:
         log.error("personal data left unsealed: %s", error)
 
@@ -111,7 +111,7 @@ def build_ledger(
     # Read models made by an older version are dropped here and rebuilt by the projector.
     ledger.projector.store.prepare_read_models()
     # Ledgers recorded before the membership index existed get it here, once.
-    ledger.index_memberships()
+    ledger.access.index_memberships()
     if seal:
         # Names stored before per-person keys existed are sealed here, once: the one
         # sanctioned rewrite of stored events, before the chain links them below.
@@ -119,7 +119,7 @@ def build_ledger(
     if chain:
         # Events stored before the hash chain existed are linked here, once, in batches.
         # Any migration that rewrites stored events must run before this line.
-        ledger.chain_unchained()
+        ledger.integrity.chain_unchained()
     if isinstance(ledger.recorder, AccordPostgresRecorder):
         waits.bound(ledger.recorder.datastore)  # requests give up on a failing database
     return ledger

@@ -30,8 +30,8 @@ def source() -> dict[str, Any]:
     try:
         generate(ledger, EVENTS)
         return {
-            "lines": list(ledger.export_lines()),
-            "head": ledger.chain_head(),
+            "lines": list(ledger.transfer.export_lines()),
+            "head": ledger.integrity.chain_head(),
             "records": index(ledger),
             "members": ledger.store.select_members(),
         }
@@ -60,23 +60,23 @@ def test_the_import_stores_every_event_at_its_position_with_its_chain_keys_and_i
     monkeypatch.setattr(importing, "CHUNK", 50)
     monkeypatch.setattr(transfer, "PAGE", 7)
     seen: list[int] = []
-    count = ledger.import_lines(iter(lines_copy(source)), seen.append)
+    count = ledger.transfer.import_lines(iter(lines_copy(source)), seen.append)
     exported = events_of(source["lines"])
     assert count == len(exported) == seen[-1]
     assert seen == sorted(seen)
-    assert events_of(list(ledger.export_lines())) == exported
+    assert events_of(list(ledger.transfer.export_lines())) == exported
     assert ledger.head_position() == exported[-1]["position"]
-    assert ledger.chain_head() == source["head"]
-    assert ledger.verify_chain().intact
+    assert ledger.integrity.chain_head() == source["head"]
+    assert ledger.integrity.verify_chain().intact
     assert index(ledger) == source["records"]
     assert ledger.store.select_members() == source["members"]
     keys = [line for line in source["lines"] if "person_key" in line]
-    assert len(ledger.person_keys.person_keys()) == len(keys) > 0
+    assert len(ledger.privacy.person_keys.person_keys()) == len(keys) > 0
     # New events continue after the imported ones, and extend the chain.
-    written = ledger.register_organisation("After the move", "vcse")
+    written = ledger.organisations.register_organisation("After the move", "vcse")
     assert written.position == exported[-1]["position"] + 1
-    assert ledger.chain_head()[0] == written.position
-    assert ledger.verify_chain().intact
+    assert ledger.integrity.chain_head()[0] == written.position
+    assert ledger.integrity.verify_chain().intact
 
 
 def corrupt_state(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -120,14 +120,14 @@ def test_a_file_spoilt_in_the_middle_imports_nothing(ledger, source, spoil, mess
     monkeypatch.setattr(importing, "PAGE", 64)
     monkeypatch.setattr(importing, "CHUNK", 50)
     with pytest.raises(ImportRefused, match=message):
-        ledger.import_lines(iter(spoil(lines_copy(source))))
+        ledger.transfer.import_lines(iter(spoil(lines_copy(source))))
     assert ledger.head_position() == 0
-    assert ledger.chain_head() is None
-    assert ledger.person_keys.person_keys() == []
+    assert ledger.integrity.chain_head() is None
+    assert ledger.privacy.person_keys.person_keys() == []
     assert all(rows == [] for rows in index(ledger).values())
     # The store is as empty as before: the sound file imports afterwards.
-    assert ledger.import_lines(iter(lines_copy(source))) == len(events_of(source["lines"]))
-    assert ledger.chain_head() == source["head"]
+    assert ledger.transfer.import_lines(iter(lines_copy(source))) == len(events_of(source["lines"]))
+    assert ledger.integrity.chain_head() == source["head"]
 
 
 @pytest.mark.postgres

@@ -17,7 +17,7 @@ def living_well(ledger: Ledger, seed: int = 7, end: datetime | None = None) -> D
     started = time.perf_counter()
     require_empty(ledger)
     end = require_aware(end, "end") or datetime.now(UTC)
-    administrator, row, secret = ledger.bootstrap(*STORY["administrator"])
+    administrator, row, secret = ledger.keys.bootstrap(*STORY["administrator"])
     story = Story(ledger, seed, end)
     story.cast(administrator)
     story.script()

@@ -112,21 +112,25 @@ class Story:
         self.ids["helen"], self.kind["helen"] = administrator, "person"
         with self.acting("helen"):
             for handle, name, sector in STORY["organisations"]:
-                self.new(handle, "organisation", self.ledger.register_organisation(name, sector).id)
+                self.new(
+                    handle,
+                    "organisation",
+                    self.ledger.organisations.register_organisation(name, sector).id,
+                )
                 self.kind[handle] = "organisation"
-            self.ledger.change_affiliation(administrator, self.ids["trust"], self.base)
+            self.ledger.people.change_affiliation(administrator, self.ids["trust"], self.base)
             self.org_of["helen"] = "trust"
             for index, (handle, name, org) in enumerate(STORY["people"]):
                 first, *_, last = [w for w in name.replace("'", "").split() if w != "Dr"]
                 email = f"{first}.{last}@example.org".lower() if index % 4 else None
-                written = self.ledger.register_person(name, email, self.ids[org])
+                written = self.ledger.people.register_person(name, email, self.ids[org])
                 self.new(handle, "person", written.id)
                 self.kind[handle], self.org_of[handle] = "person", org
 
     def convene(self, group: str, name: str, kind: str, parent: str | None, by: str) -> None:
         with self.acting(by):
             parent_id = self.ids[parent] if parent else None
-            written = self.ledger.convene_group(
+            written = self.ledger.groups.convene_group(
                 name, kind, STORY["purpose"][group], parent_id, self.at()
             )
         self.new(group, "group", written.id)
@@ -134,7 +138,7 @@ class Story:
 
     def join(self, group: str, person: str, role: str = "member") -> None:
         with self.acting(self.convener(group)):
-            self.ledger.add_member(self.ids[group], self.ids[person], role, self.at())
+            self.ledger.groups.add_member(self.ids[group], self.ids[person], role, self.at())
         self.members[group][person] = role
 
     def leave(self, group: str, person: str) -> None:
@@ -152,46 +156,50 @@ class Story:
                     "accept",
                 )
         with self.acting(person):
-            self.ledger.remove_member(self.ids[group], self.ids[person], self.at())
+            self.ledger.groups.remove_member(self.ids[group], self.ids[person], self.at())
         del self.members[group][person]
 
     def change_role(self, group: str, person: str, role: str) -> None:
         with self.acting(self.convener(group)):
-            self.ledger.change_member_role(self.ids[group], self.ids[person], role, self.at())
+            self.ledger.groups.change_member_role(
+                self.ids[group], self.ids[person], role, self.at()
+            )
         self.members[group][person] = role
 
     def restate(self, group: str, by: str) -> None:
         with self.acting(by):
-            self.ledger.restate_purpose(self.ids[group], STORY["restated_purpose"], self.at())
+            self.ledger.groups.restate_purpose(
+                self.ids[group], STORY["restated_purpose"], self.at()
+            )
 
     def move(self, person: str, org: str) -> None:
         with self.acting(person):
-            self.ledger.change_affiliation(self.ids[person], self.ids[org], self.at())
+            self.ledger.people.change_affiliation(self.ids[person], self.ids[org], self.at())
         self.org_of[person] = org
 
     # Principles.
 
     def principle(self, handle: str, group: str, by: str, statement: str, why: str) -> None:
         with self.acting(by):
-            written = self.ledger.propose_principle(self.ids[group], statement, why)
+            written = self.ledger.principles.propose_principle(self.ids[group], statement, why)
         self.new(handle, "principle", written.id, group)
 
     def respond(self, handle: str, person: str, stance: str, reason: str | None = None) -> None:
         with self.acting(person):
-            self.ledger.respond_to_principle(self.ids[handle], stance, reason)
+            self.ledger.principles.respond_to_principle(self.ids[handle], stance, reason)
 
     def agree_principle(self, handle: str, by: str) -> None:
         with self.acting(by):
-            self.ledger.agree_principle(self.ids[handle], self.at())
+            self.ledger.principles.agree_principle(self.ids[handle], self.at())
         self.in_force.append(handle)
 
     def amend(self, handle: str, by: str, statement: str, why: str) -> None:
         with self.acting(by):
-            self.ledger.amend_principle(self.ids[handle], statement, why, self.at())
+            self.ledger.principles.amend_principle(self.ids[handle], statement, why, self.at())
 
     def retire_principle(self, handle: str, by: str, reason: str) -> None:
         with self.acting(by):
-            self.ledger.retire_principle(self.ids[handle], reason, self.at())
+            self.ledger.principles.retire_principle(self.ids[handle], reason, self.at())
         self.in_force.remove(handle)
 
     # Decisions.
@@ -211,7 +219,7 @@ class Story:
     ) -> None:
         """Record a decision taken at a meeting, proposed by its first participant."""
         with self.acting(people[0]):
-            written = self.ledger.record_decision(
+            written = self.ledger.decisions.record_decision(
                 self.ids[group],
                 title,
                 text,
@@ -241,19 +249,19 @@ class Story:
 
     def propose(self, handle: str, group: str, by: str, title: str, text: str) -> None:
         with self.acting(by):
-            written = self.ledger.propose_decision(self.ids[group], title, text)
+            written = self.ledger.decisions.propose_decision(self.ids[group], title, text)
         self.new(handle, "decision", written.id, group)
 
     def close_proposal(self, handle: str, by: str, outcome: str, reason: str) -> None:
         with self.acting(by):
             if outcome == "reject":
-                self.ledger.reject_decision(self.ids[handle], reason)
+                self.ledger.decisions.reject_decision(self.ids[handle], reason)
             else:
-                self.ledger.withdraw_decision(self.ids[handle], reason)
+                self.ledger.decisions.withdraw_decision(self.ids[handle], reason)
 
     def revoke(self, handle: str, by: str, reason: str) -> None:
         with self.acting(by):
-            self.ledger.revoke_decision(self.ids[handle], reason, self.at())
+            self.ledger.decisions.revoke_decision(self.ids[handle], reason, self.at())
 
     # Conflicts.
 
@@ -261,7 +269,7 @@ class Story:
         self, handle: str, group: str, by: str, parties: list[str], about: str, text: str
     ) -> None:
         with self.acting(by):
-            written = self.ledger.raise_conflict(
+            written = self.ledger.conflicts.raise_conflict(
                 self.ids[group], [self.ref(p) for p in parties], about, text, effective_at=self.at()
             )
         self.new(handle, "conflict", written.id, group)
@@ -269,12 +277,12 @@ class Story:
 
     def acknowledge(self, handle: str, by: str, note: str) -> None:
         with self.acting(by):
-            self.ledger.acknowledge_conflict(self.ids[handle], note)
+            self.ledger.conflicts.acknowledge_conflict(self.ids[handle], note)
         self.acknowledged.add(handle)
 
     def note(self, handle: str, by: str, text: str) -> None:
         with self.acting(by):
-            self.ledger.add_conflict_note(self.ids[handle], text)
+            self.ledger.conflicts.add_conflict_note(self.ids[handle], text)
 
     def close_conflict(
         self, handle: str, by: str, outcome: str, text: str, target: str | None = None
@@ -283,11 +291,11 @@ class Story:
         with self.acting(by):
             if outcome == "resolve":
                 decision = self.ids[target] if target else None
-                self.ledger.resolve_conflict(self.ids[handle], text, decision, self.at())
+                self.ledger.conflicts.resolve_conflict(self.ids[handle], text, decision, self.at())
             elif outcome == "escalate" and target is not None:
-                self.ledger.escalate_conflict(self.ids[handle], self.ids[target], text)
+                self.ledger.conflicts.escalate_conflict(self.ids[handle], self.ids[target], text)
             else:
-                self.ledger.withdraw_conflict(self.ids[handle], text)
+                self.ledger.conflicts.withdraw_conflict(self.ids[handle], text)
         self.conflicts[self.group_of[handle]].remove(handle)
 
     # Accountabilities.
@@ -297,7 +305,7 @@ class Story:
     ) -> None:
         by = holder if self.kind[holder] == "person" else self.convener(group)
         with self.acting(by):
-            written = self.ledger.define_accountability(
+            written = self.ledger.accountabilities.define_accountability(
                 self.ids[group], title, self.ref(holder), scope, self.at()
             )
         self.new(handle, "accountability", written.id, group)
@@ -314,7 +322,7 @@ class Story:
             return
         group = self.group_of[acc]
         with self.acting(self.speaker(self.holder[acc], group)):
-            written = self.ledger.offer_handover(
+            written = self.ledger.accountabilities.offer_handover(
                 self.ids[acc], self.ref(to), reason, effective_at=self.at()
             )
         self.offers[acc] = ((written.extra or {})["handover_id"], to)
@@ -331,11 +339,11 @@ class Story:
         holder = self.holder[acc]
         with self.acting(self.speaker(holder if outcome == "withdraw" else to, group)):
             if outcome == "accept":
-                self.ledger.accept_handover(self.ids[acc], handover_id, self.at())
+                self.ledger.accountabilities.accept_handover(self.ids[acc], handover_id, self.at())
             elif outcome == "decline":
-                self.ledger.decline_handover(self.ids[acc], handover_id, why)
+                self.ledger.accountabilities.decline_handover(self.ids[acc], handover_id, why)
             else:
-                self.ledger.withdraw_handover(self.ids[acc], handover_id, why)
+                self.ledger.accountabilities.withdraw_handover(self.ids[acc], handover_id, why)
         del self.offers[acc]
         if outcome == "accept":
             self.holder[acc] = to
@@ -346,7 +354,7 @@ class Story:
         if acc not in self.active or acc in self.offers or len(self.holders[acc]) < 2:
             return
         with self.acting(self.speaker(self.holder[acc], self.group_of[acc])):
-            self.ledger.return_accountability(self.ids[acc], reason, self.at())
+            self.ledger.accountabilities.return_accountability(self.ids[acc], reason, self.at())
         self.holder[acc] = self.holders[acc][-2]
         self.holders[acc].append(self.holder[acc])
 
@@ -354,7 +362,7 @@ class Story:
         if acc in self.offers:
             self.settle(acc, self.offers[acc][0], "withdraw", "The work is ending.")
         with self.acting(by):
-            self.ledger.retire_accountability(self.ids[acc], reason, self.at())
+            self.ledger.accountabilities.retire_accountability(self.ids[acc], reason, self.at())
         self.active.remove(acc)
 
     def release(self, acc: str) -> None:

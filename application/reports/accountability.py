@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from application.core import LedgerCore
 from application.errors import RecordNotFound
-from application.history import HistoryQueries
 from application.projections.describe import iso, parse_iso
 from application.reports import metrics
 from domain.base import InvalidInput, require_aware
@@ -70,7 +70,12 @@ def series_points(start: datetime, end: datetime, interval: str) -> list[datetim
     return points
 
 
-class ReportQueries(HistoryQueries):
+class ReportQueries:
+    """The accountability report, from the read models."""
+
+    def __init__(self, core: LedgerCore) -> None:
+        self.core = core
+
     def accountability_report(
         self,
         group_id: str | None = None,
@@ -103,17 +108,19 @@ class ReportQueries(HistoryQueries):
         if group_id is not None:
             if visible is not None and group_id not in visible:
                 raise RecordNotFound("group", group_id)
-            self._require_kind("group", group_id)
-        self.fresh(min_position)
+            self.core.require_kind("group", group_id)
+        self.core.fresh(min_position)
         now = datetime.now(UTC)
         end = end or as_of or now
         start = start or max(end - timedelta(days=365), datetime(2, 1, 1, tzinfo=UTC))
         if end <= start:
             raise InvalidInput("to must be later than from", "to")
         position = (
-            self.projector.store.position_at(iso(as_of)) if as_of else self.projector.position()
+            self.core.projector.store.position_at(iso(as_of))
+            if as_of
+            else self.core.projector.position()
         )
-        context = _Context(self, position)
+        context = _Context(self.core, position)
         groups = context.scope(group_id, include_subgroups, end)
         if visible is not None:
             groups = set(visible) if groups is None else groups & visible
@@ -154,7 +161,7 @@ class _Context:
     the timeline, computed by the read-model store where it can (counts, distinct values,
     latest stances), so that a report reads what it shows, not the whole ledger."""
 
-    def __init__(self, ledger: ReportQueries, position: int) -> None:
+    def __init__(self, ledger: LedgerCore, position: int) -> None:
         self.store = ledger.projector.store
         self.position = position
         # Per prefix: each fact's valid-time intervals, loaded once and searched in memory,

@@ -3,7 +3,7 @@
 Each step does what one Accord command does: the same domain methods, so the same rules,
 acting as a member of the group. Instead of one transaction per command, the events of a
 few hundred steps are saved with one `ledger.save(...)`, in the order they happened, with
-the record-index rows `Ledger._save` would write and the snapshots the library takes.
+the record-index rows `Ledger.write` would write and the snapshots the library takes.
 
 The events carry simulated recorded times (the library's clock is replaced while
 generating), and many changes are back-dated: their effective time is earlier than their

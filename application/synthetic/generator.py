@@ -88,7 +88,7 @@ class Generator:
         if not self.pending:
             return
         aggregates = list(self.touched.values())
-        rows = [r for a in aggregates if (r := Ledger._index_row(a)) is not None]
+        rows = [r for a in aggregates if (r := Ledger.index_row(a)) is not None]
         # Events first, in the order they happened; the aggregates (nothing pending now)
         # are passed too, so that the library takes its snapshots as after any save.
         self.ledger.save(*self.pending, *aggregates, index_rows=rows)
@@ -139,7 +139,7 @@ class Generator:
     def setup(self) -> None:
         rng = self.rng
         # The first administrator, through the command (one event), as on a new ledger.
-        self.admin_id, row, self.admin_key = self.ledger.bootstrap(*self.administrator)
+        self.admin_id, row, self.admin_key = self.ledger.keys.bootstrap(*self.administrator)
         self.admin_key_id = row.key_id
         self.total = self.ledger.head_position()
         self.act_as(self.admin_id)

@@ -37,7 +37,7 @@ def allow(
     async def guard(request: Request, ledger: LedgerDep, caller: CallerDep) -> Access:
         path = request.path_params
         return await run_in_threadpool(
-            ledger.authorize,
+            ledger.access.authorize,
             caller,
             policy.action,
             policy.kind,

@@ -38,7 +38,7 @@ async def authenticated(
     throw-away copy.
     """
     secret = credentials.credentials if credentials else None
-    caller = await run_in_threadpool(ledger.authenticate, secret)
+    caller = await run_in_threadpool(ledger.keys.authenticate, secret)
     limits.throttle(request, caller.key_id)  # 429 once this key is over its rate
     current_actor.set(caller.person_id)
     return caller

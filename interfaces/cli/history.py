@@ -34,11 +34,13 @@ def _events(ledger: Ledger, args: argparse.Namespace) -> list[dict[str, Any]]:
     after = args.after
     while len(items) < args.limit:
         if args.record:
-            page = ledger.record_history(args.kind, args.record, after, 500)
+            page = ledger.history.record_history(args.kind, args.record, after, 500)
         elif args.group:
-            page = ledger.group_timeline(args.group, after, 500, kinds=tuple(args.kinds or ()))
+            page = ledger.history.group_timeline(
+                args.group, after, 500, kinds=tuple(args.kinds or ())
+            )
         else:
-            page = ledger.ledger_events(after, 500)
+            page = ledger.history.ledger_events(after, 500)
             page["next_after"] = page["next_after"] if page["items"] else None
         items.extend(page["items"])
         if not page["next_after"] or not page["items"]:
@@ -75,7 +77,7 @@ def history(args: argparse.Namespace, settings: Settings) -> int:
 def state(args: argparse.Namespace, settings: Settings) -> int:
     ledger = build_ledger(settings)
     try:
-        found = ledger.group_state(
+        found = ledger.history.group_state(
             args.group, moment(args.as_of, "--as-of"), moment(args.effective_at, "--effective-at")
         )
     finally:
@@ -108,7 +110,7 @@ def changes(args: argparse.Namespace, settings: Settings) -> int:
     assert start is not None and end is not None  # argparse requires both
     ledger = build_ledger(settings)
     try:
-        found = ledger.group_changes(args.group, start, end)
+        found = ledger.changes.group_changes(args.group, start, end)
     finally:
         ledger.close()
     if args.json:

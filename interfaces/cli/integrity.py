@@ -42,7 +42,7 @@ def verify(args: argparse.Namespace, settings: Settings) -> int:
         with tqdm(
             total=head, unit="event", unit_scale=True, file=sys.stderr, disable=_quiet(head)
         ) as bar:
-            result = ledger.verify_chain(checkpoint, progress=bar.update)
+            result = ledger.integrity.verify_chain(checkpoint, progress=bar.update)
     finally:
         ledger.close()
     _report(result)
@@ -83,7 +83,7 @@ def checkpoint(args: argparse.Namespace, settings: Settings) -> int:
     # Signs the head as it stands, so that a role that may only read can checkpoint.
     ledger = build_ledger(settings, chain=False)
     try:
-        document = sign_checkpoint(ledger.checkpoint(), private_key)
+        document = sign_checkpoint(ledger.integrity.checkpoint(), private_key)
     finally:
         ledger.close()
     text = json.dumps(document, indent=2, sort_keys=True) + "\n"
@@ -114,8 +114,8 @@ def keygen(args: argparse.Namespace, settings: Settings) -> int:
 def chain(args: argparse.Namespace, settings: Settings) -> int:
     ledger = build_ledger(settings, chain=False)
     try:
-        count = ledger.chain_unchained()
-        head = ledger.chain_head()
+        count = ledger.integrity.chain_unchained()
+        head = ledger.integrity.chain_head()
     finally:
         ledger.close()
     print(f"linked {count:,} events; the chain's head is position {head[0] if head else 0}")

@@ -19,7 +19,7 @@ from interfaces.settings import Settings
 def keys_bootstrap(args: argparse.Namespace, settings: Settings) -> int:
     ledger = build_ledger(settings)
     try:
-        person_id, row, secret = ledger.bootstrap(args.name, args.email)
+        person_id, row, secret = ledger.keys.bootstrap(args.name, args.email)
     except AlreadyBootstrapped:
         print(
             "A key exists already: ask an administrator to run `accord keys create`.",
@@ -37,7 +37,7 @@ def keys_bootstrap(args: argparse.Namespace, settings: Settings) -> int:
 def keys_create(args: argparse.Namespace, settings: Settings) -> int:
     ledger = build_ledger(settings)
     try:
-        row, secret = ledger.create_key(args.person, args.role, args.label)
+        row, secret = ledger.keys.create_key(args.person, args.role, args.label)
     finally:
         ledger.close()
     print(f"key id:               {row.key_id}")
@@ -48,7 +48,7 @@ def keys_create(args: argparse.Namespace, settings: Settings) -> int:
 def keys_list(args: argparse.Namespace, settings: Settings) -> int:
     ledger = build_ledger(settings)
     try:
-        rows = ledger.list_keys(args.person)
+        rows = ledger.keys.list_keys(args.person)
     finally:
         ledger.close()
     for row in rows:
@@ -60,7 +60,7 @@ def keys_list(args: argparse.Namespace, settings: Settings) -> int:
 def keys_revoke(args: argparse.Namespace, settings: Settings) -> int:
     ledger = build_ledger(settings)
     try:
-        ledger.revoke_key(args.key_id)
+        ledger.keys.revoke_key(args.key_id)
     finally:
         ledger.close()
     print(f"revoked {args.key_id}")
@@ -70,7 +70,7 @@ def keys_revoke(args: argparse.Namespace, settings: Settings) -> int:
 def keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
     ledger = build_ledger(settings)
     try:
-        row, secret = ledger.rotate_key(args.key_id)
+        row, secret = ledger.keys.rotate_key(args.key_id)
     finally:
         ledger.close()
     print(f"revoked {args.key_id}")

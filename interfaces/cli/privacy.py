@@ -17,8 +17,8 @@ def forget(args: argparse.Namespace, settings: Settings) -> int:
     token = current_actor.set(args.by)
     try:
         if args.by is not None:
-            ledger.get_person(args.by)  # the one asking must be a person the ledger knows
-        result = ledger.forget_person(
+            ledger.records.get_person(args.by)  # the one asking must be a person the ledger knows
+        result = ledger.privacy.forget_person(
             args.person, args.basis, effective_at=moment(args.effective_at, "effective_at")
         )
     finally:
@@ -34,8 +34,8 @@ def migrate_personal_data(args: argparse.Namespace, settings: Settings) -> int:
     # Sealed here rather than at start-up, so that the count is this run's.
     ledger = build_ledger(settings, seal=False, chain=False)
     try:
-        count = ledger.seal_personal_data(force=True)
-        ledger.chain_unchained()
+        count = ledger.privacy.seal_personal_data(force=True)
+        ledger.integrity.chain_unchained()
     finally:
         ledger.close()
     print(f"sealed the personal data of {count} stored events")

@@ -34,10 +34,10 @@ def record_names(ledger: Ledger, report: dict[str, Any]) -> dict[str, str]:
         if named.known(ident):
             continue
         try:
-            record = ledger.get_record(kind, ident, report["as_of"], report["to"])
+            record = ledger.records.get_record(kind, ident, report["as_of"], report["to"])
         except NotFound:
             try:
-                record = ledger.get_record(kind, ident, report["as_of"])
+                record = ledger.records.get_record(kind, ident, report["as_of"])
             except AccordError:
                 continue
         except AccordError:
@@ -54,7 +54,7 @@ def report(args: argparse.Namespace, settings: Settings) -> int:
     as_of = moment(args.as_of, "--as-of")
     ledger = build_ledger(settings)
     try:
-        found = ledger.accountability_report(
+        found = ledger.reports.accountability_report(
             args.group,
             args.include_subgroups,
             start,

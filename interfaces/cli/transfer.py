@@ -23,7 +23,7 @@ def export(args: argparse.Namespace, settings: Settings) -> int:
             open(args.file, "w", encoding="utf-8") as out,
             tqdm(total=head, unit="event", disable=head < 10_000, file=sys.stderr) as bar,
         ):
-            for line in ledger.export_lines():
+            for line in ledger.transfer.export_lines():
                 out.write(json.dumps(line, sort_keys=True) + "\n")
                 if "position" in line:
                     bar.update(1)
@@ -59,7 +59,7 @@ def import_(args: argparse.Namespace, settings: Settings) -> int:
                 bar.update(count - done[0])
                 done[0] = count
 
-            count = ledger.import_lines(_read(args.file), progress)
+            count = ledger.transfer.import_lines(_read(args.file), progress)
         ledger.projector.catch_up()
     finally:
         ledger.close()

@@ -59,17 +59,21 @@ class World:
 
 
 def build_world(ledger: Ledger) -> World:
-    org_a = ledger.register_organisation("North Trust", "statutory_health").id
-    org_b = ledger.register_organisation("Riverside Council", "local_authority").id
-    convener = ledger.register_person("Cora Convener", "cora@example.org", org_a).id
-    alice = ledger.register_person("Alice Member", "alice@example.org", org_a).id
-    bob = ledger.register_person("Bob Member", None, org_b).id
-    outsider = ledger.register_person("Oscar Outsider").id
+    org_a = ledger.organisations.register_organisation("North Trust", "statutory_health").id
+    org_b = ledger.organisations.register_organisation("Riverside Council", "local_authority").id
+    convener = ledger.people.register_person("Cora Convener", "cora@example.org", org_a).id
+    alice = ledger.people.register_person("Alice Member", "alice@example.org", org_a).id
+    bob = ledger.people.register_person("Bob Member", None, org_b).id
+    outsider = ledger.people.register_person("Oscar Outsider").id
     with acting_as(convener):
-        group = ledger.convene_group("Transformation group", "transformation", "Join up care").id
-        other_group = ledger.convene_group("Coordinating group", "coordinating", "Coordinate").id
-    ledger.add_member(group, alice)
-    ledger.add_member(group, bob)
+        group = ledger.groups.convene_group(
+            "Transformation group", "transformation", "Join up care"
+        ).id
+        other_group = ledger.groups.convene_group(
+            "Coordinating group", "coordinating", "Coordinate"
+        ).id
+    ledger.groups.add_member(group, alice)
+    ledger.groups.add_member(group, bob)
     return World(org_a, org_b, convener, alice, bob, outsider, group, other_group)
 
 
@@ -90,7 +94,7 @@ def all_listed(ledger: Ledger, kind: str, **filters: Any) -> list[dict[str, Any]
     items: list[dict[str, Any]] = []
     cursor = None
     while True:
-        page = ledger.list_records(kind, cursor=cursor, limit=200, **filters)
+        page = ledger.records.list_records(kind, cursor=cursor, limit=200, **filters)
         items.extend(page["items"])
         cursor = page["next_cursor"]
         if cursor is None:
@@ -113,7 +117,7 @@ def assert_nothing_recorded(ledger: Ledger, attempt: Callable[[], Any], error: t
 
 
 def getter(ledger: Ledger, kind: str) -> Callable[[str], dict[str, Any]]:
-    return getattr(ledger, f"get_{kind}")  # type: ignore[no-any-return]
+    return getattr(ledger.records, f"get_{kind}")  # type: ignore[no-any-return]
 
 
 # A person whose name and email must appear only in their own events.
@@ -127,26 +131,28 @@ def rich_scenario(ledger: Ledger) -> dict[str, list[str]]:
     Returns the ids of every record, by kind.
     """
     w = build_world(ledger)
-    q = ledger.register_person(SECRET_NAME, SECRET_EMAIL, w.org_a).id
-    ledger.change_affiliation(q, w.org_b, effective_at=MAR)
-    ledger.add_member(w.group, q, "member", JAN)
-    ledger.change_member_role(w.group, q, "convener")
-    ledger.add_member(w.other_group, q)
-    ledger.rename_organisation(w.org_b, "Riverside Borough Council")
-    ledger.change_organisation_sector(w.org_b, "commissioner")
+    q = ledger.people.register_person(SECRET_NAME, SECRET_EMAIL, w.org_a).id
+    ledger.people.change_affiliation(q, w.org_b, effective_at=MAR)
+    ledger.groups.add_member(w.group, q, "member", JAN)
+    ledger.groups.change_member_role(w.group, q, "convener")
+    ledger.groups.add_member(w.other_group, q)
+    ledger.organisations.rename_organisation(w.org_b, "Riverside Borough Council")
+    ledger.organisations.change_organisation_sector(w.org_b, "commissioner")
     with acting_as(q):
-        sub = ledger.convene_group("Hub design", "design", "Design the hub", w.group).id
-        ledger.restate_purpose(sub, "Design and open the hub", JUN)
-        ledger.add_member(sub, w.alice, "observer")
-        principle = ledger.propose_principle(w.group, "Nothing about us without us", "Voice").id
-        ledger.respond_to_principle(principle, "endorse", "Agreed")
-        ledger.respond_to_principle(principle, "object", "Vague", w.bob)
-        ledger.agree_principle(principle, JAN)
-        ledger.amend_principle(principle, "Decide with people, not for them", None, MAR)
-        retired = ledger.propose_principle(w.group, "Meet weekly").id
-        ledger.agree_principle(retired)
-        ledger.retire_principle(retired, "Monthly is enough")
-        first = ledger.record_decision(
+        sub = ledger.groups.convene_group("Hub design", "design", "Design the hub", w.group).id
+        ledger.groups.restate_purpose(sub, "Design and open the hub", JUN)
+        ledger.groups.add_member(sub, w.alice, "observer")
+        principle = ledger.principles.propose_principle(
+            w.group, "Nothing about us without us", "Voice"
+        ).id
+        ledger.principles.respond_to_principle(principle, "endorse", "Agreed")
+        ledger.principles.respond_to_principle(principle, "object", "Vague", w.bob)
+        ledger.principles.agree_principle(principle, JAN)
+        ledger.principles.amend_principle(principle, "Decide with people, not for them", None, MAR)
+        retired = ledger.principles.propose_principle(w.group, "Meet weekly").id
+        ledger.principles.agree_principle(retired)
+        ledger.principles.retire_principle(retired, "Monthly is enough")
+        first = ledger.decisions.record_decision(
             w.group,
             "Open at nine",
             "Open the hub at nine",
@@ -157,8 +163,10 @@ def rich_scenario(ledger: Ledger) -> dict[str, list[str]]:
                 "effective_at": MAR,
             },
         ).id
-        second = ledger.propose_decision(w.group, "Open at eight", "Open at eight", "Queues").id
-        ledger.agree_decision(
+        second = ledger.decisions.propose_decision(
+            w.group, "Open at eight", "Open at eight", "Queues"
+        ).id
+        ledger.decisions.agree_decision(
             second,
             "vote",
             [q, w.alice, w.bob],
@@ -168,46 +176,58 @@ def rich_scenario(ledger: Ledger) -> dict[str, list[str]]:
             effective_at=JUN,
             review_date=date(2025, 6, 1),
         )
-        rejected = ledger.propose_decision(w.group, "Close Sundays", "Close on Sundays").id
-        ledger.reject_decision(rejected, "Need Sundays")
-        withdrawn = ledger.propose_decision(sub, "Paint it blue", "Blue").id
-        ledger.withdraw_decision(withdrawn)
-        revoked = ledger.record_decision(
+        rejected = ledger.decisions.propose_decision(
+            w.group, "Close Sundays", "Close on Sundays"
+        ).id
+        ledger.decisions.reject_decision(rejected, "Need Sundays")
+        withdrawn = ledger.decisions.propose_decision(sub, "Paint it blue", "Blue").id
+        ledger.decisions.withdraw_decision(withdrawn)
+        revoked = ledger.decisions.record_decision(
             sub, "Hire a designer", "Hire", {"method": "single_lead", "participants": [q]}
         ).id
-        ledger.revoke_decision(revoked, "Budget cut", JUN)
-        open_decision = ledger.propose_decision(w.group, "Open Saturdays", "Saturdays").id
+        ledger.decisions.revoke_decision(revoked, "Budget cut", JUN)
+        open_decision = ledger.decisions.propose_decision(w.group, "Open Saturdays", "Saturdays").id
         parties = [{"kind": "person", "id": q}, {"kind": "organisation", "id": w.org_b}]
-        resolved = ledger.raise_conflict(w.group, parties, "Referral delays", "Weeks").id
-        ledger.acknowledge_conflict(resolved, "Heard")
-        ledger.add_conflict_note(resolved, "Met both teams")
-        ledger.resolve_conflict(resolved, "Triage", second, JUN)
-        escalated = ledger.raise_conflict(
+        resolved = ledger.conflicts.raise_conflict(w.group, parties, "Referral delays", "Weeks").id
+        ledger.conflicts.acknowledge_conflict(resolved, "Heard")
+        ledger.conflicts.add_conflict_note(resolved, "Met both teams")
+        ledger.conflicts.resolve_conflict(resolved, "Triage", second, JUN)
+        escalated = ledger.conflicts.raise_conflict(
             w.group, [{"kind": "group", "id": w.other_group}], "Budget"
         ).id
-        ledger.escalate_conflict(escalated, w.other_group, "System view")
-        withdrawn_conflict = ledger.raise_conflict(w.group, parties, "Rooms").id
-        ledger.withdraw_conflict(withdrawn_conflict, "Sorted")
-        open_conflict = ledger.raise_conflict(w.group, parties, "Parking").id
-        held = ledger.define_accountability(
+        ledger.conflicts.escalate_conflict(escalated, w.other_group, "System view")
+        withdrawn_conflict = ledger.conflicts.raise_conflict(w.group, parties, "Rooms").id
+        ledger.conflicts.withdraw_conflict(withdrawn_conflict, "Sorted")
+        open_conflict = ledger.conflicts.raise_conflict(w.group, parties, "Parking").id
+        held = ledger.accountabilities.define_accountability(
             w.group, "Referral pathway", {"kind": "person", "id": q}, "All referrals", JAN
         ).id
-        to_alice = ledger.offer_handover(held, {"kind": "person", "id": w.alice}).extra
+        to_alice = ledger.accountabilities.offer_handover(
+            held, {"kind": "person", "id": w.alice}
+        ).extra
     with acting_as(w.alice):
-        ledger.accept_handover(held, to_alice["handover_id"], MAR)
+        ledger.accountabilities.accept_handover(held, to_alice["handover_id"], MAR)
     with acting_as(q):
-        ledger.return_accountability(held, "Back", JUN)
-        to_org = ledger.offer_handover(held, {"kind": "organisation", "id": w.org_a}).extra
+        ledger.accountabilities.return_accountability(held, "Back", JUN)
+        to_org = ledger.accountabilities.offer_handover(
+            held, {"kind": "organisation", "id": w.org_a}
+        ).extra
     with acting_as(w.alice):
-        ledger.decline_handover(held, to_org["handover_id"], "No")
+        ledger.accountabilities.decline_handover(held, to_org["handover_id"], "No")
     with acting_as(q):
-        to_group = ledger.offer_handover(held, {"kind": "group", "id": w.other_group}).extra
-        retired_acc = ledger.define_accountability(sub, "Hub keys", {"kind": "group", "id": sub}).id
-        spare = ledger.offer_handover(retired_acc, {"kind": "person", "id": q}).extra
-        ledger.withdraw_handover(retired_acc, spare["handover_id"], "Not needed")
-        ledger.retire_accountability(retired_acc, "Keyless")
-        ledger.remove_member(sub, w.alice)
-        ledger.close_group(sub, "Hub open")
+        to_group = ledger.accountabilities.offer_handover(
+            held, {"kind": "group", "id": w.other_group}
+        ).extra
+        retired_acc = ledger.accountabilities.define_accountability(
+            sub, "Hub keys", {"kind": "group", "id": sub}
+        ).id
+        spare = ledger.accountabilities.offer_handover(
+            retired_acc, {"kind": "person", "id": q}
+        ).extra
+        ledger.accountabilities.withdraw_handover(retired_acc, spare["handover_id"], "Not needed")
+        ledger.accountabilities.retire_accountability(retired_acc, "Keyless")
+        ledger.groups.remove_member(sub, w.alice)
+        ledger.groups.close_group(sub, "Hub open")
     del to_group
     return {
         "organisation": [w.org_a, w.org_b],

@@ -27,24 +27,24 @@ def person(pid):
 
 
 def define(ledger, world, holder=None):
-    return ledger.define_accountability(
+    return ledger.accountabilities.define_accountability(
         world.group, "Referral pathway", holder or person(world.alice), "All referrals", JAN
     ).id
 
 
 def holder(ledger, accountability):
-    return ledger.get_accountability(accountability)["holder"]
+    return ledger.records.get_accountability(accountability)["holder"]
 
 
 def test_an_accountability_is_defined_with_its_first_holder(ledger, world):
     tape = Tape(ledger)
     written = tape(
-        ledger.define_accountability(
+        ledger.accountabilities.define_accountability(
             world.group, "Referral pathway", person(world.alice), "All referrals", JAN
         ),
         version=1,
     )
-    view = ledger.get_accountability(written.id)
+    view = ledger.records.get_accountability(written.id)
     assert view["group_id"] == world.group
     assert (view["title"], view["scope"], view["status"]) == (
         "Referral pathway",
@@ -70,9 +70,12 @@ def test_an_accountability_is_defined_with_its_first_holder(ledger, world):
 def test_a_handover_to_a_person_is_accepted_by_that_person_only(ledger, world):
     accountability = define(ledger, world)
     tape = Tape(ledger)
-    offered = tape(ledger.offer_handover(accountability, person(world.bob), "Leave"), version=2)
+    offered = tape(
+        ledger.accountabilities.offer_handover(accountability, person(world.bob), "Leave"),
+        version=2,
+    )
     handover = offered.extra["handover_id"]
-    view = ledger.get_accountability(accountability)
+    view = ledger.records.get_accountability(accountability)
     assert view["open_handover_id"] == handover
     assert view["handovers"] == [
         {
@@ -87,14 +90,19 @@ def test_a_handover_to_a_person_is_accepted_by_that_person_only(ledger, world):
         with acting_as(actor):
             error = assert_nothing_recorded(
                 ledger,
-                lambda: ledger.accept_handover(accountability, handover),
+                lambda: ledger.accountabilities.accept_handover(accountability, handover),
                 NotOnRecipientSide,
             )
         assert isinstance(error, NotAllowed)
 
     with acting_as(world.bob):
-        tape(ledger.accept_handover(accountability, handover, MAR, expected_version=2), version=3)
-    view = ledger.get_accountability(accountability)
+        tape(
+            ledger.accountabilities.accept_handover(
+                accountability, handover, MAR, expected_version=2
+            ),
+            version=3,
+        )
+    view = ledger.records.get_accountability(accountability)
     assert view["holder"] == person(world.bob)
     assert view["holders"] == [
         {"holder": person(world.alice), "from": JAN},
@@ -107,32 +115,34 @@ def test_a_handover_to_a_person_is_accepted_by_that_person_only(ledger, world):
 def test_a_handover_to_a_group_is_accepted_by_any_member_of_that_group(ledger, world):
     accountability = define(ledger, world)
     to = {"kind": "group", "id": world.other_group}
-    handover = ledger.offer_handover(accountability, to).extra["handover_id"]
+    handover = ledger.accountabilities.offer_handover(accountability, to).extra["handover_id"]
     # Bob is a member of the holding group but not of the recipient group.
     with acting_as(world.bob):
         assert_nothing_recorded(
-            ledger, lambda: ledger.accept_handover(accountability, handover), NotOnRecipientSide
+            ledger,
+            lambda: ledger.accountabilities.accept_handover(accountability, handover),
+            NotOnRecipientSide,
         )
     with acting_as(world.convener):  # who convened the coordinating group
-        ledger.accept_handover(accountability, handover)
+        ledger.accountabilities.accept_handover(accountability, handover)
     assert holder(ledger, accountability) == to
 
 
 def test_a_handover_to_an_organisation_is_accepted_by_a_person_affiliated_with_it(ledger, world):
     accountability = define(ledger, world)
     to = {"kind": "organisation", "id": world.org_b}
-    handover = ledger.offer_handover(accountability, to).extra["handover_id"]
+    handover = ledger.accountabilities.offer_handover(accountability, to).extra["handover_id"]
     for actor in (world.alice, world.outsider, MISSING):
         with acting_as(actor):
             assert_nothing_recorded(
                 ledger,
-                lambda: ledger.accept_handover(accountability, handover),
+                lambda: ledger.accountabilities.accept_handover(accountability, handover),
                 NotOnRecipientSide,
             )
     # Affiliation counts as it is now: Alice moves to the recipient organisation and may accept.
-    ledger.change_affiliation(world.alice, world.org_b)
+    ledger.people.change_affiliation(world.alice, world.org_b)
     with acting_as(world.alice):
-        ledger.accept_handover(accountability, handover)
+        ledger.accountabilities.accept_handover(accountability, handover)
     assert holder(ledger, accountability) == to
 
 
@@ -141,21 +151,28 @@ def test_a_handover_can_be_declined_by_the_recipient_or_withdrawn_and_then_offer
 ):
     accountability = define(ledger, world)
     tape = Tape(ledger)
-    first = tape(ledger.offer_handover(accountability, person(world.bob))).extra["handover_id"]
+    first = tape(ledger.accountabilities.offer_handover(accountability, person(world.bob))).extra[
+        "handover_id"
+    ]
     with acting_as(world.alice):
         assert_nothing_recorded(
             ledger,
-            lambda: ledger.decline_handover(accountability, first, "No"),
+            lambda: ledger.accountabilities.decline_handover(accountability, first, "No"),
             NotOnRecipientSide,
         )
     with acting_as(world.bob):
-        tape(ledger.decline_handover(accountability, first, "No capacity"), version=3)
-    second = tape(ledger.offer_handover(accountability, person(world.convener))).extra[
-        "handover_id"
-    ]
-    tape(ledger.withdraw_handover(accountability, second, "Changed plan"), version=5)
+        tape(
+            ledger.accountabilities.decline_handover(accountability, first, "No capacity"),
+            version=3,
+        )
+    second = tape(
+        ledger.accountabilities.offer_handover(accountability, person(world.convener))
+    ).extra["handover_id"]
+    tape(
+        ledger.accountabilities.withdraw_handover(accountability, second, "Changed plan"), version=5
+    )
 
-    view = ledger.get_accountability(accountability)
+    view = ledger.records.get_accountability(accountability)
     assert view["holder"] == person(world.alice)
     assert [(h["handover_id"], h["status"], h["outcome_reason"]) for h in view["handovers"]] == [
         (first, "declined", "No capacity"),
@@ -163,14 +180,16 @@ def test_a_handover_can_be_declined_by_the_recipient_or_withdrawn_and_then_offer
     ]
     assert view["open_handover_id"] is None
     for attempt in (
-        lambda: ledger.withdraw_handover(accountability, first),
-        lambda: ledger.withdraw_handover(accountability, second),
+        lambda: ledger.accountabilities.withdraw_handover(accountability, first),
+        lambda: ledger.accountabilities.withdraw_handover(accountability, second),
     ):
         error = assert_nothing_recorded(ledger, attempt, HandoverNotOpen)
         assert isinstance(error, LifecycleError)
     with acting_as(world.bob):
         error = assert_nothing_recorded(
-            ledger, lambda: ledger.accept_handover(accountability, first), HandoverNotOpen
+            ledger,
+            lambda: ledger.accountabilities.accept_handover(accountability, first),
+            HandoverNotOpen,
         )
     assert error.current_state == "declined"
 
@@ -178,14 +197,21 @@ def test_a_handover_can_be_declined_by_the_recipient_or_withdrawn_and_then_offer
 def test_an_accountability_is_returned_to_its_previous_holder_and_then_retired(ledger, world):
     accountability = define(ledger, world)
     error = assert_nothing_recorded(
-        ledger, lambda: ledger.return_accountability(accountability), NothingToReturn
+        ledger,
+        lambda: ledger.accountabilities.return_accountability(accountability),
+        NothingToReturn,
     )
-    handover = ledger.offer_handover(accountability, person(world.bob)).extra["handover_id"]
+    handover = ledger.accountabilities.offer_handover(accountability, person(world.bob)).extra[
+        "handover_id"
+    ]
     with acting_as(world.bob):
-        ledger.accept_handover(accountability, handover, MAR)
+        ledger.accountabilities.accept_handover(accountability, handover, MAR)
     tape = Tape(ledger)
-    tape(ledger.return_accountability(accountability, "Back from leave", JUN), version=4)
-    view = ledger.get_accountability(accountability)
+    tape(
+        ledger.accountabilities.return_accountability(accountability, "Back from leave", JUN),
+        version=4,
+    )
+    view = ledger.records.get_accountability(accountability)
     assert view["holder"] == person(world.alice)
     assert [h["holder"] for h in view["holders"]] == [
         person(world.alice),
@@ -195,15 +221,17 @@ def test_an_accountability_is_returned_to_its_previous_holder_and_then_retired(l
     assert view["holders"][-1]["from"] == JUN
 
     tape(
-        ledger.retire_accountability(accountability, "Pathway closed", expected_version=4),
+        ledger.accountabilities.retire_accountability(
+            accountability, "Pathway closed", expected_version=4
+        ),
         version=5,
     )
-    assert ledger.get_accountability(accountability)["status"] == "retired"
+    assert ledger.records.get_accountability(accountability)["status"] == "retired"
     assert all_listed(ledger, "accountability", status="retired")[0]["id"] == accountability
     for attempt in (
-        lambda: ledger.offer_handover(accountability, person(world.bob)),
-        lambda: ledger.return_accountability(accountability),
-        lambda: ledger.retire_accountability(accountability),
+        lambda: ledger.accountabilities.offer_handover(accountability, person(world.bob)),
+        lambda: ledger.accountabilities.return_accountability(accountability),
+        lambda: ledger.accountabilities.retire_accountability(accountability),
     ):
         error = assert_nothing_recorded(ledger, attempt, AccountabilityRetired)
         assert error.current_state == "retired"
@@ -211,14 +239,16 @@ def test_an_accountability_is_returned_to_its_previous_holder_and_then_retired(l
 
 def test_an_open_handover_blocks_another_offer_a_return_and_retirement(ledger, world):
     accountability = define(ledger, world)
-    handover = ledger.offer_handover(accountability, person(world.bob)).extra["handover_id"]
+    handover = ledger.accountabilities.offer_handover(accountability, person(world.bob)).extra[
+        "handover_id"
+    ]
     with acting_as(world.bob):
-        ledger.accept_handover(accountability, handover)
-    ledger.offer_handover(accountability, person(world.convener))
+        ledger.accountabilities.accept_handover(accountability, handover)
+    ledger.accountabilities.offer_handover(accountability, person(world.convener))
     for attempt in (
-        lambda: ledger.offer_handover(accountability, person(world.alice)),
-        lambda: ledger.return_accountability(accountability),
-        lambda: ledger.retire_accountability(accountability),
+        lambda: ledger.accountabilities.offer_handover(accountability, person(world.alice)),
+        lambda: ledger.accountabilities.return_accountability(accountability),
+        lambda: ledger.accountabilities.retire_accountability(accountability),
     ):
         error = assert_nothing_recorded(ledger, attempt, HandoverAlreadyOpen)
         assert error.current_state == "handover_offered"
@@ -228,9 +258,9 @@ def test_an_unknown_handover_is_not_found(ledger, world):
     accountability = define(ledger, world)
     with acting_as(world.bob):
         for attempt in (
-            lambda: ledger.accept_handover(accountability, MISSING),
-            lambda: ledger.decline_handover(accountability, MISSING),
-            lambda: ledger.withdraw_handover(accountability, MISSING),
+            lambda: ledger.accountabilities.accept_handover(accountability, MISSING),
+            lambda: ledger.accountabilities.decline_handover(accountability, MISSING),
+            lambda: ledger.accountabilities.withdraw_handover(accountability, MISSING),
         ):
             assert_nothing_recorded(ledger, attempt, HandoverNotFound)
 
@@ -259,13 +289,13 @@ def test_holders_and_recipients_must_be_known_parties(ledger, world, party, fiel
         party = {"kind": "person", "id": world.outsider}
     error = assert_nothing_recorded(
         ledger,
-        lambda: ledger.define_accountability(world.group, "Pathway", party),
+        lambda: ledger.accountabilities.define_accountability(world.group, "Pathway", party),
         error_class,
     )
     assert error.field == f"holder.{field}"
     accountability = define(ledger, world)
     error = assert_nothing_recorded(
-        ledger, lambda: ledger.offer_handover(accountability, party), error_class
+        ledger, lambda: ledger.accountabilities.offer_handover(accountability, party), error_class
     )
     assert error.field == f"to.{field}"
 
@@ -274,25 +304,31 @@ def test_a_handover_must_go_to_someone_other_than_the_holder(ledger, world):
     accountability = define(ledger, world)
     error = assert_nothing_recorded(
         ledger,
-        lambda: ledger.offer_handover(accountability, person(world.alice)),
+        lambda: ledger.accountabilities.offer_handover(accountability, person(world.alice)),
         AccountabilityInvalid,
     )
     assert error.field == "to"
     assert_nothing_recorded(
-        ledger, lambda: ledger.offer_handover(MISSING, person(world.bob)), RecordNotFound
+        ledger,
+        lambda: ledger.accountabilities.offer_handover(MISSING, person(world.bob)),
+        RecordNotFound,
     )
 
 
 def test_a_person_offered_a_handover_must_still_be_a_member_to_accept_it(ledger, world):
     accountability = define(ledger, world)
-    handover = ledger.offer_handover(accountability, person(world.bob)).extra["handover_id"]
-    ledger.remove_member(world.group, world.bob)
+    handover = ledger.accountabilities.offer_handover(accountability, person(world.bob)).extra[
+        "handover_id"
+    ]
+    ledger.groups.remove_member(world.group, world.bob)
     with acting_as(world.bob):
         error = assert_nothing_recorded(
-            ledger, lambda: ledger.accept_handover(accountability, handover), NotAMember
+            ledger,
+            lambda: ledger.accountabilities.accept_handover(accountability, handover),
+            NotAMember,
         )
     assert error.field == "to.id"
     assert holder(ledger, accountability) == person(world.alice)
     # The offer stays open; it can still be withdrawn.
-    ledger.withdraw_handover(accountability, handover)
-    assert ledger.get_accountability(accountability)["open_handover_id"] is None
+    ledger.accountabilities.withdraw_handover(accountability, handover)
+    assert ledger.records.get_accountability(accountability)["open_handover_id"] is None

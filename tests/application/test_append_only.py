@@ -11,10 +11,10 @@ from tests.conftest import acting_as
 
 
 def a_small_ledger(ledger):
-    person, _, _ = ledger.bootstrap("Ada Convener")
+    person, _, _ = ledger.keys.bootstrap("Ada Convener")
     with acting_as(person):
-        group = ledger.convene_group("Design team", "design team", "Design the hub")
-        ledger.propose_decision(group.id, "Open at nine", "The hub opens at nine")
+        group = ledger.groups.convene_group("Design team", "design team", "Design the hub")
+        ledger.decisions.propose_decision(group.id, "Open at nine", "The hub opens at nine")
     return ledger.head_position()
 
 
@@ -32,13 +32,13 @@ def a_small_ledger(ledger):
 )
 def test_sqlite_refuses_to_update_or_delete_a_stored_event(ledger, settings, statement):
     head = a_small_ledger(ledger)
-    before = list(ledger.export_lines())[1:]
+    before = list(ledger.transfer.export_lines())[1:]
     path = settings.resolved_database_url()[len("sqlite:///") :]
     with sqlite3.connect(path) as db, pytest.raises(sqlite3.IntegrityError, match="append-only"):
         db.execute(statement)
-    assert list(ledger.export_lines())[1:] == before
+    assert list(ledger.transfer.export_lines())[1:] == before
     assert ledger.head_position() == head
-    assert ledger.verify_chain().intact
+    assert ledger.integrity.verify_chain().intact
 
 
 @pytest.mark.stores("postgres")
@@ -59,7 +59,7 @@ def test_postgresql_refuses_to_update_delete_or_truncate_a_stored_event(
     ledger, settings, statement
 ):
     head = a_small_ledger(ledger)
-    before = list(ledger.export_lines())[1:]
+    before = list(ledger.transfer.export_lines())[1:]
     table = f'"{settings.postgres_schema}".ledger_events'
     chain = f'"{settings.postgres_schema}".accord_chain'
     with (
@@ -67,12 +67,12 @@ def test_postgresql_refuses_to_update_delete_or_truncate_a_stored_event(
         pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"),
     ):
         conn.execute(statement.format(t=table, c=chain))
-    assert list(ledger.export_lines())[1:] == before
+    assert list(ledger.transfer.export_lines())[1:] == before
     assert ledger.head_position() == head
-    assert ledger.verify_chain().intact
+    assert ledger.integrity.verify_chain().intact
 
 
 def test_the_ledger_still_appends_after_a_refused_alteration(ledger):
     head = a_small_ledger(ledger)
-    written = ledger.register_organisation("North Trust", "statutory_health")
+    written = ledger.organisations.register_organisation("North Trust", "statutory_health")
     assert written.position == head + 1

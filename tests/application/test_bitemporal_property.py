@@ -321,7 +321,9 @@ class History:
         return self.data.draw(strategy, label=label)
 
     def members(self) -> dict[str, str]:
-        return {m["person_id"]: m["role"] for m in self.ledger.get_group(self.group)["members"]}
+        return {
+            m["person_id"]: m["role"] for m in self.ledger.records.get_group(self.group)["members"]
+        }
 
     def member_list(self) -> list[str]:
         """Members in registration order (never by id, so that draws repeat exactly)."""
@@ -329,7 +331,7 @@ class History:
         return [p for p in self.people if p in members]
 
     def of(self, kind: str, *statuses: str) -> list[dict[str, Any]]:
-        getter = getattr(self.ledger, f"get_{kind}")
+        getter = getattr(self.ledger.records, f"get_{kind}")
         found = [getter(i) for i in self.records.get(kind, [])]
         return [r for r in found if not statuses or r["status"] in statuses]
 
@@ -364,30 +366,30 @@ class History:
         person = self.draw(st.sampled_from(outside), "joiner")
         role = self.draw(st.sampled_from(ROLES), "role")
         when = self.draw(EFFECTIVE, "effective")
-        return lambda: self.ledger.add_member(self.group, person, role, when)
+        return lambda: self.ledger.groups.add_member(self.group, person, role, when)
 
     def change_role(self) -> Any:
         members = self.members()
         person = self.draw(st.sampled_from([p for p in self.people if p in members]), "member")
         role = self.draw(st.sampled_from([r for r in ROLES if r != members[person]]), "role")
         when = self.draw(EFFECTIVE, "effective")
-        return lambda: self.ledger.change_member_role(self.group, person, role, when)
+        return lambda: self.ledger.groups.change_member_role(self.group, person, role, when)
 
     def leave(self) -> Any:
         person = self.draw(st.sampled_from(self.member_list()), "leaver")
         when = self.draw(EFFECTIVE, "effective")
-        return lambda: self.ledger.remove_member(self.group, person, when)
+        return lambda: self.ledger.groups.remove_member(self.group, person, when)
 
     def restate(self) -> Any:
         purpose = self.draw(st.sampled_from(["Join up care", "Open the hub", "Listen"]), "purpose")
         when = self.draw(EFFECTIVE, "effective")
-        return lambda: self.ledger.restate_purpose(self.group, purpose, when)
+        return lambda: self.ledger.groups.restate_purpose(self.group, purpose, when)
 
     def propose_decision(self) -> Any:
         title = self.draw(st.sampled_from(["Open at nine", "Close Sundays", "Hire"]), "title")
 
         def run() -> Any:
-            written = self.ledger.propose_decision(self.group, title, "Do it")
+            written = self.ledger.decisions.propose_decision(self.group, title, "Do it")
             self.add("decision", written.id)
             return written
 
@@ -415,7 +417,9 @@ class History:
         agreement = self.agreement()
 
         def run() -> Any:
-            written = self.ledger.record_decision(self.group, "Recorded", "Done", agreement)
+            written = self.ledger.decisions.record_decision(
+                self.group, "Recorded", "Done", agreement
+            )
             self.add("decision", written.id)
             return written
 
@@ -427,7 +431,7 @@ class History:
             return None
         decision = self.draw(st.sampled_from([d["id"] for d in proposed]), "decision")
         agreement = self.agreement()
-        return lambda: self.ledger.agree_decision(decision, **agreement)
+        return lambda: self.ledger.decisions.agree_decision(decision, **agreement)
 
     def end_proposal(self) -> Any:
         proposed = self.of("decision", "proposed")
@@ -435,7 +439,10 @@ class History:
             return None
         decision = self.draw(st.sampled_from([d["id"] for d in proposed]), "decision")
         how = self.draw(
-            st.sampled_from([self.ledger.reject_decision, self.ledger.withdraw_decision]), "how"
+            st.sampled_from(
+                [self.ledger.decisions.reject_decision, self.ledger.decisions.withdraw_decision]
+            ),
+            "how",
         )
         return lambda: how(decision, "No")
 
@@ -445,13 +452,13 @@ class History:
             return None
         decision = self.draw(st.sampled_from([d["id"] for d in agreed]), "decision")
         when = self.draw(EFFECTIVE, "effective")
-        return lambda: self.ledger.revoke_decision(decision, "Changed", when)
+        return lambda: self.ledger.decisions.revoke_decision(decision, "Changed", when)
 
     def propose_principle(self) -> Any:
         statement = self.draw(st.sampled_from(["Voice", "Meet weekly", "Be open"]), "statement")
 
         def run() -> Any:
-            written = self.ledger.propose_principle(self.group, statement)
+            written = self.ledger.principles.propose_principle(self.group, statement)
             self.add("principle", written.id)
             return written
 
@@ -464,7 +471,7 @@ class History:
         principle = self.draw(st.sampled_from([p["id"] for p in proposed]), "principle")
         person = self.draw(st.sampled_from(self.member_list()), "person")
         stance = self.draw(st.sampled_from(["endorse", "object"]), "stance")
-        return lambda: self.ledger.respond_to_principle(principle, stance, None, person)
+        return lambda: self.ledger.principles.respond_to_principle(principle, stance, None, person)
 
     def agree_principle(self) -> Any:
         proposed = self.of("principle", "proposed")
@@ -472,7 +479,7 @@ class History:
             return None
         principle = self.draw(st.sampled_from([p["id"] for p in proposed]), "principle")
         when = self.draw(EFFECTIVE, "effective")
-        return lambda: self.ledger.agree_principle(principle, when)
+        return lambda: self.ledger.principles.agree_principle(principle, when)
 
     def amend_principle(self) -> Any:
         agreed = self.of("principle", "agreed")
@@ -481,7 +488,9 @@ class History:
         principle = self.draw(st.sampled_from(agreed), "principle")
         statement = f"{principle['statement']} (v{principle['version']})"
         when = self.draw(EFFECTIVE, "effective")
-        return lambda: self.ledger.amend_principle(principle["id"], statement, None, when)
+        return lambda: self.ledger.principles.amend_principle(
+            principle["id"], statement, None, when
+        )
 
     def retire_principle(self) -> Any:
         agreed = self.of("principle", "agreed")
@@ -489,7 +498,7 @@ class History:
             return None
         principle = self.draw(st.sampled_from([p["id"] for p in agreed]), "principle")
         when = self.draw(EFFECTIVE, "effective")
-        return lambda: self.ledger.retire_principle(principle, "Done", when)
+        return lambda: self.ledger.principles.retire_principle(principle, "Done", when)
 
     def raise_conflict(self) -> Any:
         raised_by = self.draw(st.sampled_from(self.member_list()), "raised_by")
@@ -497,7 +506,9 @@ class History:
         about = self.draw(st.sampled_from(["Referrals", "Rooms", "Budget"]), "about")
 
         def run() -> Any:
-            written = self.ledger.raise_conflict(self.group, parties, about, None, raised_by)
+            written = self.ledger.conflicts.raise_conflict(
+                self.group, parties, about, None, raised_by
+            )
             self.add("conflict", written.id)
             return written
 
@@ -510,18 +521,18 @@ class History:
         conflict = self.draw(st.sampled_from(open_), "conflict")
         cid = conflict["id"]
         if conflict["status"] == "raised":
-            steps = [lambda: self.ledger.acknowledge_conflict(cid, "Heard")] * 3
+            steps = [lambda: self.ledger.conflicts.acknowledge_conflict(cid, "Heard")] * 3
         else:
             when = self.draw(EFFECTIVE, "effective")
             steps = [
-                lambda: self.ledger.add_conflict_note(cid, "Met"),
-                lambda: self.ledger.add_conflict_note(cid, "Met again"),
-                lambda: self.ledger.resolve_conflict(cid, "Sorted", None, when),
-                lambda: self.ledger.resolve_conflict(cid, "Sorted", None, when),
+                lambda: self.ledger.conflicts.add_conflict_note(cid, "Met"),
+                lambda: self.ledger.conflicts.add_conflict_note(cid, "Met again"),
+                lambda: self.ledger.conflicts.resolve_conflict(cid, "Sorted", None, when),
+                lambda: self.ledger.conflicts.resolve_conflict(cid, "Sorted", None, when),
             ]
         steps += [
-            lambda: self.ledger.escalate_conflict(cid, self.other, "Bigger"),
-            lambda: self.ledger.withdraw_conflict(cid, "Gone"),
+            lambda: self.ledger.conflicts.escalate_conflict(cid, self.other, "Bigger"),
+            lambda: self.ledger.conflicts.withdraw_conflict(cid, "Gone"),
         ]
         return self.draw(st.sampled_from(steps), "conflict step")
 
@@ -530,7 +541,9 @@ class History:
         when = self.draw(EFFECTIVE, "effective")
 
         def run() -> Any:
-            written = self.ledger.define_accountability(self.group, "Referrals", holder, None, when)
+            written = self.ledger.accountabilities.define_accountability(
+                self.group, "Referrals", holder, None, when
+            )
             self.add("accountability", written.id)
             return written
 
@@ -547,10 +560,10 @@ class History:
         if open_id is None:
             to = self.party()
             steps = [
-                lambda: self.ledger.offer_handover(aid, to, "Over to you"),
-                lambda: self.ledger.offer_handover(aid, to, "Over to you"),
-                lambda: self.ledger.return_accountability(aid, "Back", when),
-                lambda: self.ledger.retire_accountability(aid, "Done", when),
+                lambda: self.ledger.accountabilities.offer_handover(aid, to, "Over to you"),
+                lambda: self.ledger.accountabilities.offer_handover(aid, to, "Over to you"),
+                lambda: self.ledger.accountabilities.return_accountability(aid, "Back", when),
+                lambda: self.ledger.accountabilities.retire_accountability(aid, "Done", when),
             ]
             return self.draw(st.sampled_from(steps), "handover step")
         to = next(h["to"] for h in held["handovers"] if h["handover_id"] == open_id)
@@ -558,18 +571,18 @@ class History:
 
         def accept() -> Any:
             with acting_as(actor):
-                return self.ledger.accept_handover(aid, open_id, when)
+                return self.ledger.accountabilities.accept_handover(aid, open_id, when)
 
         def decline() -> Any:
             with acting_as(actor):
-                return self.ledger.decline_handover(aid, open_id, "No")
+                return self.ledger.accountabilities.decline_handover(aid, open_id, "No")
 
         steps = [
             accept,
             accept,
             accept,
             decline,
-            lambda: self.ledger.withdraw_handover(aid, open_id, "Not now"),
+            lambda: self.ledger.accountabilities.withdraw_handover(aid, open_id, "Not now"),
         ]
         return self.draw(st.sampled_from(steps), "handover step")
 
@@ -577,7 +590,7 @@ class History:
         when = self.draw(EFFECTIVE, "effective")
 
         def run() -> Any:
-            written = self.ledger.close_group(self.group, "Done", when)
+            written = self.ledger.groups.close_group(self.group, "Done", when)
             self.closed = True
             return written
 
@@ -590,7 +603,7 @@ class History:
         when = self.draw(EFFECTIVE, "effective")
 
         def run() -> Any:
-            written = self.ledger.change_affiliation(person, org, when)
+            written = self.ledger.people.change_affiliation(person, org, when)
             self.affiliation[person] = org
             return written
 
@@ -628,19 +641,19 @@ STEP_NAMES = [
 def play(ledger: Ledger, data: Any) -> History:
     """Set up people and two groups, then run a random history in the first group."""
     orgs = [
-        ledger.register_organisation("North Trust", "statutory_health").id,
-        ledger.register_organisation("Riverside Council", "local_authority").id,
+        ledger.organisations.register_organisation("North Trust", "statutory_health").id,
+        ledger.organisations.register_organisation("Riverside Council", "local_authority").id,
     ]
     people, affiliation = [], {}
     for index in range(5):
         org = orgs[index % 2]
-        person = ledger.register_person(f"Person {index}", None, org).id
+        person = ledger.people.register_person(f"Person {index}", None, org).id
         people.append(person)
         affiliation[person] = org
     convened_at = data.draw(EFFECTIVE, label="convened at")
     with acting_as(people[0]):
-        group = ledger.convene_group("Hub", "design", "Design the hub", None, convened_at).id
-        other = ledger.convene_group("Board", "coordinating", "Coordinate").id
+        group = ledger.groups.convene_group("Hub", "design", "Design the hub", None, convened_at).id
+        other = ledger.groups.convene_group("Board", "coordinating", "Coordinate").id
     history = History(ledger, data, orgs, people, affiliation, group, other)
     steps = data.draw(st.integers(*STEPS), label="steps")
     taken = 0
@@ -703,7 +716,7 @@ def check_moment(
     group = history.group
     position = position_as_of(log, as_of)
     try:
-        state = ledger.group_state(group, as_of=as_of, effective_at=effective_at)
+        state = ledger.history.group_state(group, as_of=as_of, effective_at=effective_at)
     except RecordNotFound:
         state = None
     # The effective moment used: as given, else the as-of moment, else the reading's "now".
@@ -721,7 +734,7 @@ def check_moment(
 
     # A group in effect, through get_record: the same purpose, status and members.
     if effective_at is not None:
-        record = ledger.get_record("group", group, as_of=as_of, effective_at=effective_at)
+        record = ledger.records.get_record("group", group, as_of=as_of, effective_at=effective_at)
         assert record["purpose"] == expected["purpose"]
         assert record["status"] == expected["status"]
         assert record["members"] == [
@@ -735,7 +748,7 @@ def check_moment(
             if as_of is None and effective_at is None:
                 continue
             try:
-                found = ledger.record_version_at(kind, record_id, as_of, effective_at)
+                found = ledger.history.record_version_at(kind, record_id, as_of, effective_at)
             except RecordNotFound:
                 found = None
             assert found == version, (kind, record_id, as_of, effective_at)

@@ -22,7 +22,9 @@ MISSING = "00000000-0000-4000-8000-000000000000"
 def raise_one(ledger, world, about="Referral delays"):
     parties = [{"kind": "person", "id": world.bob}, {"kind": "organisation", "id": world.org_b}]
     with acting_as(world.alice):
-        return ledger.raise_conflict(world.group, parties, about, "Referrals wait weeks").id
+        return ledger.conflicts.raise_conflict(
+            world.group, parties, about, "Referrals wait weeks"
+        ).id
 
 
 def test_a_member_raises_a_conflict_between_parties_of_every_kind(ledger, world):
@@ -35,10 +37,12 @@ def test_a_member_raises_a_conflict_between_parties_of_every_kind(ledger, world)
     ]
     with acting_as(world.alice):
         written = tape(
-            ledger.raise_conflict(world.group, parties, "Referral delays", "Weeks of waiting"),
+            ledger.conflicts.raise_conflict(
+                world.group, parties, "Referral delays", "Weeks of waiting"
+            ),
             version=1,
         )
-    view = ledger.get_conflict(written.id)
+    view = ledger.records.get_conflict(written.id)
     assert view["group_id"] == world.group
     assert view["raised_by"] == world.alice
     assert view["parties"] == parties[:3]  # the repeated party is recorded once
@@ -52,20 +56,22 @@ def test_a_conflict_is_acknowledged_worked_through_with_notes_and_resolved_by_a_
     ledger, world
 ):
     conflict = raise_one(ledger, world)
-    decision = ledger.record_decision(
+    decision = ledger.decisions.record_decision(
         world.group, "Triage referrals", "x", {"method": "consent", "participants": [world.bob]}
     ).id
     tape = Tape(ledger)
 
-    tape(ledger.acknowledge_conflict(conflict, "Heard"), record_id=conflict, version=2)
-    assert ledger.get_conflict(conflict)["status"] == "acknowledged"
-    first = tape(ledger.add_conflict_note(conflict, "Met both teams"), version=3)
-    second = tape(ledger.add_conflict_note(conflict, "Agreed a triage trial", 3), version=4)
+    tape(ledger.conflicts.acknowledge_conflict(conflict, "Heard"), record_id=conflict, version=2)
+    assert ledger.records.get_conflict(conflict)["status"] == "acknowledged"
+    first = tape(ledger.conflicts.add_conflict_note(conflict, "Met both teams"), version=3)
+    second = tape(
+        ledger.conflicts.add_conflict_note(conflict, "Agreed a triage trial", 3), version=4
+    )
     assert first.extra["note_id"] != second.extra["note_id"]
-    assert ledger.get_conflict(conflict)["status"] == "working_through"
+    assert ledger.records.get_conflict(conflict)["status"] == "working_through"
 
-    tape(ledger.resolve_conflict(conflict, "Triage works", decision, MAR), version=5)
-    view = ledger.get_conflict(conflict)
+    tape(ledger.conflicts.resolve_conflict(conflict, "Triage works", decision, MAR), version=5)
+    view = ledger.records.get_conflict(conflict)
     assert view["status"] == "resolved"
     assert view["outcome"] == "Triage works"
     assert view["resolved_by_decision_id"] == decision
@@ -78,17 +84,20 @@ def test_a_conflict_is_acknowledged_worked_through_with_notes_and_resolved_by_a_
 
 def test_an_acknowledged_conflict_can_be_resolved_without_a_decision(ledger, world):
     conflict = raise_one(ledger, world)
-    ledger.acknowledge_conflict(conflict)
-    ledger.resolve_conflict(conflict, "Talked it through")
-    view = ledger.get_conflict(conflict)
+    ledger.conflicts.acknowledge_conflict(conflict)
+    ledger.conflicts.resolve_conflict(conflict, "Talked it through")
+    view = ledger.records.get_conflict(conflict)
     assert (view["status"], view["resolved_by_decision_id"]) == ("resolved", None)
 
 
 def test_a_conflict_escalated_to_another_group_is_closed_here(ledger, world):
     conflict = raise_one(ledger, world)
     tape = Tape(ledger)
-    tape(ledger.escalate_conflict(conflict, world.other_group, "Needs the system view"), version=2)
-    view = ledger.get_conflict(conflict)
+    tape(
+        ledger.conflicts.escalate_conflict(conflict, world.other_group, "Needs the system view"),
+        version=2,
+    )
+    view = ledger.records.get_conflict(conflict)
     assert view["status"] == "escalated"
     assert view["escalated_to_group_id"] == world.other_group
     assert view["closed_reason"] == "Needs the system view"
@@ -96,9 +105,9 @@ def test_a_conflict_escalated_to_another_group_is_closed_here(ledger, world):
     assert [c["id"] for c in all_listed(ledger, "conflict", group_id=world.group)] == [conflict]
     assert all_listed(ledger, "conflict", group_id=world.other_group) == []
     for attempt in (
-        lambda: ledger.acknowledge_conflict(conflict),
-        lambda: ledger.add_conflict_note(conflict, "Too late"),
-        lambda: ledger.withdraw_conflict(conflict),
+        lambda: ledger.conflicts.acknowledge_conflict(conflict),
+        lambda: ledger.conflicts.add_conflict_note(conflict, "Too late"),
+        lambda: ledger.conflicts.withdraw_conflict(conflict),
     ):
         error = assert_nothing_recorded(ledger, attempt, ConflictNotOpen)
         assert error.current_state == "escalated"
@@ -106,12 +115,14 @@ def test_a_conflict_escalated_to_another_group_is_closed_here(ledger, world):
 
 def test_a_conflict_can_be_withdrawn_and_then_nothing_more_happens_to_it(ledger, world):
     conflict = raise_one(ledger, world)
-    ledger.acknowledge_conflict(conflict)
-    Tape(ledger)(ledger.withdraw_conflict(conflict, "Sorted informally", expected_version=2))
-    view = ledger.get_conflict(conflict)
+    ledger.conflicts.acknowledge_conflict(conflict)
+    Tape(ledger)(
+        ledger.conflicts.withdraw_conflict(conflict, "Sorted informally", expected_version=2)
+    )
+    view = ledger.records.get_conflict(conflict)
     assert (view["status"], view["closed_reason"]) == ("withdrawn", "Sorted informally")
     error = assert_nothing_recorded(
-        ledger, lambda: ledger.resolve_conflict(conflict, "Outcome"), ConflictNotOpen
+        ledger, lambda: ledger.conflicts.resolve_conflict(conflict, "Outcome"), ConflictNotOpen
     )
     assert error.current_state == "withdrawn"
 
@@ -119,14 +130,14 @@ def test_a_conflict_can_be_withdrawn_and_then_nothing_more_happens_to_it(ledger,
 def test_work_on_a_conflict_starts_only_once_it_is_acknowledged(ledger, world):
     conflict = raise_one(ledger, world)
     for attempt in (
-        lambda: ledger.add_conflict_note(conflict, "Early note"),
-        lambda: ledger.resolve_conflict(conflict, "Early outcome"),
+        lambda: ledger.conflicts.add_conflict_note(conflict, "Early note"),
+        lambda: ledger.conflicts.resolve_conflict(conflict, "Early outcome"),
     ):
         error = assert_nothing_recorded(ledger, attempt, ConflictNotAcknowledged)
         assert error.current_state == "raised"
-    ledger.acknowledge_conflict(conflict)
+    ledger.conflicts.acknowledge_conflict(conflict)
     error = assert_nothing_recorded(
-        ledger, lambda: ledger.acknowledge_conflict(conflict), ConflictAlreadyAcknowledged
+        ledger, lambda: ledger.conflicts.acknowledge_conflict(conflict), ConflictAlreadyAcknowledged
     )
     assert isinstance(error, LifecycleError)
     assert error.current_state == "acknowledged"
@@ -136,47 +147,47 @@ def test_raising_a_conflict_checks_who_raises_it_and_every_party(ledger, world):
     group = world.group
     bob = [{"kind": "person", "id": world.bob}]
     cases = [
-        (lambda: ledger.raise_conflict(group, bob, "About"), InvalidInput, "raised_by"),
+        (lambda: ledger.conflicts.raise_conflict(group, bob, "About"), InvalidInput, "raised_by"),
         (
-            lambda: ledger.raise_conflict(group, bob, "About", raised_by=world.outsider),
+            lambda: ledger.conflicts.raise_conflict(group, bob, "About", raised_by=world.outsider),
             NotAMember,
             "raised_by",
         ),
         (
-            lambda: ledger.raise_conflict(
+            lambda: ledger.conflicts.raise_conflict(
                 group, [*bob, {"kind": "person", "id": MISSING}], "About", raised_by=world.alice
             ),
             InvalidInput,
             "parties[1].id",
         ),
         (
-            lambda: ledger.raise_conflict(
+            lambda: ledger.conflicts.raise_conflict(
                 group, [{"kind": "group", "id": world.org_a}], "About", raised_by=world.alice
             ),
             InvalidInput,
             "parties[0].id",
         ),
         (
-            lambda: ledger.raise_conflict(
+            lambda: ledger.conflicts.raise_conflict(
                 group, [{"kind": "organisation", "id": MISSING}], "About", raised_by=world.alice
             ),
             InvalidInput,
             "parties[0].id",
         ),
         (
-            lambda: ledger.raise_conflict(
+            lambda: ledger.conflicts.raise_conflict(
                 group, [{"kind": "team", "id": world.bob}], "About", raised_by=world.alice
             ),
             InvalidInput,
             "parties[0].kind",
         ),
         (
-            lambda: ledger.raise_conflict(group, [], "About", raised_by=world.alice),
+            lambda: ledger.conflicts.raise_conflict(group, [], "About", raised_by=world.alice),
             ConflictInvalid,
             "parties",
         ),
         (
-            lambda: ledger.raise_conflict(group, bob, " ", raised_by=world.alice),
+            lambda: ledger.conflicts.raise_conflict(group, bob, " ", raised_by=world.alice),
             InvalidInput,
             "about",
         ),
@@ -185,43 +196,51 @@ def test_raising_a_conflict_checks_who_raises_it_and_every_party(ledger, world):
         error = assert_nothing_recorded(ledger, attempt, error_class)
         assert error.field == field
     assert_nothing_recorded(
-        ledger, lambda: ledger.raise_conflict(MISSING, bob, "About", world.alice), RecordNotFound
+        ledger,
+        lambda: ledger.conflicts.raise_conflict(MISSING, bob, "About", world.alice),
+        RecordNotFound,
     )
 
 
 def test_resolving_and_escalating_check_the_decision_and_the_group_named(ledger, world):
     conflict = raise_one(ledger, world)
-    ledger.acknowledge_conflict(conflict)
-    proposed = ledger.propose_decision(world.group, "Not agreed yet", "x").id
+    ledger.conflicts.acknowledge_conflict(conflict)
+    proposed = ledger.decisions.propose_decision(world.group, "Not agreed yet", "x").id
     cases = [
         (
-            lambda: ledger.resolve_conflict(conflict, "Outcome", MISSING),
+            lambda: ledger.conflicts.resolve_conflict(conflict, "Outcome", MISSING),
             InvalidInput,
             "decision_id",
         ),
         (
-            lambda: ledger.resolve_conflict(conflict, "Outcome", world.group),
+            lambda: ledger.conflicts.resolve_conflict(conflict, "Outcome", world.group),
             InvalidInput,
             "decision_id",
         ),
         (
-            lambda: ledger.resolve_conflict(conflict, "Outcome", proposed),
+            lambda: ledger.conflicts.resolve_conflict(conflict, "Outcome", proposed),
             ConflictInvalid,
             "decision_id",
         ),
         (
-            lambda: ledger.resolve_conflict(conflict, "Outcome", effective_at=datetime(2024, 1, 1)),
+            lambda: ledger.conflicts.resolve_conflict(
+                conflict, "Outcome", effective_at=datetime(2024, 1, 1)
+            ),
             InvalidInput,
             "effective_at",
         ),
-        (lambda: ledger.escalate_conflict(conflict, MISSING, "Why"), InvalidInput, "to_group_id"),
         (
-            lambda: ledger.escalate_conflict(conflict, world.group, "Why"),
+            lambda: ledger.conflicts.escalate_conflict(conflict, MISSING, "Why"),
+            InvalidInput,
+            "to_group_id",
+        ),
+        (
+            lambda: ledger.conflicts.escalate_conflict(conflict, world.group, "Why"),
             ConflictInvalid,
             "to_group_id",
         ),
         (
-            lambda: ledger.escalate_conflict(conflict, world.other_group, ""),
+            lambda: ledger.conflicts.escalate_conflict(conflict, world.other_group, ""),
             InvalidInput,
             "reason",
         ),
@@ -229,8 +248,10 @@ def test_resolving_and_escalating_check_the_decision_and_the_group_named(ledger,
     for attempt, error_class, field in cases:
         error = assert_nothing_recorded(ledger, attempt, error_class)
         assert error.field == field
-    ledger.close_group(world.other_group)
+    ledger.groups.close_group(world.other_group)
     assert_nothing_recorded(
-        ledger, lambda: ledger.escalate_conflict(conflict, world.other_group, "Why"), GroupClosed
+        ledger,
+        lambda: ledger.conflicts.escalate_conflict(conflict, world.other_group, "Why"),
+        GroupClosed,
     )
-    assert ledger.get_conflict(conflict)["status"] == "acknowledged"
+    assert ledger.records.get_conflict(conflict)["status"] == "acknowledged"

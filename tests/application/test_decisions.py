@@ -26,12 +26,12 @@ MISSING = "00000000-0000-4000-8000-000000000000"
 
 def agreed_decision(ledger, world, title="Open doors"):
     agreement = {"method": "consent", "participants": [world.alice], "effective_at": JAN}
-    return ledger.record_decision(world.group, title, "Open at eight", agreement).id
+    return ledger.decisions.record_decision(world.group, title, "Open at eight", agreement).id
 
 
 def agreed_principle(ledger, world, statement="Nothing about us without us"):
-    principle = ledger.propose_principle(world.group, statement).id
-    ledger.agree_principle(principle)
+    principle = ledger.principles.propose_principle(world.group, statement).id
+    ledger.principles.agree_principle(principle)
     return principle
 
 
@@ -39,12 +39,12 @@ def test_a_member_proposes_a_decision_and_is_recorded_as_its_proposer(ledger, wo
     tape = Tape(ledger)
     with acting_as(world.alice):
         written = tape(
-            ledger.propose_decision(
+            ledger.decisions.propose_decision(
                 world.group, "Open doors", "Open at eight", "Queues at nine", "Earlier is calmer"
             ),
             version=1,
         )
-    view = ledger.get_decision(written.id)
+    view = ledger.records.get_decision(written.id)
     assert view["group_id"] == world.group
     assert (view["title"], view["decision"]) == ("Open doors", "Open at eight")
     assert (view["context"], view["rationale"]) == ("Queues at nine", "Earlier is calmer")
@@ -57,8 +57,8 @@ def test_a_member_proposes_a_decision_and_is_recorded_as_its_proposer(ledger, wo
 
 def test_a_decision_proposed_by_a_non_member_has_no_proposer(ledger, world):
     with acting_as(world.outsider):
-        decision = ledger.propose_decision(world.group, "Open doors", "Open at eight").id
-    assert ledger.get_decision(decision)["proposed_by"] is None
+        decision = ledger.decisions.propose_decision(world.group, "Open doors", "Open at eight").id
+    assert ledger.records.get_decision(decision)["proposed_by"] is None
 
 
 def test_agreeing_a_decision_records_method_participants_objections_principles_and_dates(
@@ -67,10 +67,10 @@ def test_agreeing_a_decision_records_method_participants_objections_principles_a
     tape = Tape(ledger)
     principle = agreed_principle(ledger, world)
     earlier = agreed_decision(ledger, world, "Open at nine")
-    decision = ledger.propose_decision(world.group, "Open at eight", "Open at eight").id
+    decision = ledger.decisions.propose_decision(world.group, "Open at eight", "Open at eight").id
 
     written = tape(
-        ledger.agree_decision(
+        ledger.decisions.agree_decision(
             decision,
             "consent",
             [world.alice, world.bob, world.alice],
@@ -84,7 +84,7 @@ def test_agreeing_a_decision_records_method_participants_objections_principles_a
         record_id=decision,
         version=2,
     )
-    view = ledger.get_decision(decision)
+    view = ledger.records.get_decision(decision)
     assert view["status"] == "agreed"
     assert view["method"] == "consent"
     assert view["participants"] == [world.alice, world.bob]
@@ -95,7 +95,7 @@ def test_agreeing_a_decision_records_method_participants_objections_principles_a
     assert view["effective_at"] == MAR
     assert view["review_date"] == "2025-03-01"
 
-    superseded = ledger.get_decision(earlier)
+    superseded = ledger.records.get_decision(earlier)
     assert superseded["status"] == "superseded"
     assert superseded["superseded_by"] == decision
     assert superseded["version"] == 3
@@ -110,13 +110,13 @@ def test_agreeing_a_decision_records_method_participants_objections_principles_a
 
 
 def test_participant_organisations_are_those_at_the_time_the_decision_took_effect(ledger, world):
-    ledger.change_affiliation(world.alice, world.org_b, effective_at=JUN)
-    before = ledger.propose_decision(world.group, "Before the move", "x").id
-    after = ledger.propose_decision(world.group, "After the move", "y").id
-    ledger.agree_decision(before, "vote", [world.alice], effective_at=MAR)
-    ledger.agree_decision(after, "vote", [world.alice])
-    assert ledger.get_decision(before)["participant_organisations"] == [world.org_a]
-    assert ledger.get_decision(after)["participant_organisations"] == [world.org_b]
+    ledger.people.change_affiliation(world.alice, world.org_b, effective_at=JUN)
+    before = ledger.decisions.propose_decision(world.group, "Before the move", "x").id
+    after = ledger.decisions.propose_decision(world.group, "After the move", "y").id
+    ledger.decisions.agree_decision(before, "vote", [world.alice], effective_at=MAR)
+    ledger.decisions.agree_decision(after, "vote", [world.alice])
+    assert ledger.records.get_decision(before)["participant_organisations"] == [world.org_a]
+    assert ledger.records.get_decision(after)["participant_organisations"] == [world.org_b]
 
 
 def test_recording_a_decision_already_taken_writes_proposal_and_agreement_in_one_transaction(
@@ -127,7 +127,7 @@ def test_recording_a_decision_already_taken_writes_proposal_and_agreement_in_one
     tape.last = ledger.head_position()
     with acting_as(world.convener):
         written = tape(
-            ledger.record_decision(
+            ledger.decisions.record_decision(
                 world.group,
                 "Open at eight",
                 "Open at eight",
@@ -143,15 +143,15 @@ def test_recording_a_decision_already_taken_writes_proposal_and_agreement_in_one
             ),
             version=2,
         )
-    view = ledger.get_decision(written.id)
+    view = ledger.records.get_decision(written.id)
     assert view["status"] == "agreed"
     assert view["proposed_by"] == world.convener
     assert view["method"] == "delegated_authority"
     assert view["effective_at"] == JAN
     assert view["review_date"] == "2024-12-31"
     assert (view["context"], view["rationale"]) == ("Queues", "Calmer")
-    assert ledger.get_decision(earlier)["status"] == "superseded"
-    assert ledger.get_decision(earlier)["superseded_by"] == written.id
+    assert ledger.records.get_decision(earlier)["status"] == "superseded"
+    assert ledger.records.get_decision(earlier)["superseded_by"] == written.id
 
     last = all_notifications(ledger)[-3:]
     assert [n.topic for n in last] == [
@@ -166,7 +166,7 @@ def test_recording_a_decision_already_taken_writes_proposal_and_agreement_in_one
 
 
 def test_a_recorded_decision_whose_agreement_is_invalid_leaves_no_proposal_behind(ledger, world):
-    proposed = ledger.propose_decision(world.group, "Still proposed", "x").id
+    proposed = ledger.decisions.propose_decision(world.group, "Still proposed", "x").id
     attempts = {
         "participants[0]": {"method": "consent", "participants": [world.outsider]},
         "method": {"method": "coin toss", "participants": [world.alice]},
@@ -190,7 +190,9 @@ def test_a_recorded_decision_whose_agreement_is_invalid_leaves_no_proposal_behin
     for field, agreement in attempts.items():
         error = assert_nothing_recorded(
             ledger,
-            lambda agreement=agreement: ledger.record_decision(world.group, "T", "D", agreement),
+            lambda agreement=agreement: ledger.decisions.record_decision(
+                world.group, "T", "D", agreement
+            ),
             AccordError,
         )
         if field == "supersedes[0]":
@@ -199,48 +201,48 @@ def test_a_recorded_decision_whose_agreement_is_invalid_leaves_no_proposal_behin
             assert isinstance(error, InvalidInput), field
             assert error.field == f"agreement.{field}"
     assert [r["id"] for r in all_listed(ledger, "decision")] == [proposed]
-    assert ledger.get_decision(proposed)["version"] == 1
+    assert ledger.records.get_decision(proposed)["version"] == 1
 
 
 def test_a_proposed_decision_can_be_rejected_or_withdrawn_and_an_agreed_one_revoked(ledger, world):
     tape = Tape(ledger)
-    rejected = ledger.propose_decision(world.group, "Close on Sundays", "x").id
-    withdrawn = ledger.propose_decision(world.group, "Open on Sundays", "y").id
+    rejected = ledger.decisions.propose_decision(world.group, "Close on Sundays", "x").id
+    withdrawn = ledger.decisions.propose_decision(world.group, "Open on Sundays", "y").id
     revoked = agreed_decision(ledger, world)
     tape.last = ledger.head_position()
 
-    tape(ledger.reject_decision(rejected, "No support"), record_id=rejected, version=2)
-    tape(ledger.withdraw_decision(withdrawn, expected_version=1), version=2)
-    tape(ledger.revoke_decision(revoked, "Buses changed", effective_at=JUN), version=3)
+    tape(ledger.decisions.reject_decision(rejected, "No support"), record_id=rejected, version=2)
+    tape(ledger.decisions.withdraw_decision(withdrawn, expected_version=1), version=2)
+    tape(ledger.decisions.revoke_decision(revoked, "Buses changed", effective_at=JUN), version=3)
 
-    assert ledger.get_decision(rejected)["status"] == "rejected"
-    assert ledger.get_decision(rejected)["outcome_reason"] == "No support"
-    assert ledger.get_decision(withdrawn)["status"] == "withdrawn"
-    assert ledger.get_decision(withdrawn)["outcome_reason"] is None
-    assert ledger.get_decision(revoked)["status"] == "revoked"
-    assert ledger.get_decision(revoked)["outcome_reason"] == "Buses changed"
+    assert ledger.records.get_decision(rejected)["status"] == "rejected"
+    assert ledger.records.get_decision(rejected)["outcome_reason"] == "No support"
+    assert ledger.records.get_decision(withdrawn)["status"] == "withdrawn"
+    assert ledger.records.get_decision(withdrawn)["outcome_reason"] is None
+    assert ledger.records.get_decision(revoked)["status"] == "revoked"
+    assert ledger.records.get_decision(revoked)["outcome_reason"] == "Buses changed"
     statuses = {r["id"]: r["status"] for r in all_listed(ledger, "decision")}
     assert statuses == {rejected: "rejected", withdrawn: "withdrawn", revoked: "revoked"}
 
 
 def test_decision_lifecycle_violations_raise_lifecycle_errors_naming_the_state(ledger, world):
     agreed = agreed_decision(ledger, world)
-    proposed = ledger.propose_decision(world.group, "Proposed", "x").id
-    rejected = ledger.propose_decision(world.group, "Rejected", "y").id
-    ledger.reject_decision(rejected)
+    proposed = ledger.decisions.propose_decision(world.group, "Proposed", "x").id
+    rejected = ledger.decisions.propose_decision(world.group, "Rejected", "y").id
+    ledger.decisions.reject_decision(rejected)
 
     cases = [
         (
-            lambda: ledger.agree_decision(agreed, "consent", [world.alice]),
+            lambda: ledger.decisions.agree_decision(agreed, "consent", [world.alice]),
             DecisionNotProposed,
             "agreed",
         ),
-        (lambda: ledger.reject_decision(agreed), DecisionNotProposed, "agreed"),
-        (lambda: ledger.withdraw_decision(rejected), DecisionNotProposed, "rejected"),
-        (lambda: ledger.revoke_decision(proposed, "Why"), DecisionNotAgreed, "proposed"),
-        (lambda: ledger.revoke_decision(rejected, "Why"), DecisionNotAgreed, "rejected"),
+        (lambda: ledger.decisions.reject_decision(agreed), DecisionNotProposed, "agreed"),
+        (lambda: ledger.decisions.withdraw_decision(rejected), DecisionNotProposed, "rejected"),
+        (lambda: ledger.decisions.revoke_decision(proposed, "Why"), DecisionNotAgreed, "proposed"),
+        (lambda: ledger.decisions.revoke_decision(rejected, "Why"), DecisionNotAgreed, "rejected"),
         (
-            lambda: ledger.agree_decision(
+            lambda: ledger.decisions.agree_decision(
                 proposed, "consent", [world.alice], supersedes=[rejected]
             ),
             DecisionNotAgreed,
@@ -250,23 +252,23 @@ def test_decision_lifecycle_violations_raise_lifecycle_errors_naming_the_state(l
     for attempt, error_class, state in cases:
         error = assert_nothing_recorded(ledger, attempt, error_class)
         assert error.current_state == state
-    ledger.revoke_decision(agreed, "Changed")
+    ledger.decisions.revoke_decision(agreed, "Changed")
     error = assert_nothing_recorded(
-        ledger, lambda: ledger.revoke_decision(agreed, "Again"), DecisionNotAgreed
+        ledger, lambda: ledger.decisions.revoke_decision(agreed, "Again"), DecisionNotAgreed
     )
     assert error.current_state == "revoked"
 
 
 def test_agreement_rules_name_the_offending_field(ledger, world):
-    decision = ledger.propose_decision(world.group, "Open doors", "Open at eight").id
-    proposed_principle = ledger.propose_principle(world.group, "Not yet agreed").id
-    elsewhere = ledger.record_decision(
+    decision = ledger.decisions.propose_decision(world.group, "Open doors", "Open at eight").id
+    proposed_principle = ledger.principles.propose_principle(world.group, "Not yet agreed").id
+    elsewhere = ledger.decisions.record_decision(
         world.other_group, "Elsewhere", "x", {"method": "consent", "participants": [world.convener]}
     ).id
 
     def agree(**changes):
         arguments = {"method": "consent", "participants": [world.alice], **changes}
-        return lambda: ledger.agree_decision(decision, **arguments)
+        return lambda: ledger.decisions.agree_decision(decision, **arguments)
 
     cases = [
         (agree(participants=[world.alice, world.outsider]), NotAMember, "participants[1]"),
@@ -298,24 +300,24 @@ def test_agreement_rules_name_the_offending_field(ledger, world):
     for attempt, error_class, field in cases:
         error = assert_nothing_recorded(ledger, attempt, error_class)
         assert error.field == field
-    assert ledger.get_decision(decision)["status"] == "proposed"
+    assert ledger.records.get_decision(decision)["status"] == "proposed"
 
 
 def test_a_decision_needs_a_known_open_group_a_title_and_a_text(ledger, world):
     assert_nothing_recorded(
-        ledger, lambda: ledger.propose_decision(MISSING, "T", "D"), RecordNotFound
+        ledger, lambda: ledger.decisions.propose_decision(MISSING, "T", "D"), RecordNotFound
     )
     error = assert_nothing_recorded(
-        ledger, lambda: ledger.propose_decision(world.group, " ", "D"), InvalidInput
+        ledger, lambda: ledger.decisions.propose_decision(world.group, " ", "D"), InvalidInput
     )
     assert error.field == "title"
     error = assert_nothing_recorded(
-        ledger, lambda: ledger.propose_decision(world.group, "T", ""), InvalidInput
+        ledger, lambda: ledger.decisions.propose_decision(world.group, "T", ""), InvalidInput
     )
     assert error.field == "decision"
     error = assert_nothing_recorded(
         ledger,
-        lambda: ledger.record_decision(
+        lambda: ledger.decisions.record_decision(
             MISSING, "T", "D", {"method": "consent", "participants": []}
         ),
         RecordNotFound,
@@ -325,7 +327,7 @@ def test_a_decision_needs_a_known_open_group_a_title_and_a_text(ledger, world):
 
 def test_a_decision_cannot_be_superseded_twice(ledger, world):
     earlier = agreed_decision(ledger, world, "Open at nine")
-    ledger.record_decision(
+    ledger.decisions.record_decision(
         world.group,
         "Open at eight",
         "x",
@@ -333,7 +335,7 @@ def test_a_decision_cannot_be_superseded_twice(ledger, world):
     )
     error = assert_nothing_recorded(
         ledger,
-        lambda: ledger.record_decision(
+        lambda: ledger.decisions.record_decision(
             world.group,
             "Open at seven",
             "y",
@@ -347,27 +349,27 @@ def test_a_decision_cannot_be_superseded_twice(ledger, world):
 def test_a_rival_write_to_a_superseded_decision_makes_record_decision_record_nothing(ledger, world):
     """The new decision and the earlier one's supersession are one transaction: all or nothing."""
     earlier = agreed_decision(ledger, world, "Open at nine")
-    load = ledger._load
+    load = ledger.load
     raced = []
 
     def load_then_revoke(cls, record_id, expected_version=None, at_version=None):
         aggregate = load(cls, record_id, expected_version, at_version)
         if cls is Decision and str(record_id) == earlier and not raced:
             raced.append(None)  # before the rival write, which loads the decision again
-            raced[0] = ledger.revoke_decision(earlier, "Changed our minds")
+            raced[0] = ledger.decisions.revoke_decision(earlier, "Changed our minds")
         return aggregate
 
-    ledger._load = load_then_revoke
+    ledger.load = load_then_revoke
     position = ledger.head_position()
     with pytest.raises(AccordError):  # the retry finds the earlier decision revoked
-        ledger.record_decision(
+        ledger.decisions.record_decision(
             world.group,
             "Open at eight",
             "x",
             {"method": "consent", "participants": [world.alice], "supersedes": [earlier]},
         )
     assert raced and ledger.head_position() == raced[0].position == position + 1
-    assert ledger.get_decision(earlier)["status"] == "revoked"
+    assert ledger.records.get_decision(earlier)["status"] == "revoked"
     assert [r["title"] for r in all_listed(ledger, "decision")] == ["Open at nine"]
 
 
@@ -375,19 +377,19 @@ def test_a_rival_write_to_a_superseded_decision_gives_record_decision_an_accord_
     ledger, world
 ):
     earlier = agreed_decision(ledger, world, "Open at nine")
-    load = ledger._load
+    load = ledger.load
     raced = []
 
     def load_then_revoke(cls, record_id, expected_version=None, at_version=None):
         aggregate = load(cls, record_id, expected_version, at_version)
         if cls is Decision and str(record_id) == earlier and not raced:
             raced.append(None)  # before the rival write, which loads the decision again
-            raced[0] = ledger.revoke_decision(earlier, "Changed our minds")
+            raced[0] = ledger.decisions.revoke_decision(earlier, "Changed our minds")
         return aggregate
 
-    ledger._load = load_then_revoke
+    ledger.load = load_then_revoke
     with pytest.raises((DecisionNotAgreed, ConcurrentUpdate)):
-        ledger.record_decision(
+        ledger.decisions.record_decision(
             world.group,
             "Open at eight",
             "x",
@@ -404,23 +406,23 @@ def test_naming_the_same_superseded_decision_twice_supersedes_it_once(ledger, wo
         "supersedes": [earlier, earlier],
     }
     if command == "record_decision":
-        decision = ledger.record_decision(world.group, "Open at eight", "x", agreement).id
+        decision = ledger.decisions.record_decision(world.group, "Open at eight", "x", agreement).id
     else:
-        decision = ledger.propose_decision(world.group, "Open at eight", "x").id
-        ledger.agree_decision(decision, **agreement)
-    assert ledger.get_decision(decision)["supersedes"] == [earlier]
-    assert ledger.get_decision(earlier)["superseded_by"] == decision
-    assert ledger.get_decision(earlier)["version"] == 3
+        decision = ledger.decisions.propose_decision(world.group, "Open at eight", "x").id
+        ledger.decisions.agree_decision(decision, **agreement)
+    assert ledger.records.get_decision(decision)["supersedes"] == [earlier]
+    assert ledger.records.get_decision(earlier)["superseded_by"] == decision
+    assert ledger.records.get_decision(earlier)["version"] == 3
 
 
 def test_a_naive_effective_time_is_invalid_input_even_for_a_participant_who_changed_affiliation(
     ledger, world
 ):
-    ledger.change_affiliation(world.alice, world.org_b, effective_at=JAN)
-    decision = ledger.propose_decision(world.group, "Open doors", "x").id
+    ledger.people.change_affiliation(world.alice, world.org_b, effective_at=JAN)
+    decision = ledger.decisions.propose_decision(world.group, "Open doors", "x").id
     error = assert_nothing_recorded(
         ledger,
-        lambda: ledger.agree_decision(
+        lambda: ledger.decisions.agree_decision(
             decision, "consent", [world.alice], effective_at=datetime(2024, 5, 1)
         ),
         InvalidInput,

@@ -34,7 +34,7 @@ def listed(ledger: Ledger) -> dict[str, int]:
 def every_event(ledger: Ledger) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     while True:
-        page = ledger.ledger_events(items[-1]["position"] if items else 0, 500)
+        page = ledger.history.ledger_events(items[-1]["position"] if items else 0, 500)
         if not page["items"]:
             return items
         items.extend(page["items"])
@@ -52,7 +52,7 @@ def story(
         try:
             result = living_well(ledger)
             ledger.projector.catch_up()
-            report = ledger.accountability_report(
+            report = ledger.reports.accountability_report(
                 result.groups["transformation"],
                 include_subgroups=True,
                 start=result.report_from,
@@ -85,19 +85,19 @@ def test_the_demo_records_the_same_history_every_time(
 
 
 def test_the_demo_refuses_a_ledger_that_is_not_empty(ledger: Ledger) -> None:
-    ledger.register_organisation("Already here", "vcse")
+    ledger.organisations.register_organisation("Already here", "vcse")
     for fill in (living_well, lambda target: synthetic(target, 100)):
         with pytest.raises(StoreNotEmpty, match="not empty"):
             fill(ledger)
     assert ledger.head_position() == 1
-    assert ledger.list_keys() == []
+    assert ledger.keys.list_keys() == []
 
 
 @pytest.mark.stores("sqlite")
 def test_accord_demo_exits_non_zero_with_a_clear_message_on_a_store_that_is_not_empty(
     ledger: Ledger, settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    ledger.register_organisation("Already here", "vcse")
+    ledger.organisations.register_organisation("Already here", "vcse")
     url = settings.resolved_database_url()
     assert cli.main(["--database-url", url, "demo"]) == 1
     out, err = capsys.readouterr()
@@ -110,14 +110,14 @@ def test_the_demo_administrator_holds_the_only_key_and_convenes_the_transformati
     story: tuple[Ledger, DemoResult, dict[str, Any]],
 ) -> None:
     ledger, result, _ = story
-    assert ledger.authenticate(result.api_key) == Caller(
+    assert ledger.keys.authenticate(result.api_key) == Caller(
         result.administrator_id, result.key_id, "administrator"
     )
-    members = ledger.get_group(result.groups["transformation"])["members"]
+    members = ledger.records.get_group(result.groups["transformation"])["members"]
     assert {"person_id": result.administrator_id, "role": "convener"} in members
     with pytest.raises(AlreadyBootstrapped):
-        ledger.bootstrap("Someone Else")
-    groups = {g: ledger.get_group(i)["parent_group_id"] for g, i in result.groups.items()}
+        ledger.keys.bootstrap("Someone Else")
+    groups = {g: ledger.records.get_group(i)["parent_group_id"] for g, i in result.groups.items()}
     assert groups == {
         "transformation": None,
         "coordinating": result.groups["transformation"],
@@ -210,4 +210,4 @@ def test_a_scaled_demo_of_3000_events_records_about_that_many_and_projects_them(
     assert len(all_listed(ledger, "accountability")) == result.records["accountability"]
     kinds = Counter(t.rsplit(".", 1)[1] for t in topics(ledger) if ".Handover" in t)
     assert min(kinds["HandoverAccepted"], kinds["HandoverDeclined"], kinds["HandoverWithdrawn"]) > 0
-    assert ledger.authenticate(result.api_key).role == "administrator"
+    assert ledger.keys.authenticate(result.api_key).role == "administrator"

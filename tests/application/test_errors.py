@@ -15,12 +15,12 @@ MALFORMED = ["not-a-uuid", "", "1234", "00000000-0000-4000-8000-00000000000g", "
 
 def records(ledger, world):
     """One record of every kind, with a command that changes each (by id, expected_version)."""
-    decision = ledger.propose_decision(world.group, "Open doors", "Open at eight").id
-    conflict = ledger.raise_conflict(
+    decision = ledger.decisions.propose_decision(world.group, "Open doors", "Open at eight").id
+    conflict = ledger.conflicts.raise_conflict(
         world.group, [{"kind": "person", "id": world.bob}], "Delays", raised_by=world.alice
     ).id
-    principle = ledger.propose_principle(world.group, "Be kind").id
-    accountability = ledger.define_accountability(
+    principle = ledger.principles.propose_principle(world.group, "Be kind").id
+    accountability = ledger.accountabilities.define_accountability(
         world.group, "Pathway", {"kind": "person", "id": world.alice}
     ).id
     return {
@@ -38,67 +38,80 @@ def records(ledger, world):
 COMMANDS = {
     "rename_organisation": (
         "organisation",
-        lambda app, w, i, v: app.rename_organisation(i, "New name", expected_version=v),
+        lambda app, w, i, v: app.organisations.rename_organisation(
+            i, "New name", expected_version=v
+        ),
     ),
     "change_organisation_sector": (
         "organisation",
-        lambda app, w, i, v: app.change_organisation_sector(i, "vcse", expected_version=v),
+        lambda app, w, i, v: app.organisations.change_organisation_sector(
+            i, "vcse", expected_version=v
+        ),
     ),
     "change_affiliation": (
         "person",
-        lambda app, w, i, v: app.change_affiliation(i, w.org_b, expected_version=v),
+        lambda app, w, i, v: app.people.change_affiliation(i, w.org_b, expected_version=v),
     ),
     "restate_purpose": (
         "group",
-        lambda app, w, i, v: app.restate_purpose(i, "New purpose", expected_version=v),
+        lambda app, w, i, v: app.groups.restate_purpose(i, "New purpose", expected_version=v),
     ),
-    "add_member": ("group", lambda app, w, i, v: app.add_member(i, w.outsider, expected_version=v)),
+    "add_member": (
+        "group",
+        lambda app, w, i, v: app.groups.add_member(i, w.outsider, expected_version=v),
+    ),
     "change_member_role": (
         "group",
-        lambda app, w, i, v: app.change_member_role(i, w.bob, "observer", expected_version=v),
+        lambda app, w, i, v: app.groups.change_member_role(
+            i, w.bob, "observer", expected_version=v
+        ),
     ),
     "remove_member": (
         "group",
-        lambda app, w, i, v: app.remove_member(i, w.bob, expected_version=v),
+        lambda app, w, i, v: app.groups.remove_member(i, w.bob, expected_version=v),
     ),
-    "close_group": ("group", lambda app, w, i, v: app.close_group(i, expected_version=v)),
+    "close_group": ("group", lambda app, w, i, v: app.groups.close_group(i, expected_version=v)),
     "agree_decision": (
         "decision",
-        lambda app, w, i, v: app.agree_decision(i, "consent", [w.alice], expected_version=v),
+        lambda app, w, i, v: app.decisions.agree_decision(
+            i, "consent", [w.alice], expected_version=v
+        ),
     ),
     "reject_decision": (
         "decision",
-        lambda app, w, i, v: app.reject_decision(i, expected_version=v),
+        lambda app, w, i, v: app.decisions.reject_decision(i, expected_version=v),
     ),
     "withdraw_decision": (
         "decision",
-        lambda app, w, i, v: app.withdraw_decision(i, expected_version=v),
+        lambda app, w, i, v: app.decisions.withdraw_decision(i, expected_version=v),
     ),
     "acknowledge_conflict": (
         "conflict",
-        lambda app, w, i, v: app.acknowledge_conflict(i, expected_version=v),
+        lambda app, w, i, v: app.conflicts.acknowledge_conflict(i, expected_version=v),
     ),
     "withdraw_conflict": (
         "conflict",
-        lambda app, w, i, v: app.withdraw_conflict(i, expected_version=v),
+        lambda app, w, i, v: app.conflicts.withdraw_conflict(i, expected_version=v),
     ),
     "escalate_conflict": (
         "conflict",
-        lambda app, w, i, v: app.escalate_conflict(i, w.other_group, "Why", expected_version=v),
+        lambda app, w, i, v: app.conflicts.escalate_conflict(
+            i, w.other_group, "Why", expected_version=v
+        ),
     ),
     "respond_to_principle": (
         "principle",
-        lambda app, w, i, v: app.respond_to_principle(
+        lambda app, w, i, v: app.principles.respond_to_principle(
             i, "endorse", person_id=w.bob, expected_version=v
         ),
     ),
     "agree_principle": (
         "principle",
-        lambda app, w, i, v: app.agree_principle(i, expected_version=v),
+        lambda app, w, i, v: app.principles.agree_principle(i, expected_version=v),
     ),
     "offer_handover": (
         "accountability",
-        lambda app, w, i, v: app.offer_handover(
+        lambda app, w, i, v: app.accountabilities.offer_handover(
             i, {"kind": "person", "id": w.bob}, expected_version=v
         ),
     ),
@@ -167,11 +180,11 @@ def test_a_version_read_from_another_ledger_object_goes_stale_after_a_write_ther
 
     other = build_ledger(settings)
     try:
-        seen = other.get_group(world.group)["version"]
-        ledger.restate_purpose(world.group, "Changed elsewhere")
+        seen = other.records.get_group(world.group)["version"]
+        ledger.groups.restate_purpose(world.group, "Changed elsewhere")
         error = assert_nothing_recorded(
             other,
-            lambda: other.add_member(world.group, world.outsider, expected_version=seen),
+            lambda: other.groups.add_member(world.group, world.outsider, expected_version=seen),
             VersionMismatch,
         )
         assert (error.expected, error.actual) == (seen, seen + 1)

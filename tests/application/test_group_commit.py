@@ -119,7 +119,7 @@ def test_a_batch_commits_the_good_saves_and_fails_each_bad_one_alone(ledger: Led
     assert ledger.store.find_records([str(invalid)]) == []
     assert len(recorder.select_events(taken)) == 1
     # The chain covers the batch's events, linked in order as if written one by one.
-    verified = ledger.verify_chain()
+    verified = ledger.integrity.verify_chain()
     assert verified.broken is None
     assert verified.events == len(all_notifications(ledger))
     assert verified.position == ledger.head_position()
@@ -127,7 +127,7 @@ def test_a_batch_commits_the_good_saves_and_fails_each_bad_one_alone(ledger: Led
 
 def test_commands_in_one_batch_succeed_or_fail_on_their_own(ledger: Ledger, world: World) -> None:
     with acting_as(world.convener):
-        proposed = ledger.propose_decision(world.group, "Shared rota", "Adopt the rota")
+        proposed = ledger.decisions.propose_decision(world.group, "Shared rota", "Adopt the rota")
     agree = {
         "method": "consensus",
         "participants": [world.convener, world.alice],
@@ -136,7 +136,7 @@ def test_commands_in_one_batch_succeed_or_fail_on_their_own(ledger: Ledger, worl
     def record(n: int) -> Callable[[], Written]:
         def call() -> Written:
             with acting_as(world.convener):
-                return ledger.record_decision(
+                return ledger.decisions.record_decision(
                     world.group, f"Decision {n}", "Agreed", {**agree, "method": "consent"}
                 )
 
@@ -144,11 +144,11 @@ def test_commands_in_one_batch_succeed_or_fail_on_their_own(ledger: Ledger, worl
 
     def agree_at_version_1() -> Written:
         with acting_as(world.convener):
-            return ledger.agree_decision(proposed.id, **agree, expected_version=1)
+            return ledger.decisions.agree_decision(proposed.id, **agree, expected_version=1)
 
     def invalid() -> Written:
         with acting_as(world.convener):
-            return ledger.record_decision(world.group, "", "No title", agree)
+            return ledger.decisions.record_decision(world.group, "", "No title", agree)
 
     calls = [record(n) for n in range(4)]
     calls += [agree_at_version_1, agree_at_version_1, invalid]
@@ -174,8 +174,8 @@ def test_commands_in_one_batch_succeed_or_fail_on_their_own(ledger: Ledger, worl
         assert stored[written.position].originator_version == written.version
     assert max(stored) == ledger.head_position()
     assert {str(n.originator_id) for n in stored.values()} == {w.id for w in [*recorded, *winners]}
-    assert ledger.get_decision(proposed.id)["status"] == "agreed"
-    assert ledger.verify_chain().broken is None
+    assert ledger.records.get_decision(proposed.id)["status"] == "agreed"
+    assert ledger.integrity.verify_chain().broken is None
 
 
 def test_a_failed_transaction_fails_every_save_in_it() -> None:
@@ -221,7 +221,9 @@ def test_a_batch_of_good_commands_is_written_together_and_each_remembered(
     def record(n: int) -> Callable[[], Written]:
         def call() -> Written:
             with acting_as(world.convener), request(Token("key-a", f"k-{n}", f"h-{n}")):
-                return ledger.record_decision(world.group, f"Decision {n}", "Agreed", agree)
+                return ledger.decisions.record_decision(
+                    world.group, f"Decision {n}", "Agreed", agree
+                )
 
         return call
 
@@ -243,7 +245,7 @@ def test_a_batch_of_good_commands_is_written_together_and_each_remembered(
         assert row["updated_position"] == written.position
         # A retry of the request is answered with what it wrote, from its stored key.
         with acting_as(world.convener), request(Token("key-a", f"k-{n}", f"h-{n}")):
-            again = ledger.record_decision(world.group, f"Decision {n}", "Agreed", agree)
+            again = ledger.decisions.record_decision(world.group, f"Decision {n}", "Agreed", agree)
         assert (again.id, again.position, again.replayed) == (written.id, written.position, True)
     assert ledger.head_position() == max(stored)
-    assert ledger.verify_chain().broken is None
+    assert ledger.integrity.verify_chain().broken is None

@@ -40,26 +40,26 @@ FORGED_LINK = hashlib.sha256(b"forged").digest()
 
 def a_small_ledger(ledger: Ledger) -> tuple[str, str]:
     """An administrator, a group and a decision; (person id, group id)."""
-    person, _, _ = ledger.bootstrap("Ada Convener")
+    person, _, _ = ledger.keys.bootstrap("Ada Convener")
     with acting_as(person):
-        group = ledger.convene_group("Design team", "design team", "Design the hub")
-        ledger.propose_decision(group.id, "Open at nine", "The hub opens at nine")
+        group = ledger.groups.convene_group("Design team", "design team", "Design the hub")
+        ledger.decisions.propose_decision(group.id, "Open at nine", "The hub opens at nine")
     return person, group.id
 
 
 def test_an_untouched_ledger_verifies_up_to_its_head(ledger):
     a_small_ledger(ledger)
-    result = ledger.verify_chain()
+    result = ledger.integrity.verify_chain()
     assert result.intact, result.broken
     assert result.events == ledger.head_position()
-    assert (result.position, result.link) == ledger.chain_head()
-    assert ledger.ledger_head()["link"] == result.link.hex()
+    assert (result.position, result.link) == ledger.integrity.chain_head()
+    assert ledger.integrity.ledger_head()["link"] == result.link.hex()
 
 
 def test_each_link_is_sha256_of_the_previous_link_and_the_event_as_stored(ledger):
     a_small_ledger(ledger)
     link = bytes(32)
-    for line in ledger.export_lines():
+    for line in ledger.transfer.export_lines():
         if "position" not in line:
             continue  # the header, and person keys
         originator_id = uuid.UUID(line["originator_id"]).hex.encode()
@@ -74,15 +74,15 @@ def test_each_link_is_sha256_of_the_previous_link_and_the_event_as_stored(ledger
             len(state),
         )
         link = hashlib.sha256(link + header + originator_id + topic + state).digest()
-    assert ledger.chain_head() == (ledger.head_position(), link)
+    assert ledger.integrity.chain_head() == (ledger.head_position(), link)
 
 
 def test_an_empty_ledger_verifies_and_its_head_is_position_zero(ledger):
-    assert ledger.verify_chain().intact
+    assert ledger.integrity.verify_chain().intact
     assert bytes(32) == GENESIS
-    assert ledger.ledger_head() == {"position": 0, "link": "0" * 64, "recorded_at": None}
+    assert ledger.integrity.ledger_head() == {"position": 0, "link": "0" * 64, "recorded_at": None}
     with pytest.raises(NothingToCheckpoint):
-        ledger.checkpoint()
+        ledger.integrity.checkpoint()
 
 
 def test_an_import_continues_the_chain_to_the_same_head_as_its_source(
@@ -92,9 +92,9 @@ def test_an_import_continues_the_chain_to_the_same_head_as_its_source(
     monkeypatch.setattr(transfer, "PAGE", 2)  # several imported batches, each linked in turn
     target = build_ledger(Settings(database_url=f"sqlite:///{tmp_path / 'imported.db'}"))
     try:
-        target.import_lines(ledger.export_lines())
-        assert target.chain_head() == ledger.chain_head()
-        assert target.verify_chain().intact
+        target.transfer.import_lines(ledger.transfer.export_lines())
+        assert target.integrity.chain_head() == ledger.integrity.chain_head()
+        assert target.integrity.verify_chain().intact
     finally:
         target.close()
 
@@ -103,20 +103,20 @@ def test_an_import_continues_the_chain_to_the_same_head_as_its_source(
 def test_events_stored_before_the_chain_existed_are_linked_in_order_at_start_up(ledger, settings):
     a_small_ledger(ledger)
     Owner(settings).alter(("DELETE FROM {chain}", ()))  # as a ledger kept by an older version
-    ledger.register_organisation("North Trust", "statutory_health")
-    assert ledger.chain_head() is None  # a writer does not link after unlinked events
+    ledger.organisations.register_organisation("North Trust", "statutory_health")
+    assert ledger.integrity.chain_head() is None  # a writer does not link after unlinked events
 
-    broken = ledger.verify_chain().broken
+    broken = ledger.integrity.verify_chain().broken
     assert broken is not None and broken.position == 1
     assert "no event from here on has a link" in broken.reason
 
-    assert ledger.chain.chain_unchained(batch=2) == len(Owner(settings).events())
+    assert ledger.integrity.chain.chain_unchained(batch=2) == len(Owner(settings).events())
     restarted = build_ledger(settings)  # start-up finds nothing left to link
     try:
-        assert restarted.chain_unchained() == 0
-        assert restarted.verify_chain().intact
-        later = restarted.register_organisation("Hope Street", "vcse")
-        assert restarted.chain_head()[0] == later.position
+        assert restarted.integrity.chain_unchained() == 0
+        assert restarted.integrity.verify_chain().intact
+        later = restarted.organisations.register_organisation("Hope Street", "vcse")
+        assert restarted.integrity.chain_head()[0] == later.position
     finally:
         restarted.close()
 
@@ -128,12 +128,12 @@ def test_concurrent_writers_through_two_ledger_objects_extend_one_chain(ledger, 
         writers = [ledger, rival, ledger, rival]
         with ThreadPoolExecutor(max_workers=len(writers)) as pool:
             futures = [
-                pool.submit(w.register_organisation, f"Organisation {i}-{n}", "vcse")
+                pool.submit(w.organisations.register_organisation, f"Organisation {i}-{n}", "vcse")
                 for n in range(15)
                 for i, w in enumerate(writers)
             ]
             written = [f.result(timeout=60) for f in futures]
-        result = ledger.verify_chain()
+        result = ledger.integrity.verify_chain()
         assert result.intact, result.broken
         assert result.events == len(written)
         assert result.position == max(w.position for w in written) == ledger.head_position()
@@ -144,14 +144,14 @@ def test_concurrent_writers_through_two_ledger_objects_extend_one_chain(ledger, 
 @pytest.mark.stores("sqlite", "postgres")
 def test_a_checkpoint_finds_a_tail_cut_off_with_its_links(ledger, settings):
     a_small_ledger(ledger)
-    checkpoint = ledger.checkpoint()
+    checkpoint = ledger.integrity.checkpoint()
     kept = checkpoint.position - 2
     Owner(settings).alter(
         ("DELETE FROM {events} WHERE {pos} > {p}", (kept,)),
         ("DELETE FROM {chain} WHERE position > {p}", (kept,)),
     )
-    assert ledger.verify_chain().intact  # the chain alone cannot tell
-    broken = ledger.verify_chain(checkpoint).broken
+    assert ledger.integrity.verify_chain().intact  # the chain alone cannot tell
+    broken = ledger.integrity.verify_chain(checkpoint).broken
     assert broken is not None and broken.position == checkpoint.position
     assert f"ends at position {kept}" in broken.reason
 
@@ -160,9 +160,9 @@ def test_a_checkpoint_finds_a_tail_cut_off_with_its_links(ledger, settings):
 @pytest.mark.parametrize("removed", [False, True], ids=["altered", "removed"])
 def test_a_checkpoint_finds_a_chain_recomputed_after_an_alteration(ledger, settings, removed):
     person, group = a_small_ledger(ledger)
-    checkpoint = ledger.checkpoint()
+    checkpoint = ledger.integrity.checkpoint()
     with acting_as(person):
-        ledger.propose_decision(group, "Close at five", "The hub closes at five")
+        ledger.decisions.propose_decision(group, "Close at five", "The hub closes at five")
     if removed:
         alteration = ("DELETE FROM {events} WHERE {pos} = {p}", (checkpoint.position,))
         finding = "no event any more"
@@ -170,9 +170,9 @@ def test_a_checkpoint_finds_a_chain_recomputed_after_an_alteration(ledger, setti
         alteration = ("UPDATE {events} SET state = {p} WHERE {pos} = 1", (b"forged",))
         finding = "differs from the signed checkpoint"
     Owner(settings).alter(alteration, ("DELETE FROM {chain}", ()))
-    ledger.chain_unchained()  # every link recomputed over the altered events
-    assert ledger.verify_chain().intact
-    broken = ledger.verify_chain(checkpoint).broken
+    ledger.integrity.chain_unchained()  # every link recomputed over the altered events
+    assert ledger.integrity.verify_chain().intact
+    broken = ledger.integrity.verify_chain(checkpoint).broken
     assert broken is not None and broken.position == checkpoint.position
     assert finding in broken.reason
 
@@ -336,13 +336,13 @@ def grow(ledger: Ledger, person: str, group: str, steps: list[str]) -> None:
     with acting_as(person):
         for n, step in enumerate(steps):
             if step == "organisation":
-                ledger.register_organisation(f"Organisation {n}", "vcse")
+                ledger.organisations.register_organisation(f"Organisation {n}", "vcse")
             elif step == "person":
-                ledger.register_person(f"Person {n}", f"person{n}@example.org")
+                ledger.people.register_person(f"Person {n}", f"person{n}@example.org")
             elif step == "proposal":
-                ledger.propose_decision(group, f"Proposal {n}", "We will try it")
+                ledger.decisions.propose_decision(group, f"Proposal {n}", "We will try it")
             else:  # proposed and agreed: two events in one transaction
-                ledger.record_decision(
+                ledger.decisions.record_decision(
                     group, f"Decision {n}", "Done", {"method": "consent", "participants": [person]}
                 )
 
@@ -363,7 +363,7 @@ def test_any_single_alteration_is_found_at_the_first_position_it_breaks(ledger, 
     def check(data: st.DataObject) -> None:
         steps = st.sampled_from(["organisation", "person", "proposal", "decision"])
         grow(ledger, person, group, data.draw(st.lists(steps, max_size=3), label="steps"))
-        untouched = ledger.verify_chain()
+        untouched = ledger.integrity.verify_chain()
         rows = owner.events()
         assert untouched.intact, untouched.broken
         assert (untouched.events, untouched.position) == (len(rows), rows[-1][0])
@@ -373,7 +373,7 @@ def test_any_single_alteration_is_found_at_the_first_position_it_breaks(ledger, 
         alteration = kind(owner, rows, data.draw)
         owner.alter(*alteration.apply)
         try:
-            alone, witnessed = ledger.verify_chain(), ledger.verify_chain(head)
+            alone, witnessed = ledger.integrity.verify_chain(), ledger.integrity.verify_chain(head)
         finally:
             owner.alter(*alteration.undo)
         if alteration.position is None:
@@ -385,7 +385,7 @@ def test_any_single_alteration_is_found_at_the_first_position_it_breaks(ledger, 
             assert alone.broken.position == alteration.position, (kind.__name__, alone.broken)
             assert witnessed.broken == alone.broken
 
-        restored = ledger.verify_chain()
+        restored = ledger.integrity.verify_chain()
         assert restored.intact and restored.link == untouched.link
 
     check()

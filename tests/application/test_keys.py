@@ -30,13 +30,13 @@ def split(secret: str) -> tuple[str, str]:
 
 def test_bootstrap_on_an_empty_ledger_registers_an_administrator_with_a_working_key(ledger):
     tape = Tape(ledger)
-    person_id, row, secret = ledger.bootstrap("Ada Admin", "ada@example.org")
+    person_id, row, secret = ledger.keys.bootstrap("Ada Admin", "ada@example.org")
     assert tape.last < ledger.head_position()
-    assert ledger.get_person(person_id)["name"] == "Ada Admin"
-    assert ledger.get_person(person_id)["email"] == "ada@example.org"
+    assert ledger.records.get_person(person_id)["name"] == "Ada Admin"
+    assert ledger.records.get_person(person_id)["email"] == "ada@example.org"
     assert (row.person_id, row.role, row.revoked_at) == (person_id, "administrator", None)
     assert split(secret)[0] == row.key_id
-    caller = ledger.authenticate(secret)
+    caller = ledger.keys.authenticate(secret)
     assert (caller.person_id, caller.key_id, caller.role) == (
         person_id,
         row.key_id,
@@ -45,49 +45,51 @@ def test_bootstrap_on_an_empty_ledger_registers_an_administrator_with_a_working_
 
 
 def test_bootstrap_is_refused_once_any_key_exists_even_a_revoked_one(ledger):
-    _, row, _ = ledger.bootstrap("Ada Admin")
+    _, row, _ = ledger.keys.bootstrap("Ada Admin")
     with pytest.raises(AlreadyBootstrapped):
-        ledger.bootstrap("Mallory")
-    ledger.revoke_key(row.key_id)
+        ledger.keys.bootstrap("Mallory")
+    ledger.keys.revoke_key(row.key_id)
     position = ledger.head_position()
     with pytest.raises(AlreadyBootstrapped):
-        ledger.bootstrap("Mallory")
+        ledger.keys.bootstrap("Mallory")
     assert ledger.head_position() == position
-    assert len(ledger.list_keys()) == 1
+    assert len(ledger.keys.list_keys()) == 1
 
 
 def test_a_bootstrap_with_an_invalid_email_records_no_person_and_no_key(ledger):
-    assert_nothing_recorded(ledger, lambda: ledger.bootstrap("Ada", "not-an-email"), InvalidInput)
-    assert ledger.list_keys() == []
-    person_id, _, _ = ledger.bootstrap("Ada", "ada@example.org")
-    assert ledger.get_person(person_id)["name"] == "Ada"
+    assert_nothing_recorded(
+        ledger, lambda: ledger.keys.bootstrap("Ada", "not-an-email"), InvalidInput
+    )
+    assert ledger.keys.list_keys() == []
+    person_id, _, _ = ledger.keys.bootstrap("Ada", "ada@example.org")
+    assert ledger.records.get_person(person_id)["name"] == "Ada"
 
 
 def test_keys_are_created_for_registered_people_in_known_roles_only(ledger):
-    admin, _, _ = ledger.bootstrap("Ada Admin")
-    member = ledger.register_person("Sam Member").id
-    row, secret = ledger.create_key(member, label="laptop")
+    admin, _, _ = ledger.keys.bootstrap("Ada Admin")
+    member = ledger.people.register_person("Sam Member").id
+    row, secret = ledger.keys.create_key(member, label="laptop")
     assert (row.person_id, row.role, row.label) == (member, "member", "laptop")
-    assert ledger.authenticate(secret).role == "member"
-    assert ledger.authenticate(secret).person_id == member
+    assert ledger.keys.authenticate(secret).role == "member"
+    assert ledger.keys.authenticate(secret).person_id == member
 
     with pytest.raises(InvalidInput) as caught:
-        ledger.create_key(member, role="owner")
+        ledger.keys.create_key(member, role="owner")
     assert caught.value.field == "role"
     # The person is named in the request, so an unknown one is invalid input naming the field.
     for bad_person in ("00000000-0000-4000-8000-000000000000", "nope"):
         with pytest.raises(InvalidInput) as caught:
-            ledger.create_key(bad_person)
+            ledger.keys.create_key(bad_person)
         assert caught.value.field == "person_id"
-    org = ledger.register_organisation("North Trust", "vcse").id
+    org = ledger.organisations.register_organisation("North Trust", "vcse").id
     with pytest.raises(InvalidInput):
-        ledger.create_key(org)
-    assert [k.person_id for k in ledger.list_keys()] == [admin, member]
+        ledger.keys.create_key(org)
+    assert [k.person_id for k in ledger.keys.list_keys()] == [admin, member]
 
 
 def test_authenticate_rejects_missing_malformed_wrong_and_swapped_secrets(ledger):
-    _, row, secret = ledger.bootstrap("Ada Admin")
-    other_row, other = ledger.create_key(ledger.register_person("Sam").id)
+    _, row, secret = ledger.keys.bootstrap("Ada Admin")
+    other_row, other = ledger.keys.create_key(ledger.people.register_person("Sam").id)
     key_id, token = split(secret)
     _, other_token = split(other)
     rejected = [
@@ -108,32 +110,34 @@ def test_authenticate_rejects_missing_malformed_wrong_and_swapped_secrets(ledger
     ]
     for attempt in rejected:
         with pytest.raises(Unauthenticated):
-            ledger.authenticate(attempt)
-    assert ledger.authenticate(secret).key_id == row.key_id
-    assert ledger.authenticate(other).key_id == other_row.key_id
+            ledger.keys.authenticate(attempt)
+    assert ledger.keys.authenticate(secret).key_id == row.key_id
+    assert ledger.keys.authenticate(other).key_id == other_row.key_id
 
 
 def test_a_revoked_key_no_longer_authenticates_and_cannot_be_revoked_again(ledger):
-    _, admin_row, admin_secret = ledger.bootstrap("Ada Admin")
-    row, secret = ledger.create_key(ledger.register_person("Sam").id)
-    assert ledger.authenticate(secret).key_id == row.key_id
-    ledger.revoke_key(row.key_id)
+    _, admin_row, admin_secret = ledger.keys.bootstrap("Ada Admin")
+    row, secret = ledger.keys.create_key(ledger.people.register_person("Sam").id)
+    assert ledger.keys.authenticate(secret).key_id == row.key_id
+    ledger.keys.revoke_key(row.key_id)
     with pytest.raises(Unauthenticated):
-        ledger.authenticate(secret)
+        ledger.keys.authenticate(secret)
     with pytest.raises(RecordNotFound):
-        ledger.revoke_key(row.key_id)
+        ledger.keys.revoke_key(row.key_id)
     with pytest.raises(RecordNotFound):
-        ledger.revoke_key("0" * 32)
-    listed = {k.key_id: k for k in ledger.list_keys()}
+        ledger.keys.revoke_key("0" * 32)
+    listed = {k.key_id: k for k in ledger.keys.list_keys()}
     assert listed[row.key_id].revoked_at is not None
     assert listed[admin_row.key_id].revoked_at is None
-    assert ledger.authenticate(admin_secret).key_id == admin_row.key_id
+    assert ledger.keys.authenticate(admin_secret).key_id == admin_row.key_id
 
 
 def test_listed_keys_carry_no_secret_or_digest(ledger):
-    _, _, first = ledger.bootstrap("Ada Admin")
-    _, second = ledger.create_key(ledger.register_person("Sam").id, "administrator", "ops")
-    listed = ledger.list_keys()
+    _, _, first = ledger.keys.bootstrap("Ada Admin")
+    _, second = ledger.keys.create_key(
+        ledger.people.register_person("Sam").id, "administrator", "ops"
+    )
+    listed = ledger.keys.list_keys()
     assert len(listed) == 2
     assert all(isinstance(k, ApiKeyRow) for k in listed)
     assert {f.name for f in dataclasses.fields(ApiKeyRow)} == {
@@ -153,7 +157,7 @@ def test_listed_keys_carry_no_secret_or_digest(ledger):
 
 
 def test_only_a_digest_of_the_secret_is_stored(ledger):
-    _, row, secret = ledger.bootstrap("Ada Admin")
+    _, row, secret = ledger.keys.bootstrap("Ada Admin")
     key_id, token = split(secret)
     found_row, stored = ledger.store.find_api_key(key_id)
     assert found_row == row
@@ -164,8 +168,8 @@ def test_only_a_digest_of_the_secret_is_stored(ledger):
 @pytest.mark.stores("sqlite")
 def test_the_sqlite_database_file_never_contains_a_secret_in_clear(ledger, settings):
     url = settings.resolved_database_url()
-    _, row, secret = ledger.bootstrap("Ada Admin")
-    _, member_secret = ledger.create_key(ledger.register_person("Sam").id)
+    _, row, secret = ledger.keys.bootstrap("Ada Admin")
+    _, member_secret = ledger.keys.create_key(ledger.people.register_person("Sam").id)
     path = Path(url[len("sqlite:///") :])
     files = [p for p in path.parent.iterdir() if p.name.startswith(path.name)]
     raw = b"".join(p.read_bytes() for p in files)
@@ -183,7 +187,7 @@ def test_the_sqlite_database_file_never_contains_a_secret_in_clear(ledger, setti
 def test_the_postgresql_tables_never_contain_a_secret_in_clear(ledger, settings):
     import psycopg
 
-    _, _, secret = ledger.bootstrap("Ada Admin")
+    _, _, secret = ledger.keys.bootstrap("Ada Admin")
     token = split(secret)[1]
     with psycopg.connect(settings.resolved_database_url()) as conn:
         schema = settings.postgres_schema
@@ -212,7 +216,7 @@ def test_two_concurrent_bootstraps_make_only_one_first_administrator(ledger):
 
     def attempt(name):
         try:
-            outcomes.append(ledger.bootstrap(name))
+            outcomes.append(ledger.keys.bootstrap(name))
         except AlreadyBootstrapped as error:
             outcomes.append(error)
 
@@ -222,7 +226,7 @@ def test_two_concurrent_bootstraps_make_only_one_first_administrator(ledger):
     for thread in threads:
         thread.join(timeout=30)
     assert len(outcomes) == 2
-    assert len(ledger.list_keys()) == 1
+    assert len(ledger.keys.list_keys()) == 1
     assert sum(isinstance(o, AlreadyBootstrapped) for o in outcomes) == 1
 
 
@@ -230,42 +234,44 @@ def test_two_concurrent_bootstraps_make_only_one_first_administrator(ledger):
 
 
 def test_an_auditor_key_authenticates_as_an_auditor(ledger):
-    ledger.bootstrap("Ada Admin")
-    row, secret = ledger.create_key(ledger.register_person("Aud Itor").id, "auditor", "audit")
+    ledger.keys.bootstrap("Ada Admin")
+    row, secret = ledger.keys.create_key(
+        ledger.people.register_person("Aud Itor").id, "auditor", "audit"
+    )
     assert row.role == "auditor"
-    assert ledger.authenticate(secret).role == "auditor"
+    assert ledger.keys.authenticate(secret).role == "auditor"
 
 
 def test_a_label_is_optional_bounded_and_storable(ledger):
-    person = ledger.register_person("Sam").id
-    assert ledger.create_key(person, label="   ")[0].label is None
-    assert ledger.create_key(person, label=" laptop ")[0].label == "laptop"
+    person = ledger.people.register_person("Sam").id
+    assert ledger.keys.create_key(person, label="   ")[0].label is None
+    assert ledger.keys.create_key(person, label=" laptop ")[0].label == "laptop"
     for bad in ("x" * 301, "before\x00after", "lone \ud800 surrogate"):
         with pytest.raises(InvalidInput) as caught:
-            ledger.create_key(person, label=bad)
+            ledger.keys.create_key(person, label=bad)
         assert caught.value.field == "label"
-    assert len(ledger.list_keys()) == 2
+    assert len(ledger.keys.list_keys()) == 2
 
 
 def test_keys_are_looked_up_one_at_a_time_or_listed_for_one_person(ledger):
-    _, admin_row, _ = ledger.bootstrap("Ada Admin")
-    sam = ledger.register_person("Sam").id
-    first, _ = ledger.create_key(sam, label="laptop")
-    second, _ = ledger.create_key(sam, label="phone")
-    ledger.revoke_key(first.key_id)
-    assert [k.key_id for k in ledger.list_keys(sam)] == [first.key_id, second.key_id]
-    assert [k.key_id for k in ledger.list_keys(admin_row.person_id)] == [admin_row.key_id]
-    assert ledger.list_keys("no-such-person") == []
-    assert len(ledger.list_keys()) == 3
-    assert ledger.get_key(first.key_id).revoked_at is not None
-    assert ledger.get_key(second.key_id) == second
+    _, admin_row, _ = ledger.keys.bootstrap("Ada Admin")
+    sam = ledger.people.register_person("Sam").id
+    first, _ = ledger.keys.create_key(sam, label="laptop")
+    second, _ = ledger.keys.create_key(sam, label="phone")
+    ledger.keys.revoke_key(first.key_id)
+    assert [k.key_id for k in ledger.keys.list_keys(sam)] == [first.key_id, second.key_id]
+    assert [k.key_id for k in ledger.keys.list_keys(admin_row.person_id)] == [admin_row.key_id]
+    assert ledger.keys.list_keys("no-such-person") == []
+    assert len(ledger.keys.list_keys()) == 3
+    assert ledger.keys.get_key(first.key_id).revoked_at is not None
+    assert ledger.keys.get_key(second.key_id) == second
     with pytest.raises(RecordNotFound):
-        ledger.get_key("0" * 32)
+        ledger.keys.get_key("0" * 32)
 
 
 def test_revoking_a_key_returns_it_with_the_time_it_was_revoked(ledger):
-    row, _ = ledger.create_key(ledger.register_person("Sam").id)
-    revoked = ledger.revoke_key(row.key_id)
+    row, _ = ledger.keys.create_key(ledger.people.register_person("Sam").id)
+    revoked = ledger.keys.revoke_key(row.key_id)
     assert revoked.key_id == row.key_id and revoked.revoked_at is not None
     assert revoked.revoked_at >= row.created_at
 
@@ -275,17 +281,17 @@ def test_revoking_a_key_returns_it_with_the_time_it_was_revoked(ledger):
 
 @pytest.mark.parametrize("role", ["administrator", "auditor", "member"])
 def test_rotating_a_key_revokes_it_and_gives_the_same_person_role_and_label_a_new_one(ledger, role):
-    sam = ledger.register_person("Sam").id
-    old, old_secret = ledger.create_key(sam, role, "laptop")
+    sam = ledger.people.register_person("Sam").id
+    old, old_secret = ledger.keys.create_key(sam, role, "laptop")
     position = ledger.head_position()
-    new, new_secret = ledger.rotate_key(old.key_id)
+    new, new_secret = ledger.keys.rotate_key(old.key_id)
     assert (new.person_id, new.role, new.label, new.revoked_at) == (sam, role, "laptop", None)
     assert new.key_id != old.key_id and split(new_secret)[0] == new.key_id
     assert split(new_secret)[1] != split(old_secret)[1]
     with pytest.raises(Unauthenticated):
-        ledger.authenticate(old_secret)
-    assert ledger.authenticate(new_secret) == Caller(sam, new.key_id, role)
-    listed = {k.key_id: k for k in ledger.list_keys()}
+        ledger.keys.authenticate(old_secret)
+    assert ledger.keys.authenticate(new_secret) == Caller(sam, new.key_id, role)
+    listed = {k.key_id: k for k in ledger.keys.list_keys()}
     assert set(listed) == {old.key_id, new.key_id}
     assert listed[old.key_id].revoked_at is not None
     assert listed[new.key_id].revoked_at is None
@@ -294,47 +300,47 @@ def test_rotating_a_key_revokes_it_and_gives_the_same_person_role_and_label_a_ne
 
 
 def test_a_revoked_rotated_or_unknown_key_cannot_be_rotated(ledger):
-    sam = ledger.register_person("Sam").id
-    revoked, _ = ledger.create_key(sam)
-    ledger.revoke_key(revoked.key_id)
-    rotated, _ = ledger.create_key(sam)
-    successor, successor_secret = ledger.rotate_key(rotated.key_id)
+    sam = ledger.people.register_person("Sam").id
+    revoked, _ = ledger.keys.create_key(sam)
+    ledger.keys.revoke_key(revoked.key_id)
+    rotated, _ = ledger.keys.create_key(sam)
+    successor, successor_secret = ledger.keys.rotate_key(rotated.key_id)
     for key_id in (revoked.key_id, rotated.key_id, "0" * 32, "not-a-key"):
         with pytest.raises(RecordNotFound) as caught:
-            ledger.rotate_key(key_id)
+            ledger.keys.rotate_key(key_id)
         assert key_id in str(caught.value)
-    assert len(ledger.list_keys()) == 3
-    assert ledger.authenticate(successor_secret).key_id == successor.key_id
+    assert len(ledger.keys.list_keys()) == 3
+    assert ledger.keys.authenticate(successor_secret).key_id == successor.key_id
 
 
 def test_a_person_rotating_someone_elses_key_finds_no_such_key(ledger):
-    sam = ledger.register_person("Sam").id
-    mia = ledger.register_person("Mia").id
-    mias, mias_secret = ledger.create_key(mia)
+    sam = ledger.people.register_person("Sam").id
+    mia = ledger.people.register_person("Mia").id
+    mias, mias_secret = ledger.keys.create_key(mia)
     with pytest.raises(RecordNotFound):
-        ledger.rotate_key(mias.key_id, person_id=sam)
-    assert ledger.authenticate(mias_secret).key_id == mias.key_id
-    assert len(ledger.list_keys()) == 1
-    new, _ = ledger.rotate_key(mias.key_id, person_id=mia)
+        ledger.keys.rotate_key(mias.key_id, person_id=sam)
+    assert ledger.keys.authenticate(mias_secret).key_id == mias.key_id
+    assert len(ledger.keys.list_keys()) == 1
+    new, _ = ledger.keys.rotate_key(mias.key_id, person_id=mia)
     assert new.person_id == mia
 
 
 def test_a_rotation_whose_new_key_cannot_be_stored_leaves_the_old_key_active(ledger, monkeypatch):
-    sam = ledger.register_person("Sam").id
-    old, old_secret = ledger.create_key(sam)
-    other, other_secret = ledger.create_key(sam)
+    sam = ledger.people.register_person("Sam").id
+    old, old_secret = ledger.keys.create_key(sam)
+    other, other_secret = ledger.keys.create_key(sam)
     # The new secret collides with a stored one, so storing the new key fails after the
     # old one was marked revoked: the whole rotation must be undone.
     monkeypatch.setattr("application.keys.secrets.token_urlsafe", lambda _: split(other_secret)[1])
     with pytest.raises(IntegrityError):
-        ledger.rotate_key(old.key_id)
-    assert ledger.authenticate(old_secret).key_id == old.key_id
-    assert ledger.authenticate(other_secret).key_id == other.key_id
-    assert [k.revoked_at for k in ledger.list_keys()] == [None, None]
+        ledger.keys.rotate_key(old.key_id)
+    assert ledger.keys.authenticate(old_secret).key_id == old.key_id
+    assert ledger.keys.authenticate(other_secret).key_id == other.key_id
+    assert [k.revoked_at for k in ledger.keys.list_keys()] == [None, None]
 
 
 def test_two_concurrent_rotations_of_one_key_make_exactly_one_successor(ledger):
-    row, _ = ledger.create_key(ledger.register_person("Sam").id)
+    row, _ = ledger.keys.create_key(ledger.people.register_person("Sam").id)
     barrier = threading.Barrier(2)
     find = ledger.store.find_api_key
 
@@ -350,7 +356,7 @@ def test_two_concurrent_rotations_of_one_key_make_exactly_one_successor(ledger):
 
     def attempt():
         try:
-            outcomes.append(ledger.rotate_key(row.key_id))
+            outcomes.append(ledger.keys.rotate_key(row.key_id))
         except RecordNotFound as error:
             outcomes.append(error)
 
@@ -362,7 +368,7 @@ def test_two_concurrent_rotations_of_one_key_make_exactly_one_successor(ledger):
     ledger.store.find_api_key = find
     assert len(outcomes) == 2
     assert sum(isinstance(o, RecordNotFound) for o in outcomes) == 1
-    keys = {k.key_id: k for k in ledger.list_keys()}
+    keys = {k.key_id: k for k in ledger.keys.list_keys()}
     assert len(keys) == 2
     assert keys.pop(row.key_id).revoked_at is not None
     assert [k.revoked_at for k in keys.values()] == [None]
@@ -373,13 +379,13 @@ def test_two_concurrent_rotations_of_one_key_make_exactly_one_successor(ledger):
 
 def test_no_secret_is_logged_while_keys_are_created_rotated_and_used(ledger, caplog):
     caplog.set_level(logging.DEBUG)
-    _, _, admin_secret = ledger.bootstrap("Ada Admin")
-    row, secret = ledger.create_key(ledger.register_person("Sam").id, label="laptop")
-    _, rotated = ledger.rotate_key(row.key_id)
-    _, rotated_again = ledger.rotate_key(ledger.authenticate(rotated).key_id)
+    _, _, admin_secret = ledger.keys.bootstrap("Ada Admin")
+    row, secret = ledger.keys.create_key(ledger.people.register_person("Sam").id, label="laptop")
+    _, rotated = ledger.keys.rotate_key(row.key_id)
+    _, rotated_again = ledger.keys.rotate_key(ledger.keys.authenticate(rotated).key_id)
     for attempt in (admin_secret, secret, rotated, f"{rotated}x", rotated_again):
         with contextlib.suppress(Unauthenticated):
-            ledger.authenticate(attempt)
+            ledger.keys.authenticate(attempt)
     logged = caplog.text + repr([(r.msg, r.args) for r in caplog.records])
     for full in (admin_secret, secret, rotated, rotated_again):
         assert split(full)[1] not in logged
@@ -387,25 +393,25 @@ def test_no_secret_is_logged_while_keys_are_created_rotated_and_used(ledger, cap
 
 
 def test_a_key_is_read_with_its_persons_memberships_as_they_stand_at_each_authentication(ledger):
-    ledger.bootstrap("Ada Admin")
+    ledger.keys.bootstrap("Ada Admin")
     world = build_world(ledger)
-    _, secret = ledger.create_key(world.alice)
-    _, lonely = ledger.create_key(world.outsider)
-    assert ledger.authenticate(secret).groups == ((world.group, "member"),)
-    assert ledger.authenticate(lonely).groups == ()
+    _, secret = ledger.keys.create_key(world.alice)
+    _, lonely = ledger.keys.create_key(world.outsider)
+    assert ledger.keys.authenticate(secret).groups == ((world.group, "member"),)
+    assert ledger.keys.authenticate(lonely).groups == ()
     # The guard decides from what the key was read with: the same as the membership index.
-    access = ledger.authorize(ledger.authenticate(secret), "read")
+    access = ledger.access.authorize(ledger.keys.authenticate(secret), "read")
     assert access.groups == {
         g: role for g, p, role in ledger.store.select_members() if p == world.alice
     }
     with acting_as(world.convener):
-        ledger.add_member(world.other_group, world.alice, "observer")
-        ledger.change_member_role(world.group, world.alice, "convener")
-    assert ledger.authenticate(secret).groups == tuple(
+        ledger.groups.add_member(world.other_group, world.alice, "observer")
+        ledger.groups.change_member_role(world.group, world.alice, "convener")
+    assert ledger.keys.authenticate(secret).groups == tuple(
         sorted([(world.group, "convener"), (world.other_group, "observer")])
     )
     with acting_as(world.convener):
-        ledger.remove_member(world.group, world.alice)
-    assert ledger.authenticate(secret).groups == ((world.other_group, "observer"),)
+        ledger.groups.remove_member(world.group, world.alice)
+    assert ledger.keys.authenticate(secret).groups == ((world.other_group, "observer"),)
     with pytest.raises(RecordNotFound):
-        ledger.authorize(ledger.authenticate(secret), "read", "group", world.group)
+        ledger.access.authorize(ledger.keys.authenticate(secret), "read", "group", world.group)

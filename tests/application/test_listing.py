@@ -7,7 +7,7 @@ import base64
 import pytest
 
 from application.errors import RecordNotFound
-from application.ledger import MAX_PAGE, encode_cursor
+from application.records import MAX_PAGE, encode_cursor
 from domain.base import InvalidInput
 from tests.application.support import LISTED_KINDS, all_listed, getter, rich_scenario
 
@@ -16,7 +16,7 @@ MISSING = "00000000-0000-4000-8000-000000000000"
 
 def propose(ledger, world, count, group=None):
     return [
-        ledger.propose_decision(group or world.group, f"Decision {n}", f"Text {n}").id
+        ledger.decisions.propose_decision(group or world.group, f"Decision {n}", f"Text {n}").id
         for n in range(count)
     ]
 
@@ -24,7 +24,7 @@ def propose(ledger, world, count, group=None):
 def pages(ledger, kind, limit, **filters):
     result, cursor = [], None
     while True:
-        page = ledger.list_records(kind, cursor=cursor, limit=limit, **filters)
+        page = ledger.records.list_records(kind, cursor=cursor, limit=limit, **filters)
         result.append(page)
         cursor = page["next_cursor"]
         if cursor is None:
@@ -33,7 +33,7 @@ def pages(ledger, kind, limit, **filters):
 
 def test_an_empty_ledger_lists_nothing_of_any_kind(ledger):
     for kind in (*LISTED_KINDS, "person", "no such kind"):
-        assert ledger.list_records(kind) == {"items": [], "next_cursor": None}
+        assert ledger.records.list_records(kind) == {"items": [], "next_cursor": None}
 
 
 def test_cursor_pages_cover_every_record_once_oldest_first(ledger, world):
@@ -53,15 +53,15 @@ def test_a_last_page_that_is_exactly_full_has_no_next_cursor(ledger, world):
 
 def test_pages_neither_repeat_nor_skip_records_while_records_change_between_pages(ledger, world):
     ids = propose(ledger, world, 5)
-    first = ledger.list_records("decision", limit=2)
+    first = ledger.records.list_records("decision", limit=2)
     # Records on the page already read and on pages still to read change; new ones arrive.
-    ledger.reject_decision(ids[0])
-    ledger.withdraw_decision(ids[3])
+    ledger.decisions.reject_decision(ids[0])
+    ledger.decisions.withdraw_decision(ids[3])
     later = propose(ledger, world, 2)
     rest = []
     cursor, seen = first["next_cursor"], [i["id"] for i in first["items"]]
     while cursor is not None:
-        page = ledger.list_records("decision", cursor=cursor, limit=2)
+        page = ledger.records.list_records("decision", cursor=cursor, limit=2)
         seen += [i["id"] for i in page["items"]]
         rest.append(page)
         cursor = page["next_cursor"]
@@ -73,7 +73,7 @@ def test_pages_neither_repeat_nor_skip_records_while_records_change_between_page
 def test_the_status_filter_lists_only_records_in_that_status_across_pages(ledger, world):
     ids = propose(ledger, world, 6)
     for record_id in ids[::2]:
-        ledger.reject_decision(record_id)
+        ledger.decisions.reject_decision(record_id)
     rejected = [
         i["id"] for p in pages(ledger, "decision", 2, status="rejected") for i in p["items"]
     ]
@@ -82,7 +82,10 @@ def test_the_status_filter_lists_only_records_in_that_status_across_pages(ledger
     ]
     assert rejected == ids[::2]
     assert proposed == ids[1::2]
-    assert ledger.list_records("decision", status="agreed") == {"items": [], "next_cursor": None}
+    assert ledger.records.list_records("decision", status="agreed") == {
+        "items": [],
+        "next_cursor": None,
+    }
 
 
 def test_the_group_filter_lists_a_groups_records_and_an_unknown_group_is_not_found(ledger, world):
@@ -95,7 +98,7 @@ def test_the_group_filter_lists_a_groups_records_and_an_unknown_group_is_not_fou
     )
     for bad in (MISSING, "not-a-uuid", here[0]):
         with pytest.raises(RecordNotFound) as caught:
-            ledger.list_records("decision", group_id=bad)
+            ledger.records.list_records("decision", group_id=bad)
         assert caught.value.kind == "group"
 
 
@@ -117,19 +120,22 @@ def test_the_group_filter_lists_a_groups_records_and_an_unknown_group_is_not_fou
 def test_a_cursor_this_ledger_did_not_return_is_invalid_input(ledger, world, cursor):
     propose(ledger, world, 2)
     with pytest.raises(InvalidInput) as caught:
-        ledger.list_records("decision", cursor=cursor)
+        ledger.records.list_records("decision", cursor=cursor)
     assert caught.value.field == "cursor"
 
 
 def test_the_page_size_is_capped_and_at_least_one(ledger):
-    ids = [ledger.register_organisation(f"Org {n}", "vcse").id for n in range(MAX_PAGE + 1)]
-    first = ledger.list_records("organisation", limit=10_000)
+    ids = [
+        ledger.organisations.register_organisation(f"Org {n}", "vcse").id
+        for n in range(MAX_PAGE + 1)
+    ]
+    first = ledger.records.list_records("organisation", limit=10_000)
     assert len(first["items"]) == MAX_PAGE == 200
-    second = ledger.list_records("organisation", cursor=first["next_cursor"], limit=10_000)
+    second = ledger.records.list_records("organisation", cursor=first["next_cursor"], limit=10_000)
     assert [i["id"] for i in second["items"]] == ids[MAX_PAGE:]
     assert second["next_cursor"] is None
     for limit in (0, -5):
-        page = ledger.list_records("organisation", limit=limit)
+        page = ledger.records.list_records("organisation", limit=limit)
         assert [i["id"] for i in page["items"]] == ids[:1]
         assert page["next_cursor"] is not None
 

@@ -17,7 +17,7 @@ from tests.application.support import (
 def test_a_persons_name_and_email_are_stored_only_sealed_in_that_persons_events(ledger):
     ids = rich_scenario(ledger)
     person = ids["person"][-1]
-    assert ledger.get_person(person)["name"] == SECRET_NAME
+    assert ledger.records.get_person(person)["name"] == SECRET_NAME
 
     notifications = all_notifications(ledger)
     positions = [n.id for n in notifications]

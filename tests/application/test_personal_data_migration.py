@@ -51,11 +51,11 @@ def write_legacy(settings: Settings) -> dict[str, str]:
     legacy = LegacyLedger(env=eventsourcing_env(settings))
     try:
         world = build_world(legacy)
-        person = legacy.register_person(NAME, EMAIL, world.org_a).id
-        legacy.change_affiliation(person, world.org_b)
-        legacy.add_member(world.group, person)
+        person = legacy.people.register_person(NAME, EMAIL, world.org_a).id
+        legacy.people.change_affiliation(person, world.org_b)
+        legacy.groups.add_member(world.group, person)
         with acting_as(person):
-            legacy.record_decision(
+            legacy.decisions.record_decision(
                 world.group,
                 "Open at nine",
                 "Open at nine",
@@ -101,28 +101,31 @@ def test_opening_a_legacy_ledger_seals_its_names_and_the_people_still_read(setti
     blob = stored(settings)
     assert not holds(blob, NAME) and not holds(blob, EMAIL)
     assert not holds(blob, "Alice Member") and not holds(blob, "cora@example.org")
-    person = ledger.get_person(ids["person"])
+    person = ledger.records.get_person(ids["person"])
     assert (person["name"], person["email"], person["erased"]) == (NAME, EMAIL, False)
-    assert ledger.get_person(ids["alice"])["name"] == "Alice Member"
-    history = ledger.record_history("person", ids["person"])["items"]
+    assert ledger.records.get_person(ids["alice"])["name"] == "Alice Member"
+    history = ledger.history.record_history("person", ids["person"])["items"]
     assert history[0]["data"]["name"] == NAME
-    assert ledger.person_keys.migration_done(MIGRATION)
-    assert ledger.verify_chain().intact
-    assert ledger.chain_head() == (ledger.head_position(), ledger.verify_chain().link)
+    assert ledger.privacy.person_keys.migration_done(MIGRATION)
+    assert ledger.integrity.verify_chain().intact
+    assert ledger.integrity.chain_head() == (
+        ledger.head_position(),
+        ledger.integrity.verify_chain().link,
+    )
     # Once only: opening again finds nothing to seal.
-    assert ledger.seal_personal_data() == 0
-    assert ledger.seal_personal_data(force=True) == 0
+    assert ledger.privacy.seal_personal_data() == 0
+    assert ledger.privacy.seal_personal_data(force=True) == 0
 
     # Forgetting now works as for anyone registered after the change.
-    key = ledger.person_keys.person_key(ids["person"])
+    key = ledger.privacy.person_keys.person_key(ids["person"])
     assert key is not None
-    ledger.forget_person(ids["person"], "UK GDPR Art. 17, request 2026-115")
-    assert ledger.get_person(ids["person"])["name"] == ERASED_NAME
+    ledger.privacy.forget_person(ids["person"], "UK GDPR Art. 17, request 2026-115")
+    assert ledger.records.get_person(ids["person"])["name"] == ERASED_NAME
     blob = stored(settings)
     assert not holds(blob, NAME) and not holds(blob, EMAIL)
     assert key not in blob and key.hex().encode() not in blob.lower()
-    assert ledger.group_timeline(ids["group"])["items"]
-    assert ledger.verify_chain().intact
+    assert ledger.history.group_timeline(ids["group"])["items"]
+    assert ledger.integrity.verify_chain().intact
 
 
 def test_accord_migrate_personal_data_seals_and_reports_how_many(settings, capsys, monkeypatch):
@@ -143,11 +146,11 @@ def test_events_the_chain_covers_already_are_not_rewritten(settings, opened):
     ledger = build_ledger(settings, seal=False)  # links the plain events first
     opened.append(ledger)
     with pytest.raises(PersonalDataNotSealed, match="covered by the hash chain"):
-        ledger.seal_personal_data()
+        ledger.privacy.seal_personal_data()
     with pytest.raises(PersonalDataNotSealed, match="migrate-personal-data"):
-        ledger.forget_person(ids["person"], "UK GDPR Art. 17")
-    assert ledger.get_person(ids["person"])["name"] == NAME
-    assert ledger.verify_chain().intact
+        ledger.privacy.forget_person(ids["person"], "UK GDPR Art. 17")
+    assert ledger.records.get_person(ids["person"])["name"] == NAME
+    assert ledger.integrity.verify_chain().intact
 
 
 def test_a_version_1_export_with_plain_names_is_sealed_as_it_is_imported(
@@ -156,7 +159,7 @@ def test_a_version_1_export_with_plain_names_is_sealed_as_it_is_imported(
     ids = write_legacy(settings)
     legacy = LegacyLedger(env=eventsourcing_env(settings))
     try:
-        lines = [line for line in legacy.export_lines() if "person_key" not in line]
+        lines = [line for line in legacy.transfer.export_lines() if "person_key" not in line]
     finally:
         legacy.close()
     lines[0]["version"] = 1
@@ -165,7 +168,7 @@ def test_a_version_1_export_with_plain_names_is_sealed_as_it_is_imported(
     target = Settings(database_url=f"sqlite:///{tmp_path / 'target.db'}")
     imported = build_ledger(target)
     opened.append(imported)
-    assert imported.import_lines(iter(lines)) == len(lines) - 1
+    assert imported.transfer.import_lines(iter(lines)) == len(lines) - 1
     assert not holds(stored(target), NAME) and not holds(stored(target), EMAIL)
-    assert imported.get_person(ids["person"])["name"] == NAME
-    assert imported.verify_chain().intact
+    assert imported.records.get_person(ids["person"])["name"] == NAME
+    assert imported.integrity.verify_chain().intact

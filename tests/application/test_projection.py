@@ -102,16 +102,16 @@ def back_dated_changes(ledger: Ledger, ids: dict[str, list[str]]) -> None:
     """Changes recorded now that took effect earlier than earlier-recorded ones."""
     group = ids["group"][0]
     alice, bob = ids["person"][1], ids["person"][2]
-    ledger.change_member_role(group, bob, "observer", JUN)
-    ledger.change_member_role(group, bob, "member", JAN)  # earlier than the change before
-    ledger.restate_purpose(group, "Join up care, for everyone", MAR)
-    ledger.restate_purpose(group, "Join up care, again", JAN - timedelta(days=30))
-    ledger.remove_member(group, alice, MAR)
-    ledger.add_member(group, alice, "observer", JUN)
+    ledger.groups.change_member_role(group, bob, "observer", JUN)
+    ledger.groups.change_member_role(group, bob, "member", JAN)  # earlier than the change before
+    ledger.groups.restate_purpose(group, "Join up care, for everyone", MAR)
+    ledger.groups.restate_purpose(group, "Join up care, again", JAN - timedelta(days=30))
+    ledger.groups.remove_member(group, alice, MAR)
+    ledger.groups.add_member(group, alice, "observer", JUN)
     with acting_as(ids["person"][0]):
-        principle = ledger.propose_principle(group, "Share the data").id
-        ledger.agree_principle(principle, JUN)
-        ledger.retire_principle(principle, "Done", MAR)  # retired before it was agreed
+        principle = ledger.principles.propose_principle(group, "Share the data").id
+        ledger.principles.agree_principle(principle, JUN)
+        ledger.principles.retire_principle(principle, "Done", MAR)  # retired before it was agreed
 
 
 # Killed mid-page.
@@ -215,13 +215,13 @@ def test_a_projector_killed_on_its_first_page_starts_again_from_position_zero(
     projector = ledger.projector
     monkeypatch.setattr(projector.store, "_rm_cursor", kill_writes(projector.store, 4, []))
     with pytest.raises(Killed):
-        ledger.group_timeline(ids["group"][0])  # a read projects first, and dies
+        ledger.history.group_timeline(ids["group"][0])  # a read projects first, and dies
     assert projector.position() == 0
     assert all(
         rows == [] for table, rows in table_rows(ledger).items() if table != "accord_tracking"
     )
     monkeypatch.undo()
-    items = ledger.group_timeline(ids["group"][0], limit=500)["items"]
+    items = ledger.history.group_timeline(ids["group"][0], limit=500)["items"]
     assert items and items[0]["type"] == "Group.Convened"
     assert_each_position_once(ledger)
 
@@ -248,7 +248,7 @@ def test_an_ordinary_error_mid_page_is_rolled_back_like_a_kill(ledger, monkeypat
     monkeypatch.undo()
     projector.catch_up()
     assert_each_position_once(ledger)
-    state = ledger.group_state(ids["group"][0])
+    state = ledger.history.group_state(ids["group"][0])
     assert {m["person_id"] for m in state["members"]} >= {ids["person"][1], ids["person"][4]}
 
 
@@ -275,7 +275,7 @@ def test_a_page_applied_twice_is_refused_by_the_tracking_position(ledger):
 
 def state_or_none(ledger: Ledger, group: str, when: datetime) -> dict[str, Any] | None:
     try:
-        return ledger.group_state(group, effective_at=when)
+        return ledger.history.group_state(group, effective_at=when)
     except RecordNotFound:
         return None
 
@@ -347,7 +347,7 @@ def test_a_stopping_projector_ends_after_its_current_page(ledger, monkeypatch):
     """SIGTERM stops the API's projector between pages, never inside one."""
     ledger.inline_projection = False
     for n in range(7):
-        ledger.register_organisation(f"Org {n}", "vcse")
+        ledger.organisations.register_organisation(f"Org {n}", "vcse")
     projector = ledger.projector
     projector.page_size = 3
     stopping = threading.Event()

@@ -99,13 +99,13 @@ def test_the_longest_statements_are_projected_and_reported(ledger):
 
     long, longer = text(9_000), text(10_000)
     with acting_as(w.convener):
-        principle = ledger.propose_principle(w.group, long).id
-        ledger.respond_to_principle(principle, "endorse", None, w.alice)
-        ledger.agree_principle(principle)
-        ledger.amend_principle(principle, longer)
+        principle = ledger.principles.propose_principle(w.group, long).id
+        ledger.principles.respond_to_principle(principle, "endorse", None, w.alice)
+        ledger.principles.agree_principle(principle)
+        ledger.principles.amend_principle(principle, longer)
     ledger.projector.catch_up()
     assert ledger.projector.position() == ledger.head_position()
-    listed = ledger.accountability_report(w.group)["principles"]["principles"]
+    listed = ledger.reports.accountability_report(w.group)["principles"]["principles"]
     assert [(p["principle_id"], p["statement"], p["endorsers"]) for p in listed] == [
         (principle, longer, 1)
     ]

@@ -30,7 +30,7 @@ def every_page(ledger, ids):
     for kind, filters in listings:
         cursor = None
         while True:
-            page = ledger.list_records(kind, cursor=cursor, limit=2, **filters)
+            page = ledger.records.list_records(kind, cursor=cursor, limit=2, **filters)
             pages.append((kind, filters, cursor, page))
             cursor = page["next_cursor"]
             if cursor is None:
@@ -76,15 +76,15 @@ def test_a_fresh_ledger_continues_the_same_log_where_the_first_left_off(ledger, 
     ids = rich_scenario(ledger)
     head = ledger.head_position()
     group = ids["group"][0]
-    version = ledger.get_group(group)["version"]
+    version = ledger.records.get_group(group)["version"]
 
     fresh = build_ledger(durable)
     try:
         tape = Tape(fresh)
         assert tape.last == head
-        written = tape(fresh.restate_purpose(group, "Continue", expected_version=version))
+        written = tape(fresh.groups.restate_purpose(group, "Continue", expected_version=version))
         assert written.version == version + 1
-        assert ledger.get_group(group) == fresh.get_group(group)
+        assert ledger.records.get_group(group) == fresh.records.get_group(group)
         assert ledger.head_position() == written.position
     finally:
         fresh.close()

@@ -34,7 +34,7 @@ def test_a_found_kind_is_kept_and_an_unknown_id_is_asked_again(ledger, world, mo
     reads = counting_reads(ledger, monkeypatch)
     assert ledger.kind_of(world.group) == "group"
     assert ledger.kind_of(world.group) == "group"
-    assert ledger.group_timeline(world.group)["items"]
+    assert ledger.history.group_timeline(world.group)["items"]
     assert len(reads) == 1
     unknown = str(uuid.uuid4())
     assert ledger.kind_of(unknown) is None
@@ -45,6 +45,6 @@ def test_a_found_kind_is_kept_and_an_unknown_id_is_asked_again(ledger, world, mo
 def test_a_kept_kind_still_refuses_an_id_of_another_kind(ledger, world):
     assert ledger.kind_of(world.alice) == "person"
     with pytest.raises(RecordNotFound):
-        ledger.group_timeline(world.alice)
+        ledger.history.group_timeline(world.alice)
     with pytest.raises(RecordNotFound):
-        ledger.group_state(world.alice)
+        ledger.history.group_state(world.alice)

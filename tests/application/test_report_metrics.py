@@ -162,40 +162,42 @@ class Cast:
 
 
 def cast(ledger) -> Cast:
-    north = ledger.register_organisation("North Trust", "statutory_health").id
-    river = ledger.register_organisation("River Council", "local_authority").id
-    voices = ledger.register_organisation("Voices Forum", "lived_experience").id
-    south = ledger.register_organisation("South Trust", "statutory_health").id
-    ann = ledger.register_person("Ann", None, north).id
-    ben = ledger.register_person("Ben", None, river).id
-    cat = ledger.register_person("Cat", None, voices).id
-    dan = ledger.register_person("Dan").id
-    eve = ledger.register_person("Eve", None, south).id
-    group = ledger.convene_group("Care group", "transformation", "Join up care", None, CONVENED).id
+    north = ledger.organisations.register_organisation("North Trust", "statutory_health").id
+    river = ledger.organisations.register_organisation("River Council", "local_authority").id
+    voices = ledger.organisations.register_organisation("Voices Forum", "lived_experience").id
+    south = ledger.organisations.register_organisation("South Trust", "statutory_health").id
+    ann = ledger.people.register_person("Ann", None, north).id
+    ben = ledger.people.register_person("Ben", None, river).id
+    cat = ledger.people.register_person("Cat", None, voices).id
+    dan = ledger.people.register_person("Dan").id
+    eve = ledger.people.register_person("Eve", None, south).id
+    group = ledger.groups.convene_group(
+        "Care group", "transformation", "Join up care", None, CONVENED
+    ).id
     for member in (ann, ben, cat, dan, eve):
-        ledger.add_member(group, member, "member", CONVENED)
+        ledger.groups.add_member(group, member, "member", CONVENED)
     return Cast(north, river, voices, south, ann, ben, cat, dan, eve, group)
 
 
 def define(ledger, group: str, holder: dict[str, str], when: datetime, title: str = "Work") -> str:
-    return ledger.define_accountability(group, title, holder, None, when).id
+    return ledger.accountabilities.define_accountability(group, title, holder, None, when).id
 
 
 def offer(ledger, accountability: str, to: dict[str, str]) -> str:
-    return ledger.offer_handover(accountability, to).extra["handover_id"]
+    return ledger.accountabilities.offer_handover(accountability, to).extra["handover_id"]
 
 
 def hand_over(ledger, accountability, to, actor, effective_at=None) -> str:
     """Offer and accept, the acceptance by `actor` (on the recipient's side)."""
     handover = offer(ledger, accountability, to)
     with acting_as(actor):
-        ledger.accept_handover(accountability, handover, effective_at)
+        ledger.accountabilities.accept_handover(accountability, handover, effective_at)
     return handover
 
 
 def effective_time(ledger, kind: str, record_id: str, event_type: str) -> datetime:
     """When the last event of this type of the record took effect, as the ledger shows it."""
-    items = ledger.record_history(kind, record_id)["items"]
+    items = ledger.history.record_history(kind, record_id)["items"]
     found = [i["effective_at"] for i in items if i["type"] == event_type]
     assert found, (kind, record_id, event_type)
     return datetime.fromisoformat(found[-1])
@@ -237,7 +239,7 @@ NOTHING = {
 
 def test_a_group_with_no_records_reports_nothing_held_and_no_rates(ledger):
     c = cast(ledger)
-    report = ledger.accountability_report(c.group, start=T(2024, 1, 1), end=T(2024, 4, 1))
+    report = ledger.reports.accountability_report(c.group, start=T(2024, 1, 1), end=T(2024, 4, 1))
     assert report["scope"] == {"group_id": c.group, "include_subgroups": False, "groups": [c.group]}
     assert (report["from"], report["to"], report["as_of"]) == (T(2024, 1, 1), T(2024, 4, 1), None)
     assert report["position"] == ledger.head_position()
@@ -298,7 +300,7 @@ def test_a_group_with_no_records_reports_nothing_held_and_no_rates(ledger):
 def test_one_holder_of_everything_has_the_whole_share_an_hhi_of_10000_and_a_gini_of_0(ledger):
     c = cast(ledger)
     held = [define(ledger, c.group, person(c.ann), T(2024, 1, 10), f"Work {n}") for n in (1, 2, 3)]
-    report = ledger.accountability_report(
+    report = ledger.reports.accountability_report(
         c.group, start=T(2024, 1, 1), end=T(2024, 4, 1), unchanged_days=30
     )
     assert point(report["distribution"], T(2024, 1, 1)) == NOTHING  # before they were defined
@@ -347,7 +349,7 @@ def test_holdings_count_ties_group_holders_organisation_holders_and_people_of_no
         organisation(c.river),
     ):
         define(ledger, c.group, holder, when)
-    report = ledger.accountability_report(c.group, start=T(2024, 1, 1), end=T(2024, 2, 1))
+    report = ledger.reports.accountability_report(c.group, start=T(2024, 1, 1), end=T(2024, 2, 1))
     holdings = report["holdings"]
     assert holdings["accountabilities"] == 7
     assert by_count(holdings["by_holder"], "holder_id") == [
@@ -401,7 +403,7 @@ def test_equal_holdings_have_a_gini_of_0_and_an_hhi_of_10000_over_the_number_of_
     c = cast(ledger)
     for member in (c.ann, c.ben, c.cat, c.dan, c.eve):
         define(ledger, c.group, person(member), T(2024, 1, 10))
-    report = ledger.accountability_report(c.group, start=T(2024, 1, 1), end=T(2024, 2, 1))
+    report = ledger.reports.accountability_report(c.group, start=T(2024, 1, 1), end=T(2024, 2, 1))
     assert point(report["distribution"], T(2024, 2, 1)) == {
         "accountabilities": 5,
         "holders": 5,
@@ -426,9 +428,9 @@ def test_a_person_counts_for_the_organisation_they_belong_to_at_each_point_of_th
     define(ledger, c.group, person(c.ben), T(2024, 1, 10))
     # Recorded first: Ben to Voices from May. Recorded later, back-dated further: Ben to North
     # from 15 March, which overrides from then on, so Voices never shows.
-    ledger.change_affiliation(c.ben, c.voices, T(2024, 5, 1))
-    ledger.change_affiliation(c.ben, c.north, T(2024, 3, 15))
-    report = ledger.accountability_report(c.group, start=T(2024, 1, 1), end=T(2024, 6, 1))
+    ledger.people.change_affiliation(c.ben, c.voices, T(2024, 5, 1))
+    ledger.people.change_affiliation(c.ben, c.north, T(2024, 3, 15))
+    report = ledger.reports.accountability_report(c.group, start=T(2024, 1, 1), end=T(2024, 6, 1))
     shares = [(p["at"], p["sector_shares"]) for p in report["distribution"]]
     assert shares == [
         (T(2024, 1, 1), {}),
@@ -441,7 +443,7 @@ def test_a_person_counts_for_the_organisation_they_belong_to_at_each_point_of_th
     assert report["holdings"]["by_organisation"] == [
         {"organisation_id": c.north, "name": "North Trust", "count": 1}
     ]
-    earlier = ledger.accountability_report(c.group, start=T(2024, 1, 1), end=T(2024, 3, 14))
+    earlier = ledger.reports.accountability_report(c.group, start=T(2024, 1, 1), end=T(2024, 3, 14))
     assert earlier["holdings"]["by_organisation"] == [
         {"organisation_id": c.river, "name": "River Council", "count": 1}
     ]
@@ -457,7 +459,7 @@ def test_a_handover_offered_before_the_period_and_accepted_inside_it_is_accepted
 
     # While the offer is open: offered in the period, nothing decided, pending since offered.
     open_end = offered_at + timedelta(hours=12)
-    while_open = ledger.accountability_report(
+    while_open = ledger.reports.accountability_report(
         c.group, start=T(2024, 1, 1), end=open_end, interval="quarter", pending_days=0
     )
     assert while_open["handovers"]["offered"] == 1
@@ -474,9 +476,9 @@ def test_a_handover_offered_before_the_period_and_accepted_inside_it_is_accepted
 
     start = offered_at + timedelta(days=1)
     with acting_as(c.ben):
-        ledger.accept_handover(work, handover, start + timedelta(days=1))
+        ledger.accountabilities.accept_handover(work, handover, start + timedelta(days=1))
     end = start + timedelta(days=2)
-    report = ledger.accountability_report(c.group, start=start, end=end, interval="week")
+    report = ledger.reports.accountability_report(c.group, start=start, end=end, interval="week")
     assert report["handovers"] == {
         "offered": 0,
         "accepted": 1,
@@ -505,16 +507,16 @@ def test_acceptance_rate_counts_declines_and_withdrawals_and_return_rate_is_per_
     hand_over(ledger, works[0], person(c.ben), c.ben)
     declined = offer(ledger, works[1], person(c.ben))
     with acting_as(c.ben):
-        ledger.decline_handover(works[1], declined, "Too much")
+        ledger.accountabilities.decline_handover(works[1], declined, "Too much")
     withdrawn = offer(ledger, works[2], person(c.cat))
-    ledger.withdraw_handover(works[2], withdrawn, "Changed my mind")
+    ledger.accountabilities.withdraw_handover(works[2], withdrawn, "Changed my mind")
     hand_over(ledger, works[3], person(c.cat), c.cat)
-    ledger.return_accountability(works[3], "Back to Ann")
+    ledger.accountabilities.return_accountability(works[3], "Back to Ann")
     hand_over(ledger, works[4], person(c.dan), c.dan)  # Dan: no organisation, no flow
     hand_over(ledger, works[5], group_party(c.group), c.eve)  # a group: no flow
     hand_over(ledger, works[6], organisation(c.north), c.ann)  # North to North: a flow
     end = datetime.now(UTC) + timedelta(days=1)
-    handovers = ledger.accountability_report(
+    handovers = ledger.reports.accountability_report(
         c.group, start=T(2024, 1, 1), end=end, interval="quarter"
     )["handovers"]
     counts = {k: handovers[k] for k in ("offered", "accepted", "declined", "withdrawn", "returned")}
@@ -536,11 +538,11 @@ def test_a_return_rate_can_exceed_1_when_the_period_holds_more_returns_than_acce
     c = cast(ledger)
     first = define(ledger, c.group, person(c.ann), T(2023, 6, 1))
     hand_over(ledger, first, person(c.ben), c.ben, T(2024, 2, 1))  # before the period
-    ledger.return_accountability(first, "To Ann", T(2024, 3, 10))
-    ledger.return_accountability(first, "To Ben again", T(2024, 3, 20))
+    ledger.accountabilities.return_accountability(first, "To Ann", T(2024, 3, 10))
+    ledger.accountabilities.return_accountability(first, "To Ben again", T(2024, 3, 20))
     second = define(ledger, c.group, person(c.ann), T(2023, 6, 1))
     hand_over(ledger, second, person(c.cat), c.cat, T(2024, 3, 5))
-    report = ledger.accountability_report(c.group, start=T(2024, 3, 1), end=T(2024, 4, 1))
+    report = ledger.reports.accountability_report(c.group, start=T(2024, 3, 1), end=T(2024, 4, 1))
     handovers = report["handovers"]
     # The offers were recorded today, after the period: not counted as offered.
     assert (handovers["offered"], handovers["accepted"], handovers["returned"]) == (0, 1, 2)
@@ -559,7 +561,7 @@ def test_a_handover_accepted_today_but_effective_last_year_moves_last_years_seri
     start, end = T(LAST_YEAR, 1, 1), T(LAST_YEAR, 7, 1)
     months = [T(LAST_YEAR, m, 1) for m in range(1, 8)]
 
-    report = ledger.accountability_report(c.group, start=start, end=end)
+    report = ledger.reports.accountability_report(c.group, start=start, end=end)
     shares = [(p["at"], p["sector_shares"]) for p in report["distribution"]]
     ann, ben = {"statutory_health": 1.0}, {"local_authority": 1.0}
     assert shares == list(zip(months, [ann, ann, ann, ben, ben, ben, ben], strict=True))
@@ -569,7 +571,7 @@ def test_a_handover_accepted_today_but_effective_last_year_moves_last_years_seri
     assert (report["handovers"]["offered"], report["handovers"]["accepted"]) == (0, 1)
 
     # As the ledger stood before the acceptance was recorded, Ann held it all along.
-    then = ledger.accountability_report(c.group, start=start, end=end, as_of=known_before)
+    then = ledger.reports.accountability_report(c.group, start=start, end=end, as_of=known_before)
     assert then["as_of"] == known_before
     assert then["position"] == before
     assert [p["sector_shares"] for p in then["distribution"]] == [ann] * 7
@@ -584,7 +586,7 @@ def test_as_of_alone_ends_the_period_at_that_moment(ledger):
     define(ledger, c.group, person(c.ann), T(2024, 1, 10))
     known = moment_between_writes()
     define(ledger, c.group, person(c.ben), T(2024, 1, 10))
-    report = ledger.accountability_report(c.group, as_of=known)
+    report = ledger.reports.accountability_report(c.group, as_of=known)
     assert report["to"] == known
     assert report["from"] == known - timedelta(days=365)
     assert report["holdings"]["at"] == known
@@ -596,9 +598,9 @@ def test_as_of_alone_ends_the_period_at_that_moment(ledger):
 
 def test_include_subgroups_covers_sub_groups_at_any_depth_and_no_group_covers_the_ledger(ledger):
     c = cast(ledger)
-    sub = ledger.convene_group("Hub", "design", "Design the hub", c.group, CONVENED).id
-    subsub = ledger.convene_group("Hub keys", "design", "Keys", sub, CONVENED).id
-    other = ledger.convene_group("Elsewhere", "design", "Other work", None, CONVENED).id
+    sub = ledger.groups.convene_group("Hub", "design", "Design the hub", c.group, CONVENED).id
+    subsub = ledger.groups.convene_group("Hub keys", "design", "Keys", sub, CONVENED).id
+    other = ledger.groups.convene_group("Elsewhere", "design", "Other work", None, CONVENED).id
     define(ledger, c.group, person(c.ann), T(2024, 1, 10))
     define(ledger, sub, organisation(c.river), T(2024, 1, 10))
     define(ledger, subsub, group_party(subsub), T(2024, 1, 10))
@@ -607,7 +609,7 @@ def test_include_subgroups_covers_sub_groups_at_any_depth_and_no_group_covers_th
     end = datetime.now(UTC) + timedelta(days=1)
 
     def report(group, include):
-        return ledger.accountability_report(
+        return ledger.reports.accountability_report(
             group, include, start=T(2024, 1, 1), end=end, interval="quarter"
         )
 
@@ -632,8 +634,10 @@ def test_include_subgroups_covers_sub_groups_at_any_depth_and_no_group_covers_th
 
 def test_a_sub_group_convened_after_the_period_is_not_in_its_scope(ledger):
     c = cast(ledger)
-    ledger.convene_group("Later", "design", "Later work", c.group, T(2025, 6, 1))
-    report = ledger.accountability_report(c.group, True, start=T(2024, 1, 1), end=T(2024, 6, 1))
+    ledger.groups.convene_group("Later", "design", "Later work", c.group, T(2025, 6, 1))
+    report = ledger.reports.accountability_report(
+        c.group, True, start=T(2024, 1, 1), end=T(2024, 6, 1)
+    )
     assert report["scope"]["groups"] == [c.group]
 
 
@@ -644,7 +648,7 @@ def test_offers_pending_longer_than_pending_days_are_listed_with_when_they_were_
     handover = offer(ledger, waiting, person(c.ben))
     declined = offer(ledger, settled, person(c.cat))
     with acting_as(c.cat):
-        ledger.decline_handover(settled, declined)
+        ledger.accountabilities.decline_handover(settled, declined)
     offered_at = effective_time(ledger, "accountability", waiting, "Accountability.HandoverOffered")
     listed = {
         "accountability_id": waiting,
@@ -654,7 +658,7 @@ def test_offers_pending_longer_than_pending_days_are_listed_with_when_they_were_
     }
 
     def pending(end, days):
-        report = ledger.accountability_report(
+        report = ledger.reports.accountability_report(
             c.group, start=T(2024, 1, 1), end=end, interval="quarter", pending_days=days
         )
         assert report["handovers"]["pending_days"] == days
@@ -672,12 +676,12 @@ def test_offers_pending_longer_than_pending_days_are_listed_with_when_they_were_
 def test_an_offer_back_dated_before_the_period_is_pending_from_its_effective_time(ledger):
     c = cast(ledger)
     work = define(ledger, c.group, person(c.ann), T(2023, 6, 1))
-    handover = ledger.offer_handover(work, person(c.ben), None, None, T(2024, 1, 1)).extra[
-        "handover_id"
-    ]
+    handover = ledger.accountabilities.offer_handover(
+        work, person(c.ben), None, None, T(2024, 1, 1)
+    ).extra["handover_id"]
 
     def handovers(start, days):
-        report = ledger.accountability_report(
+        report = ledger.reports.accountability_report(
             c.group, start=start, end=T(2024, 3, 1), pending_days=days
         )
         return report["handovers"]
@@ -699,8 +703,8 @@ def test_an_offer_back_dated_before_its_holder_took_over_does_not_move_the_holde
     work = define(ledger, c.group, person(c.ann), T(2023, 1, 1))
     hand_over(ledger, work, person(c.ben), c.ben, T(2024, 6, 1))
     with contextlib.suppress(AccordError):  # refusing such an offer would do too
-        ledger.offer_handover(work, person(c.cat), None, None, T(2023, 6, 1))
-    report = ledger.accountability_report(c.group, start=T(2023, 1, 1), end=T(2023, 12, 31))
+        ledger.accountabilities.offer_handover(work, person(c.cat), None, None, T(2023, 6, 1))
+    report = ledger.reports.accountability_report(c.group, start=T(2023, 1, 1), end=T(2023, 12, 31))
     assert report["holdings"]["by_holder"] == [
         {"holder_kind": "person", "holder_id": c.ann, "count": 1}
     ]
@@ -717,11 +721,11 @@ def test_holders_never_handing_over_hold_at_least_the_threshold_and_never_offere
     define(ledger, c.group, person(c.cat), when)
     handover = offer(ledger, bens[0], person(c.eve))  # Ben offers one on (Eve declines)
     with acting_as(c.eve):
-        ledger.decline_handover(bens[0], handover)
+        ledger.accountabilities.decline_handover(bens[0], handover)
     now = datetime.now(UTC) + timedelta(days=1)
 
     def never(end, threshold):
-        report = ledger.accountability_report(
+        report = ledger.reports.accountability_report(
             c.group,
             start=T(2024, 1, 1),
             end=end,
@@ -748,10 +752,10 @@ def test_accountabilities_whose_holder_is_unchanged_for_unchanged_days_are_liste
     recent = define(ledger, c.group, person(c.cat), T(2024, 5, 20), "Recent")
     older = define(ledger, c.group, person(c.ben), T(2023, 9, 1), "Older")
     retired = define(ledger, c.group, person(c.ann), T(2023, 1, 1), "Retired")
-    ledger.retire_accountability(retired, "Done", T(2024, 2, 1))
+    ledger.accountabilities.retire_accountability(retired, "Done", T(2024, 2, 1))
 
     def unchanged(days):
-        report = ledger.accountability_report(
+        report = ledger.reports.accountability_report(
             c.group, start=T(2024, 1, 1), end=T(2024, 6, 1), unchanged_days=days
         )
         assert report["holding_on"]["unchanged_days"] == days
@@ -782,9 +786,9 @@ def test_an_offer_that_was_declined_does_not_restart_how_long_the_holder_is_unch
     work = define(ledger, c.group, person(c.ann), T(2023, 6, 1), "Held")
     handover = offer(ledger, work, person(c.ben))
     with acting_as(c.ben):
-        ledger.decline_handover(work, handover)
+        ledger.accountabilities.decline_handover(work, handover)
     end = datetime.now(UTC) + timedelta(days=1)
-    report = ledger.accountability_report(
+    report = ledger.reports.accountability_report(
         c.group, start=T(2024, 1, 1), end=end, interval="quarter", unchanged_days=90
     )
     assert [u["accountability_id"] for u in report["holding_on"]["unchanged_longer"]] == [work]
@@ -806,7 +810,9 @@ def test_decisions_count_organisations_sectors_and_lived_experience_per_decision
     c = cast(ledger)
 
     def decide(title, *args, **kwargs):
-        return ledger.record_decision(c.group, title, title, agreement(*args, **kwargs)).id
+        return ledger.decisions.record_decision(
+            c.group, title, title, agreement(*args, **kwargs)
+        ).id
 
     decide("Before", [c.ann], when=T(2023, 6, 1))
     first = decide("Everyone", [c.ann, c.ben, c.cat], when=T(2024, 2, 1), review=date(2024, 4, 30))
@@ -816,12 +822,12 @@ def test_decisions_count_organisations_sectors_and_lived_experience_per_decision
     nobody = decide("Dan alone", [c.dan], when=T(2024, 4, 1), review=date(2024, 1, 2))
     decide("River", [c.ben], "delegated_authority", T(2024, 5, 1), supersedes=[two_trusts])
     voices = decide("Voices", [c.cat], when=T(2024, 1, 20), review=date(2024, 3, 1))
-    ledger.revoke_decision(nobody, "No longer", T(2024, 5, 15))
-    ledger.revoke_decision(voices, "No longer", T(2024, 5, 20))
+    ledger.decisions.revoke_decision(nobody, "No longer", T(2024, 5, 15))
+    ledger.decisions.revoke_decision(voices, "No longer", T(2024, 5, 20))
     due = decide("Due", [c.ann], when=T(2023, 12, 1), review=date(2024, 5, 31))
     decide("Due on the day", [c.ann], when=T(2023, 12, 1), review=date(2024, 6, 1))
 
-    report = ledger.accountability_report(c.group, start=T(2024, 1, 1), end=T(2024, 6, 1))
+    report = ledger.reports.accountability_report(c.group, start=T(2024, 1, 1), end=T(2024, 6, 1))
     # In the period: Everyone (3 organisations, 3 sectors, lived experience), Two trusts
     # (2 organisations, 1 sector), Dan alone (none), River (1, 1), Voices (1, 1, lived).
     assert report["decisions"] == {
@@ -842,11 +848,11 @@ def test_decisions_count_organisations_sectors_and_lived_experience_per_decision
 
 def test_a_decisions_organisations_follow_the_same_valid_time_rule_as_holdings(ledger):
     c = cast(ledger)
-    ledger.change_affiliation(c.ann, c.river, T(2024, 6, 1))  # recorded first
-    ledger.change_affiliation(c.ann, c.voices, T(2024, 3, 1))  # later record, earlier time
+    ledger.people.change_affiliation(c.ann, c.river, T(2024, 6, 1))  # recorded first
+    ledger.people.change_affiliation(c.ann, c.voices, T(2024, 3, 1))  # later record, earlier time
     define(ledger, c.group, person(c.ann), T(2024, 1, 1))
-    ledger.record_decision(c.group, "D", "D", agreement([c.ann], when=T(2024, 7, 1)))
-    report = ledger.accountability_report(None, start=T(2024, 6, 15), end=T(2024, 7, 15))
+    ledger.decisions.record_decision(c.group, "D", "D", agreement([c.ann], when=T(2024, 7, 1)))
+    report = ledger.reports.accountability_report(None, start=T(2024, 6, 15), end=T(2024, 7, 15))
     assert [o["organisation_id"] for o in report["holdings"]["by_organisation"]] == [c.voices]
     assert report["decisions"]["share_with_lived_experience"] == 1.0
 
@@ -855,26 +861,28 @@ def test_conflicts_time_to_resolution_runs_from_raised_to_the_resolutions_effect
     ledger,
 ):
     c = cast(ledger)
-    other = ledger.convene_group("Board", "coordinating", "Oversee", None, CONVENED).id
+    other = ledger.groups.convene_group("Board", "coordinating", "Oversee", None, CONVENED).id
     parties = [person(c.ben)]
 
     def raise_one(about):
-        return ledger.raise_conflict(c.group, parties, about, None, c.ann).id
+        return ledger.conflicts.raise_conflict(c.group, parties, about, None, c.ann).id
 
     resolved = [raise_one(f"Resolved {n}") for n in range(4)]
     escalated, withdrawn, _open, working = (raise_one(a) for a in ("Up", "Gone", "Open", "Working"))
     for conflict in (*resolved, working):
-        ledger.acknowledge_conflict(conflict)
-    ledger.add_conflict_note(working, "Met")
+        ledger.conflicts.acknowledge_conflict(conflict)
+    ledger.conflicts.add_conflict_note(working, "Met")
     raised = [effective_time(ledger, "conflict", x, "Conflict.Raised") for x in resolved]
     for conflict, at, days in zip(resolved[:3], raised, (2, 4, 10), strict=False):
-        ledger.resolve_conflict(conflict, "Agreed", None, at + timedelta(days=days))
-    ledger.resolve_conflict(resolved[3], "Settled long ago", None, T(2024, 6, 1))  # -> 0 days
-    ledger.escalate_conflict(escalated, other, "Needs the board")
-    ledger.withdraw_conflict(withdrawn)
+        ledger.conflicts.resolve_conflict(conflict, "Agreed", None, at + timedelta(days=days))
+    ledger.conflicts.resolve_conflict(
+        resolved[3], "Settled long ago", None, T(2024, 6, 1)
+    )  # -> 0 days
+    ledger.conflicts.escalate_conflict(escalated, other, "Needs the board")
+    ledger.conflicts.withdraw_conflict(withdrawn)
     last = effective_time(ledger, "conflict", working, "Conflict.Raised")
 
-    report = ledger.accountability_report(
+    report = ledger.reports.accountability_report(
         c.group, start=T(2024, 1, 1), end=last + timedelta(days=30), interval="quarter"
     )
     # Days to resolution: 0, 2, 4, 10. Median at rank 1.5: 3. 90th at rank 2.7: 4 + 0.7 x 6.
@@ -889,7 +897,7 @@ def test_conflicts_time_to_resolution_runs_from_raised_to_the_resolutions_effect
         "open_by_age": {"under_30_days": 0, "30_to_90_days": 2, "over_90_days": 0},
     }
     # A period that ends before two of the resolutions: they are neither resolved nor closed.
-    early = ledger.accountability_report(
+    early = ledger.reports.accountability_report(
         c.group, start=T(2024, 1, 1), end=last + timedelta(days=3), interval="quarter"
     )["conflicts"]
     assert (early["resolved"], early["median_days_to_resolution"]) == (2, 1.0)
@@ -900,11 +908,11 @@ def test_conflicts_time_to_resolution_runs_from_raised_to_the_resolutions_effect
 
 def test_open_conflicts_are_grouped_by_whole_days_since_they_were_raised(ledger):
     c = cast(ledger)
-    conflict = ledger.raise_conflict(c.group, [person(c.ben)], "Parking", None, c.ann).id
+    conflict = ledger.conflicts.raise_conflict(c.group, [person(c.ben)], "Parking", None, c.ann).id
     raised = effective_time(ledger, "conflict", conflict, "Conflict.Raised")
 
     def ages(end):
-        report = ledger.accountability_report(
+        report = ledger.reports.accountability_report(
             c.group, start=T(2024, 1, 1), end=end, interval="quarter"
         )
         assert report["conflicts"]["open_at_end"] == 1
@@ -920,15 +928,19 @@ def test_a_conflict_raised_with_a_back_dated_time_is_timed_and_aged_from_then(le
     c = cast(ledger)
 
     def raise_on(about, when):
-        return ledger.raise_conflict(c.group, [person(c.ben)], about, None, c.ann, when).id
+        return ledger.conflicts.raise_conflict(
+            c.group, [person(c.ben)], about, None, c.ann, when
+        ).id
 
     resolved = raise_on("Referrals", T(2024, 1, 1))
-    ledger.acknowledge_conflict(resolved)
-    ledger.resolve_conflict(resolved, "Triage", None, T(2024, 1, 11))
+    ledger.conflicts.acknowledge_conflict(resolved)
+    ledger.conflicts.resolve_conflict(resolved, "Triage", None, T(2024, 1, 11))
     raise_on("Parking", T(2024, 1, 1))
 
     def conflicts(start):
-        return ledger.accountability_report(c.group, start=start, end=T(2024, 3, 1))["conflicts"]
+        return ledger.reports.accountability_report(c.group, start=start, end=T(2024, 3, 1))[
+            "conflicts"
+        ]
 
     assert conflicts(T(2024, 1, 1)) == {
         "raised": 2,
@@ -946,28 +958,34 @@ def test_a_conflict_raised_with_a_back_dated_time_is_timed_and_aged_from_then(le
 
 def test_principles_count_citations_up_to_the_end_and_each_persons_latest_stance(ledger):
     c = cast(ledger)
-    first = ledger.propose_principle(c.group, "Nothing about us without us").id
+    first = ledger.principles.propose_principle(c.group, "Nothing about us without us").id
     for member, stance in ((c.ann, "endorse"), (c.ben, "endorse"), (c.cat, "object")):
-        ledger.respond_to_principle(first, stance, None, member)
-    ledger.respond_to_principle(first, "object", "Changed my mind", c.ben)
-    ledger.agree_principle(first, T(2024, 2, 1))
-    ledger.amend_principle(first, "Decide with people, not for them", None, T(2024, 3, 1))
-    second = ledger.propose_principle(c.group, "Meet monthly").id
-    ledger.respond_to_principle(second, "endorse", None, c.eve)
-    ledger.agree_principle(second, T(2024, 2, 10))
-    unagreed = ledger.propose_principle(c.group, "Keep minutes").id
-    quiet = ledger.propose_principle(c.group, "Act openly").id
+        ledger.principles.respond_to_principle(first, stance, None, member)
+    ledger.principles.respond_to_principle(first, "object", "Changed my mind", c.ben)
+    ledger.principles.agree_principle(first, T(2024, 2, 1))
+    ledger.principles.amend_principle(
+        first, "Decide with people, not for them", None, T(2024, 3, 1)
+    )
+    second = ledger.principles.propose_principle(c.group, "Meet monthly").id
+    ledger.principles.respond_to_principle(second, "endorse", None, c.eve)
+    ledger.principles.agree_principle(second, T(2024, 2, 10))
+    unagreed = ledger.principles.propose_principle(c.group, "Keep minutes").id
+    quiet = ledger.principles.propose_principle(c.group, "Act openly").id
 
     def decide(title, when, cites):
-        ledger.record_decision(c.group, title, title, agreement([c.ann], when=when, cites=cites))
+        ledger.decisions.record_decision(
+            c.group, title, title, agreement([c.ann], when=when, cites=cites)
+        )
 
     decide("Long ago", T(2023, 6, 1), [first])  # before the period: still counts
     decide("In the period", T(2024, 4, 1), [first, second])
     decide("After the period", datetime.now(UTC) + timedelta(days=30), [first])
-    ledger.retire_principle(second, "Weekly now", T(2024, 4, 15))
+    ledger.principles.retire_principle(second, "Weekly now", T(2024, 4, 15))
 
     end = datetime.now(UTC) + timedelta(days=1)
-    report = ledger.accountability_report(c.group, start=T(2024, 1, 1), end=end, interval="quarter")
+    report = ledger.reports.accountability_report(
+        c.group, start=T(2024, 1, 1), end=end, interval="quarter"
+    )
     assert report["principles"] == {
         "agreed": 2,
         "amended": 1,
@@ -1004,23 +1022,25 @@ def test_principles_count_citations_up_to_the_end_and_each_persons_latest_stance
         ],
     }
     # Agreed, amended and retired count by effective time inside the period only.
-    later = ledger.accountability_report(c.group, start=T(2024, 2, 5), end=end, interval="quarter")
+    later = ledger.reports.accountability_report(
+        c.group, start=T(2024, 2, 5), end=end, interval="quarter"
+    )
     assert [later["principles"][k] for k in ("agreed", "amended", "retired")] == [1, 1, 1]
 
 
 def test_a_principle_proposed_after_the_period_is_not_listed(ledger):
     c = cast(ledger)
-    ledger.propose_principle(c.group, "Proposed today")
-    report = ledger.accountability_report(c.group, start=T(2024, 1, 1), end=T(2024, 6, 1))
+    ledger.principles.propose_principle(c.group, "Proposed today")
+    report = ledger.reports.accountability_report(c.group, start=T(2024, 1, 1), end=T(2024, 6, 1))
     assert report["principles"]["principles"] == []
 
 
 def test_a_principle_agreed_back_dated_into_the_period_is_listed_with_its_wording_then(ledger):
     c = cast(ledger)
-    principle = ledger.propose_principle(c.group, "Old wording").id
-    ledger.agree_principle(principle, T(2024, 1, 1))
-    ledger.amend_principle(principle, "New wording", None, T(2025, 1, 1))
-    report = ledger.accountability_report(c.group, start=T(2024, 1, 1), end=T(2024, 6, 1))
+    principle = ledger.principles.propose_principle(c.group, "Old wording").id
+    ledger.principles.agree_principle(principle, T(2024, 1, 1))
+    ledger.principles.amend_principle(principle, "New wording", None, T(2025, 1, 1))
+    report = ledger.reports.accountability_report(c.group, start=T(2024, 1, 1), end=T(2024, 6, 1))
     assert report["principles"]["agreed"] == 1
     assert [p["statement"] for p in report["principles"]["principles"]] == ["Old wording"]
 
@@ -1029,7 +1049,9 @@ def test_the_series_is_the_start_each_week_month_or_quarter_after_it_and_the_end
     c = cast(ledger)
 
     def points(start, end, interval):
-        report = ledger.accountability_report(c.group, start=start, end=end, interval=interval)
+        report = ledger.reports.accountability_report(
+            c.group, start=start, end=end, interval=interval
+        )
         return [p["at"] for p in report["distribution"]]
 
     assert points(T(2024, 1, 1), T(2024, 3, 1), "month") == [
@@ -1066,7 +1088,9 @@ def test_series_points_after_the_first_fall_on_calendar_month_and_quarter_starts
     c = cast(ledger)
 
     def points(start, end, interval):
-        report = ledger.accountability_report(c.group, start=start, end=end, interval=interval)
+        report = ledger.reports.accountability_report(
+            c.group, start=start, end=end, interval=interval
+        )
         return [p["at"] for p in report["distribution"]]
 
     assert points(T(2024, 2, 15, 9), T(2024, 12, 31), "quarter") == [
@@ -1109,12 +1133,12 @@ def test_the_report_refuses_bad_arguments_naming_the_field(ledger):
     ]
     for arguments, field in cases:
         with pytest.raises(InvalidInput) as caught:
-            ledger.accountability_report(c.group, **arguments)
+            ledger.reports.accountability_report(c.group, **arguments)
         assert caught.value.field == field, arguments
-    decision = ledger.record_decision(c.group, "D", "D", agreement([c.ann])).id
+    decision = ledger.decisions.record_decision(c.group, "D", "D", agreement([c.ann])).id
     for unknown in (str(uuid.uuid4()), "not-an-id", decision, c.ann):
         with pytest.raises(RecordNotFound):
-            ledger.accountability_report(unknown)
+            ledger.reports.accountability_report(unknown)
 
 
 EXTREMES = {
@@ -1134,7 +1158,7 @@ EXTREMES = {
 @pytest.mark.parametrize("arguments", list(EXTREMES.values()), ids=list(EXTREMES))
 def test_instants_near_the_ends_of_time_are_reported_or_refused_never_a_crash(ledger, arguments):
     try:
-        report = ledger.accountability_report(None, **arguments)
+        report = ledger.reports.accountability_report(None, **arguments)
     except InvalidInput as refused:
         assert refused.field in ("from", "to", "as_of", "interval", "pending_days")
     else:

@@ -302,7 +302,7 @@ def assert_report_matches(
     interval: str,
     as_of: datetime | None,
 ) -> None:
-    report = ledger.accountability_report(
+    report = ledger.reports.accountability_report(
         group, include_subgroups, start=BASE, end=PERIOD_END, as_of=as_of, interval=interval
     )
     world = replay(log, as_of)
@@ -348,23 +348,25 @@ class Cast:
 
 def set_up(ledger: Ledger) -> Cast:
     organisations = [
-        ledger.register_organisation(f"Organisation {n}", sector).id
+        ledger.organisations.register_organisation(f"Organisation {n}", sector).id
         for n, sector in enumerate(SECTORS)
     ]
     movers = [
-        ledger.register_person("Mover 0", None, organisations[0]).id,
-        ledger.register_person("Mover 1", None, organisations[1]).id,
-        ledger.register_person("Mover 2").id,
+        ledger.people.register_person("Mover 0", None, organisations[0]).id,
+        ledger.people.register_person("Mover 1", None, organisations[1]).id,
+        ledger.people.register_person("Mover 2").id,
     ]
-    agents = [ledger.register_person(f"Agent {n}", None, o).id for n, o in enumerate(organisations)]
+    agents = [
+        ledger.people.register_person(f"Agent {n}", None, o).id for n, o in enumerate(organisations)
+    ]
     long_ago = BASE - timedelta(days=1000)
-    parent = ledger.convene_group("Parent", "k", "p", None, long_ago).id
-    child = ledger.convene_group("Child", "k", "p", parent, long_ago).id
-    apart = ledger.convene_group("Apart", "k", "p", None, long_ago).id
+    parent = ledger.groups.convene_group("Parent", "k", "p", None, long_ago).id
+    child = ledger.groups.convene_group("Child", "k", "p", parent, long_ago).id
+    apart = ledger.groups.convene_group("Apart", "k", "p", None, long_ago).id
     people = movers + agents
     for group in (parent, child, apart):
         for person in people:
-            ledger.add_member(group, person, "member", long_ago)
+            ledger.groups.add_member(group, person, "member", long_ago)
     return Cast(organisations, people, [parent, child, apart])
 
 
@@ -377,7 +379,7 @@ def run(ledger: Ledger, cast: Cast, operation: tuple[Any, ...]) -> None:
         return
     if name == "define":
         _, group, holder, when = operation
-        written = ledger.define_accountability(
+        written = ledger.accountabilities.define_accountability(
             cast.groups[group], "Work", cast.party(holder), None, when
         )
         cast.accountabilities.append(written.id)
@@ -385,27 +387,29 @@ def run(ledger: Ledger, cast: Cast, operation: tuple[Any, ...]) -> None:
     if name == "affiliate":
         _, mover, organisation, when = operation
         target = cast.organisations[organisation] if organisation < 3 else None
-        ledger.change_affiliation(cast.people[mover], target, when)
+        ledger.people.change_affiliation(cast.people[mover], target, when)
         return
     if not cast.accountabilities:
         return
     work = cast.accountabilities[operation[1] % len(cast.accountabilities)]
     if name == "return":
-        ledger.return_accountability(work, None, operation[2])
+        ledger.accountabilities.return_accountability(work, None, operation[2])
     elif name == "retire":
-        ledger.retire_accountability(work, None, operation[2])
+        ledger.accountabilities.retire_accountability(work, None, operation[2])
     else:
         _, _, to_index, outcome, offered, when = operation
         to = cast.party(to_index)
-        handover = ledger.offer_handover(work, to, None, None, offered).extra["handover_id"]
+        handover = ledger.accountabilities.offer_handover(work, to, None, None, offered).extra[
+            "handover_id"
+        ]
         if outcome == "accept":
             with acting_as(cast.recipient(to)):
-                ledger.accept_handover(work, handover, when)
+                ledger.accountabilities.accept_handover(work, handover, when)
         elif outcome == "decline":
             with acting_as(cast.recipient(to)):
-                ledger.decline_handover(work, handover)
+                ledger.accountabilities.decline_handover(work, handover)
         elif outcome == "withdraw":
-            ledger.withdraw_handover(work, handover)
+            ledger.accountabilities.withdraw_handover(work, handover)
 
 
 @contextmanager

@@ -24,13 +24,19 @@ def test_a_group_report_reads_the_affiliations_of_the_people_it_places_only(
 ):
     # Many people elsewhere, who hold nothing in the group.
     for n in range(30):
-        ledger.register_person(f"Person {n}", None, world.org_b)
+        ledger.people.register_person(f"Person {n}", None, world.org_b)
     with acting_as(world.convener):
-        ledger.define_accountability(world.group, "Budget", {"kind": "person", "id": world.alice})
-        ledger.define_accountability(world.group, "Rota", {"kind": "person", "id": world.bob})
-        ledger.define_accountability(world.group, "Venue", {"kind": "group", "id": world.group})
+        ledger.accountabilities.define_accountability(
+            world.group, "Budget", {"kind": "person", "id": world.alice}
+        )
+        ledger.accountabilities.define_accountability(
+            world.group, "Rota", {"kind": "person", "id": world.bob}
+        )
+        ledger.accountabilities.define_accountability(
+            world.group, "Venue", {"kind": "group", "id": world.group}
+        )
     reads = affiliation_reads(ledger, monkeypatch)
-    report = ledger.accountability_report(world.group, interval="quarter")
+    report = ledger.reports.accountability_report(world.group, interval="quarter")
     assert reads and None not in reads
     assert sorted(key for keys in reads for key in keys or []) == sorted([world.alice, world.bob])
     by_organisation = {
@@ -39,6 +45,6 @@ def test_a_group_report_reads_the_affiliations_of_the_people_it_places_only(
     assert by_organisation == {world.org_a: 1, world.org_b: 1, "(a group)": 1}
     # The whole ledger's report places everyone, so it reads every affiliation at once.
     reads.clear()
-    whole = ledger.accountability_report(interval="quarter")
+    whole = ledger.reports.accountability_report(interval="quarter")
     assert reads == [None]
     assert whole["holdings"]["by_organisation"] == report["holdings"]["by_organisation"]

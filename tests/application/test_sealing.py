@@ -27,21 +27,21 @@ def registration(ledger: Ledger, person_id: str):
 
 def test_each_person_has_a_key_of_their_own_made_when_they_registered(ledger: Ledger, world):
     people = [world.convener, world.alice, world.bob, world.outsider]
-    keys = {p: ledger.person_keys.person_key(p) for p in people}
+    keys = {p: ledger.privacy.person_keys.person_key(p) for p in people}
     assert all(key is not None and len(key) == 32 for key in keys.values())
     assert len(set(keys.values())) == len(people)
-    assert {k.person_id for k in ledger.person_keys.person_keys()} >= set(people)
+    assert {k.person_id for k in ledger.privacy.person_keys.person_keys()} >= set(people)
 
 
 def test_only_the_personal_fields_are_sealed_and_each_with_a_fresh_nonce(ledger: Ledger, world):
-    first = ledger.register_person(SECRET_NAME, SECRET_EMAIL, world.org_a).id
-    second = ledger.register_person(SECRET_NAME, SECRET_EMAIL, world.org_a).id
+    first = ledger.people.register_person(SECRET_NAME, SECRET_EMAIL, world.org_a).id
+    second = ledger.people.register_person(SECRET_NAME, SECRET_EMAIL, world.org_a).id
     states = [json.loads(registration(ledger, p).state) for p in (first, second)]
     for state in states:
         assert set(state["name"]) == set(state["email"]) == {SEALED}
         assert state["organisation_id"] == world.org_a
     assert states[0]["name"] != states[1]["name"]
-    assert ledger.get_person(first)["email"] == SECRET_EMAIL
+    assert ledger.records.get_person(first)["email"] == SECRET_EMAIL
     # Without an email there is nothing to seal.
     assert json.loads(registration(ledger, world.bob).state)["email"] is None
 
@@ -63,29 +63,29 @@ def test_an_altered_sealed_value_fails_loudly_rather_than_reading_as_erased(ledg
 
 
 def test_with_the_key_destroyed_the_events_still_load_with_placeholders(ledger: Ledger, world):
-    ledger.forget_person(world.alice, BASIS)
+    ledger.privacy.forget_person(world.alice, BASIS)
     event = ledger.mapper.to_domain_event(registration(ledger, world.alice))
     assert (event.name, event.email, event.erased) == (ERASED_NAME, None, True)
     assert event.organisation_id == world.org_a
-    assert ledger.get_person(world.alice)["erased"] is True
+    assert ledger.records.get_person(world.alice)["erased"] is True
     # Everyone else still reads.
-    assert ledger.get_person(world.convener)["name"] == "Cora Convener"
-    assert ledger.get_person(world.convener)["erased"] is False
+    assert ledger.records.get_person(world.convener)["name"] == "Cora Convener"
+    assert ledger.records.get_person(world.convener)["erased"] is False
 
 
 def test_forgetting_someone_revokes_their_api_keys_and_no_one_elses(ledger: Ledger, world):
-    alice_key, _ = ledger.create_key(world.alice)
-    bob_key, _ = ledger.create_key(world.bob)
-    ledger.forget_person(world.alice, BASIS)
-    assert ledger.get_key(alice_key.key_id).revoked_at is not None
-    assert ledger.get_key(bob_key.key_id).revoked_at is None
+    alice_key, _ = ledger.keys.create_key(world.alice)
+    bob_key, _ = ledger.keys.create_key(world.bob)
+    ledger.privacy.forget_person(world.alice, BASIS)
+    assert ledger.keys.get_key(alice_key.key_id).revoked_at is not None
+    assert ledger.keys.get_key(bob_key.key_id).revoked_at is None
 
 
 def test_a_move_keeps_the_living_readable_and_the_forgotten_erased(
     ledger: Ledger, world: World, tmp_path: Path
 ):
-    ledger.forget_person(world.alice, BASIS)
-    lines = list(ledger.export_lines())
+    ledger.privacy.forget_person(world.alice, BASIS)
+    lines = list(ledger.transfer.export_lines())
     assert {line["person_key"] for line in lines if "person_key" in line} == {
         world.convener,
         world.bob,
@@ -93,10 +93,10 @@ def test_a_move_keeps_the_living_readable_and_the_forgotten_erased(
     }
     target = build_ledger(Settings(database_url=f"sqlite:///{tmp_path / 'moved.db'}"))
     try:
-        target.import_lines(iter(lines))
-        assert target.get_person(world.convener)["name"] == "Cora Convener"
-        assert target.get_person(world.alice)["name"] == ERASED_NAME
-        assert target.get_person(world.alice)["erased"] is True
-        assert target.verify_chain().intact
+        target.transfer.import_lines(iter(lines))
+        assert target.records.get_person(world.convener)["name"] == "Cora Convener"
+        assert target.records.get_person(world.alice)["name"] == ERASED_NAME
+        assert target.records.get_person(world.alice)["erased"] is True
+        assert target.integrity.verify_chain().intact
     finally:
         target.close()

@@ -78,11 +78,11 @@ def more_events(ledger: Ledger, group: str, people: list[str], rounds: int) -> l
     written: list[Written] = []
     for i in range(rounds):
         person = people[i % len(people)]
-        written.append(ledger.add_member(group, person, "observer", JAN))
-        written.append(ledger.change_member_role(group, person, "member", MAR))
-        written.append(ledger.restate_purpose(group, f"Purpose {i}"))
-        written.append(ledger.propose_decision(group, f"Decision {i}", "Do it"))
-        written.append(ledger.remove_member(group, person))
+        written.append(ledger.groups.add_member(group, person, "observer", JAN))
+        written.append(ledger.groups.change_member_role(group, person, "member", MAR))
+        written.append(ledger.groups.restate_purpose(group, f"Purpose {i}"))
+        written.append(ledger.decisions.propose_decision(group, f"Decision {i}", "Do it"))
+        written.append(ledger.groups.remove_member(group, person))
     return written
 
 
@@ -94,7 +94,7 @@ def test_two_projectors_catching_up_at_once_apply_every_event_exactly_once(
     ledger, rival, settings, pages
 ):
     ids = rich_scenario(ledger)
-    extra = [ledger.register_person(f"Extra {i}").id for i in range(4)]
+    extra = [ledger.people.register_person(f"Extra {i}").id for i in range(4)]
     more_events(ledger, ids["group"][0], extra, 4)
     head = ledger.head_position()
     assert ledger.projector.position() == rival.projector.position() == 0
@@ -120,7 +120,7 @@ def test_two_projectors_catching_up_at_once_apply_every_event_exactly_once(
 
 def test_two_projectors_and_a_writer_at_once_end_with_each_position_applied_once(ledger, rival):
     world = build_world(ledger)
-    people = [ledger.register_person(f"Extra {i}").id for i in range(3)]
+    people = [ledger.people.register_person(f"Extra {i}").id for i in range(3)]
     ledger.projector.page_size, rival.projector.page_size = 2, 3
     jittered(ledger, 3)
     jittered(rival, 4)
@@ -165,7 +165,7 @@ def test_a_read_sees_every_earlier_event_even_when_its_projector_loses_a_race(le
         return apply(batch)
 
     store.apply_batch = rival_applies_one_first  # type: ignore[method-assign]
-    items = ledger.group_timeline(world.group, limit=500)["items"]
+    items = ledger.history.group_timeline(world.group, limit=500)["items"]
     # Everything recorded before the read is in the read models it answers from.
     assert ledger.projector.position() == head
     assert [i["type"] for i in items] == ["Group.Convened", *["Group.MemberJoined"] * 2]
@@ -193,7 +193,7 @@ def page_through_while(
         done = not writing.is_set()
         if pages % 3 == 0:
             reader.projector.catch_up()
-        page = reader.group_timeline(group, after=after, limit=limit)
+        page = reader.history.group_timeline(group, after=after, limit=limit)
         pages += 1
         items = page["items"]
         positions = [i["position"] for i in items]
@@ -234,16 +234,16 @@ def write_to_the_group_and_beside_it(
     try:
         for i in range(15):
             person = people[i % len(people)]
-            positions.append(writer.add_member(group, person, "member", JAN).position)
-            writer.add_member(other, person)
-            writer.register_person(f"Passer-by {i}")
-            decision = writer.propose_decision(group, f"Decision {i}", "Do it")
+            positions.append(writer.groups.add_member(group, person, "member", JAN).position)
+            writer.groups.add_member(other, person)
+            writer.people.register_person(f"Passer-by {i}")
+            decision = writer.decisions.propose_decision(group, f"Decision {i}", "Do it")
             positions.append(decision.position)
             if i % 3 == 0:
-                positions.append(writer.reject_decision(decision.id, "No").position)
-            positions.append(writer.restate_purpose(group, f"Purpose {i}", MAR).position)
-            writer.remove_member(other, person)
-            positions.append(writer.remove_member(group, person).position)
+                positions.append(writer.decisions.reject_decision(decision.id, "No").position)
+            positions.append(writer.groups.restate_purpose(group, f"Purpose {i}", MAR).position)
+            writer.groups.remove_member(other, person)
+            positions.append(writer.groups.remove_member(group, person).position)
             if i == 0:
                 observed.wait(timeout=30)
             time.sleep(0.002)  # let the reader in, even where writes are quick
@@ -254,10 +254,10 @@ def write_to_the_group_and_beside_it(
 
 def check_paging_while_writing(reader: Ledger, writer: Ledger) -> None:
     world = build_world(reader)
-    people = [reader.register_person(f"Extra {i}").id for i in range(4)]
+    people = [reader.people.register_person(f"Extra {i}").id for i in range(4)]
     with acting_as(world.convener):
-        other = reader.convene_group("Neighbours", "coordinating", "Next door").id
-    before = [i["position"] for i in reader.group_timeline(world.group, limit=500)["items"]]
+        other = reader.groups.convene_group("Neighbours", "coordinating", "Next door").id
+    before = [i["position"] for i in reader.history.group_timeline(world.group, limit=500)["items"]]
     assert len(before) == 3  # convened; Alice and Bob joined
     writing, observed = threading.Event(), threading.Event()
     writing.set()
@@ -314,7 +314,7 @@ def test_paging_while_a_second_projector_and_a_writer_run_sees_each_position_onc
 
 def test_the_recorded_time_filter_pages_the_same_positions_as_the_full_timeline(ledger):
     world = build_world(ledger)
-    people = [ledger.register_person(f"Extra {i}").id for i in range(2)]
+    people = [ledger.people.register_person(f"Extra {i}").id for i in range(2)]
     more_events(ledger, world.group, people, 4)
     ledger.projector.catch_up()
     stamps = [r["recorded_at"] for r in full_timeline(ledger, group_id=world.group)]
@@ -322,7 +322,7 @@ def test_the_recorded_time_filter_pages_the_same_positions_as_the_full_timeline(
     pages: list[int] = []
     after = 0
     while True:
-        page = ledger.group_timeline(world.group, after=after, limit=2, recorded_to=middle)
+        page = ledger.history.group_timeline(world.group, after=after, limit=2, recorded_to=middle)
         pages += [i["position"] for i in page["items"]]
         if page["next_after"] is None:
             break
@@ -356,25 +356,29 @@ def test_a_record_as_of_a_moment_never_shows_a_change_recorded_after_that_moment
     held, go = threading.Event(), threading.Event()
     hold_first_save(ledger, held, go)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        first = pool.submit(ledger.restate_purpose, world.group, "Slow purpose")
+        first = pool.submit(ledger.groups.restate_purpose, world.group, "Slow purpose")
         assert held.wait(timeout=30)  # its event is made, and waits to be recorded
-        second = ledger.restate_purpose(world.other_group, "Quick purpose")
+        second = ledger.groups.restate_purpose(world.other_group, "Quick purpose")
         go.set()
         slow = first.result(timeout=30)
     assert second.position < slow.position
-    by_position = {e["position"]: e for e in ledger.ledger_events(limit=500)["items"]}
+    by_position = {e["position"]: e for e in ledger.history.ledger_events(limit=500)["items"]}
     slow_at = datetime.fromisoformat(by_position[slow.position]["recorded_at"])
     quick_at = datetime.fromisoformat(by_position[second.position]["recorded_at"])
     assert slow_at < quick_at  # recorded (made) first, positioned second
 
     # As of the slow write's recorded time, the quick write (recorded later) is not shown;
     # nor, then, is the slow one (positioned after it), so what is shown is a prefix.
-    shown = ledger.get_record("group", world.other_group, as_of=slow_at)
+    shown = ledger.records.get_record("group", world.other_group, as_of=slow_at)
     assert shown["modified_on"] <= slow_at
     assert shown["purpose"] == "Coordinate"
-    assert ledger.group_state(world.other_group, as_of=slow_at)["purpose"] == "Coordinate"
-    assert ledger.group_state(world.group, as_of=slow_at)["purpose"] == "Join up care"
+    assert ledger.history.group_state(world.other_group, as_of=slow_at)["purpose"] == "Coordinate"
+    assert ledger.history.group_state(world.group, as_of=slow_at)["purpose"] == "Join up care"
     # As of the quick write's recorded time, both are.
-    assert ledger.group_state(world.other_group, as_of=quick_at)["purpose"] == "Quick purpose"
-    assert ledger.group_state(world.group, as_of=quick_at)["purpose"] == "Slow purpose"
-    assert ledger.get_record("group", world.group, as_of=quick_at)["version"] == slow.version
+    assert (
+        ledger.history.group_state(world.other_group, as_of=quick_at)["purpose"] == "Quick purpose"
+    )
+    assert ledger.history.group_state(world.group, as_of=quick_at)["purpose"] == "Slow purpose"
+    assert (
+        ledger.records.get_record("group", world.group, as_of=quick_at)["version"] == slow.version
+    )

@@ -22,7 +22,7 @@ def client(ledger: Ledger) -> Iterator[TestClient]:
 @pytest.fixture
 def api(client: TestClient, ledger: Ledger) -> Api:
     """The client with an administrator bootstrapped on the empty ledger."""
-    person_id, row, secret = ledger.bootstrap("Ada Admin", "ada@example.org")
+    person_id, row, secret = ledger.keys.bootstrap("Ada Admin", "ada@example.org")
     return Api(client, ledger, admin=Actor(person_id, row.key_id, secret, "Ada Admin"))
 
 

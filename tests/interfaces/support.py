@@ -242,7 +242,7 @@ class Api:
         return items
 
     def new_key(self, person_id: str, name: str = "") -> Actor:
-        row, secret = self.ledger.create_key(person_id)
+        row, secret = self.ledger.keys.create_key(person_id)
         return Actor(person_id, row.key_id, secret, name)
 
     def organisation(self, name: str, sector: str = "vcse") -> dict[str, Any]:

@@ -89,7 +89,7 @@ def _world(api: Api) -> World:
     assert admin is not None
     convener, member, observer = api.person("Cleo"), api.person("Mo"), api.person("Obi")
     other, host, leaver = api.person("Oz"), api.person("Hana"), api.person("Rev")
-    auditor_row, auditor_secret = api.ledger.create_key(api.person("Aud").person_id, "auditor")
+    auditor_row, auditor_secret = api.ledger.keys.create_key(api.person("Aud").person_id, "auditor")
     group = api.group("Design team", as_=convener)["id"]
     for person, role in ((member, "member"), (observer, "observer"), (leaver, "member")):
         api.write(
@@ -108,7 +108,7 @@ def _world(api: Api) -> World:
         status=201,
     )
     # A member's key, revoked: being in the group does not outlive the key.
-    api.ledger.revoke_key(leaver.key_id)
+    api.ledger.keys.revoke_key(leaver.key_id)
     org = api.organisation("North")["id"]
     decision = api.create(
         f"/groups/{group}/decisions", {"title": "T", "decision": "D"}, "/decisions", member

@@ -66,7 +66,7 @@ def stored_key_count(url: str) -> int:
 def authenticate(url: str, secret: str) -> Caller:
     ledger = build_ledger(Settings(database_url=url))
     try:
-        return ledger.authenticate(secret)
+        return ledger.keys.authenticate(secret)
     finally:
         ledger.close()
 
@@ -89,8 +89,8 @@ def test_keys_can_be_bootstrapped_created_listed_and_revoked_from_the_command_li
 
     ledger = build_ledger(Settings(database_url=database_url))
     try:
-        member = ledger.register_person("Mia Member").id
-        assert ledger.get_person(admin)["name"] == "Ada Admin"
+        member = ledger.people.register_person("Mia Member").id
+        assert ledger.records.get_person(admin)["name"] == "Ada Admin"
     finally:
         ledger.close()
     code, out, err = run(
@@ -143,7 +143,7 @@ def test_creating_a_key_for_an_unknown_person_fails_with_a_message(capsys, datab
 def test_a_key_for_an_organisation_id_is_refused_like_an_unknown_person(capsys, database_url):
     ledger = build_ledger(Settings(database_url=database_url))
     try:
-        organisation = ledger.register_organisation("North Trust", "vcse").id
+        organisation = ledger.organisations.register_organisation("North Trust", "vcse").id
     finally:
         ledger.close()
     code, out, err = run(capsys, database_url, "keys", "create", "--person", organisation)
@@ -171,8 +171,8 @@ def test_keys_can_be_rotated_and_made_for_auditors_from_the_command_line(
     caplog.set_level(logging.DEBUG)
     ledger = build_ledger(Settings(database_url=database_url))
     try:
-        auditor = ledger.register_person("Aud Itor").id
-        other = ledger.register_person("Mia Member").id
+        auditor = ledger.people.register_person("Aud Itor").id
+        other = ledger.people.register_person("Mia Member").id
     finally:
         ledger.close()
     code, out, err = run(

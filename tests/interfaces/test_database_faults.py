@@ -262,7 +262,7 @@ def test_a_crashed_database_gets_fast_503s_loses_no_acknowledged_write_and_recov
     )
     ledger = build_ledger(settings)
     try:
-        _, _, secret = ledger.bootstrap("Ada Admin", "ada@example.org")
+        _, _, secret = ledger.keys.bootstrap("Ada Admin", "ada@example.org")
         headers = {"Authorization": f"Bearer {secret}"}
         with Server(settings, ledger) as server:
             with Writers(server.url, headers) as writers:

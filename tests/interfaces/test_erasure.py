@@ -111,7 +111,7 @@ def tables_beside(ledger: Ledger, settings: Settings) -> dict[str, list[Any]]:
 def exported(ledger: Ledger, settings: Settings, tmp_path: Path) -> list[dict[str, Any]]:
     """The export's lines: `accord export` on a database, the ledger's own on the memory store."""
     if store_of(settings) == "memory":
-        return list(ledger.export_lines())
+        return list(ledger.transfer.export_lines())
     out = tmp_path / "export.jsonl"
     assert main(["--database-url", settings.resolved_database_url(), "export", str(out)]) == 0
     return [json.loads(line) for line in out.read_text().splitlines()]
@@ -153,7 +153,7 @@ def scenario(api: Api) -> tuple[dict[str, list[str]], Actor]:
         answer = api.call(method, url, admin, json=body, headers={"Idempotency-Key": f"k{key}"})
         assert answer.status_code in (200, 201), answer.text
     with acting_as(ysolde.person_id):
-        api.ledger.define_accountability(
+        api.ledger.accountabilities.define_accountability(
             group, "Rota", {"kind": "person", "id": ysolde.person_id}, "Weekly rota"
         )
     return ids, ysolde
@@ -167,7 +167,7 @@ def test_a_forgotten_persons_data_is_nowhere_and_every_record_naming_them_still_
     q = ids["person"][-1]
     group = ids["group"][0]
     assert api.read(f"/people/{q}")["name"] == SECRET_NAME
-    keys = {p: ledger.person_keys.person_key(p) for p in (q, ysolde.person_id)}
+    keys = {p: ledger.privacy.person_keys.person_key(p) for p in (q, ysolde.person_id)}
     assert all(key is not None and len(key) == 32 for key in keys.values())
     needles = tuple(c.encode() for c in CANARIES)
     # Sealed from the start: no canary in any stored byte even before anyone is forgotten.
@@ -184,7 +184,7 @@ def test_a_forgotten_persons_data_is_nowhere_and_every_record_naming_them_still_
     assert (forgot["name"], forgot["email"], forgot["erased"]) == (ERASED_NAME, None, True)
     if store_of(settings) == "memory":
         with acting_as(api.admin.person_id):
-            ledger.forget_person(q, BASIS)
+            ledger.privacy.forget_person(q, BASIS)
     else:
         monkeypatch.setenv("ACCORD_POSTGRES_SCHEMA", settings.postgres_schema)
         url = settings.resolved_database_url()
@@ -201,9 +201,9 @@ def test_a_forgotten_persons_data_is_nowhere_and_every_record_naming_them_still_
         409,
     )
     with pytest.raises(PersonForgotten):
-        ledger.forget_person(q, BASIS)
+        ledger.privacy.forget_person(q, BASIS)
     assert_problem(api.call("GET", "/me", ysolde), 401)
-    assert all(k.revoked_at for k in ledger.list_keys(ysolde.person_id))
+    assert all(k.revoked_at for k in ledger.keys.list_keys(ysolde.person_id))
 
     # The person reads as erased; their history replays, with the basis.
     for person in (q, ysolde.person_id):
@@ -235,7 +235,7 @@ def test_a_forgotten_persons_data_is_nowhere_and_every_record_naming_them_still_
     assert ledger.projector.rebuild() == ledger.head_position()
     assert api.read(f"/groups/{group}/timeline?limit=500")["items"] == timeline_before
     # The hash chain still holds: erasing rewrote no event.
-    assert ledger.verify_chain().intact
+    assert ledger.integrity.verify_chain().intact
 
     # No canary, and no destroyed key, anywhere the store keeps anything.
     key_needles = tuple(k for k in keys.values() if k is not None)
@@ -261,10 +261,10 @@ def test_accord_verify_passes_and_another_process_sees_the_key_gone(
     person = api.person("Wendeline Canary", email="wendeline@example.org")
     other = build_ledger(settings)
     try:
-        assert other.get_person(person.person_id)["name"] == "Wendeline Canary"
+        assert other.records.get_person(person.person_id)["name"] == "Wendeline Canary"
         api.write("POST", f"/people/{person.person_id}/forget", json={"basis": BASIS})
         # No key outlives its destruction in another process's reads.
-        assert other.get_person(person.person_id)["name"] == ERASED_NAME
+        assert other.records.get_person(person.person_id)["name"] == ERASED_NAME
     finally:
         other.close()
     url = settings.resolved_database_url()
@@ -335,11 +335,11 @@ def test_a_forgotten_persons_affiliation_can_no_longer_change(api: Api):
 
 
 def test_forgetting_refuses_when_the_persons_data_is_stored_unsealed(ledger: Ledger):
-    person = ledger.register_person("Plain Canary").id
-    mapper: Any = ledger.sealing_mapper
+    person = ledger.people.register_person("Plain Canary").id
+    mapper: Any = ledger.privacy.sealing_mapper
     # As if an older version had stored this person's name plain.
     mapper.plain_personal_fields = lambda stored: ["name"]
     with pytest.raises(PersonalDataNotSealed):
-        ledger.forget_person(person, BASIS)
+        ledger.privacy.forget_person(person, BASIS)
     del mapper.plain_personal_fields
-    assert ledger.get_person(person)["name"] == "Plain Canary"
+    assert ledger.records.get_person(person)["name"] == "Plain Canary"

@@ -101,7 +101,7 @@ def build_world(api: Api, store: str) -> World:
     bob = api.person("Bob", org_b)
     otto = api.person("Otto")
     revoked = api.person("Rex Revoked")
-    api.ledger.revoke_key(revoked.key_id)
+    api.ledger.keys.revoke_key(revoked.key_id)
 
     def group_with_records(name: str) -> dict[str, str]:
         gid = api.group(name)["id"]
@@ -221,7 +221,7 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         ledger = build_ledger(settings)
         try:
             with open_client(ledger) as client:
-                person_id, row, secret = ledger.bootstrap("Ada Admin")
+                person_id, row, secret = ledger.keys.bootstrap("Ada Admin")
                 api = Api(client, ledger, admin=Actor(person_id, row.key_id, secret))
                 yield build_world(api, request.param)
         finally:

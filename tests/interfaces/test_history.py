@@ -848,7 +848,7 @@ def worker_api(
     app = create_app(settings.model_copy(update={"projector": "off"}), ledger=ledger)
     with TestClient(app) as client:
         client.event_hooks = {"request": [], "response": [allow_read_models_behind]}
-        person_id, row, secret = ledger.bootstrap("Ada Admin", "ada@example.org")
+        person_id, row, secret = ledger.keys.bootstrap("Ada Admin", "ada@example.org")
         yield Api(client, ledger, admin=Actor(person_id, row.key_id, secret, "Ada Admin"))
 
 

@@ -169,7 +169,7 @@ def test_the_same_key_with_another_request_is_refused_and_records_nothing(api: A
 
 def test_keys_belong_to_the_api_key_that_sent_them(api: Api):
     assert api.admin is not None
-    row, secret = api.ledger.create_key(api.admin.person_id, "administrator")
+    row, secret = api.ledger.keys.create_key(api.admin.person_id, "administrator")
     other = Actor(api.admin.person_id, row.key_id, secret)
     key = new_key()
     body = {"name": "North Trust", "sector": "vcse"}
@@ -247,7 +247,7 @@ def test_a_retry_without_a_valid_api_key_is_refused_first(api: Api):
 
 def test_a_new_api_key_is_not_created_twice_and_its_secret_not_shown_again(api: Api):
     assert api.admin is not None
-    before = len(api.ledger.list_keys())
+    before = len(api.ledger.keys.list_keys())
     key = new_key()
     body = {"person_id": api.admin.person_id, "label": "laptop"}
     first = send(api, "POST", "/keys", body, key)
@@ -258,7 +258,7 @@ def test_a_new_api_key_is_not_created_twice_and_its_secret_not_shown_again(api: 
     assert first.json()["secret"] not in again.text
     other = send(api, "POST", "/keys", {**body, "label": "phone"}, key)
     assert error_fields(assert_problem(other, 422)) == [KEY]
-    assert len(api.ledger.list_keys()) == before + 1
+    assert len(api.ledger.keys.list_keys()) == before + 1
 
 
 def test_a_new_api_key_that_failed_may_be_asked_for_again_with_the_same_key(api: Api):
@@ -335,13 +335,13 @@ def test_duplicates_sent_at_once_are_executed_once_and_all_get_its_answer(
 def test_duplicates_of_a_new_api_key_sent_at_once_create_one_key(api: Api):
     assert api.admin is not None
     racers = 5
-    before = len(api.ledger.list_keys())
+    before = len(api.ledger.keys.list_keys())
     key = new_key()
     body = {"person_id": api.admin.person_id}
     responses = all_at_once([lambda: send(api, "POST", "/keys", body, key)] * racers)
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [201] + [409] * (racers - 1), [r.text for r in responses]
-    assert len(api.ledger.list_keys()) == before + 1
+    assert len(api.ledger.keys.list_keys()) == before + 1
 
 
 # ---------------------------------------------------------------- lost answers

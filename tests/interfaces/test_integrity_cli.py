@@ -48,7 +48,7 @@ def test_verify_reports_an_intact_chain_with_its_speed_and_exits_0(ledger, url, 
     assert code == 0
     assert f"intact: {head} events verified up to position {head}" in out
     assert "events/s)" in out
-    assert f"link {ledger.chain_head()[1].hex()}" in out
+    assert f"link {ledger.integrity.chain_head()[1].hex()}" in out
 
 
 @pytest.mark.stores("sqlite", "postgres")
@@ -74,7 +74,7 @@ def test_a_signed_checkpoint_verifies_until_the_tail_is_cut_off(
     code, out, _ = run(capsys, url, "checkpoint", "--key", str(private), "--out", str(saved))
     assert code == 0 and f"written to {saved}" in out
     document = json.loads(saved.read_text())
-    head = ledger.chain_head()
+    head = ledger.integrity.chain_head()
     assert (document["position"], document["link"]) == (head[0], head[1].hex())
     assert {"recorded_at", "signed_at", "signature"} <= set(document)
 
@@ -145,7 +145,7 @@ def test_the_ledger_head_is_served_to_any_authenticated_caller(api, admin, ledge
     response = api.client.get("/ledger/head", headers=admin.headers)
     assert response.status_code == 200, response.text
     body = response.json()
-    position, link = ledger.chain_head()
+    position, link = ledger.integrity.chain_head()
     assert (body["position"], body["link"]) == (position, link.hex())
     assert datetime.fromisoformat(body["recorded_at"]).tzinfo is not None
     assert api.client.get("/ledger/head").status_code == 401
@@ -186,7 +186,7 @@ def test_an_application_role_appends_and_can_alter_nothing(settings):
         )
         try:
             a_small_ledger(ledger)
-            assert ledger.verify_chain().intact
+            assert ledger.integrity.verify_chain().intact
         finally:
             ledger.close()
         for statement in (

@@ -170,7 +170,7 @@ def test_anyone_but_an_administrator_is_refused_403_on_every_keys_route(
     api, admin, new_person, role
 ):
     sam = new_person("Sam")
-    row, secret = api.ledger.create_key(sam.person_id, role)
+    row, secret = api.ledger.keys.create_key(sam.person_id, role)
     caller = Actor(sam.person_id, row.key_id, secret)
     before = keys_listed(api)
     # Even on their own key and for themselves: managing keys is the administrators' job.
@@ -313,7 +313,7 @@ def test_a_person_lists_and_rotates_their_own_keys_and_no_one_elses(api, admin, 
 
 def test_an_auditor_sees_and_rotates_only_their_own_keys(api, new_person):
     aud = new_person("Aud")
-    row, secret = api.ledger.create_key(aud.person_id, "auditor")
+    row, secret = api.ledger.keys.create_key(aud.person_id, "auditor")
     auditor = Actor(aud.person_id, row.key_id, secret)
     listed = api.call("GET", "/me/keys", auditor).json()["items"]
     assert {k["key_id"] for k in listed} == {aud.key_id, row.key_id}

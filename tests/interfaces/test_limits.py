@@ -324,7 +324,7 @@ def test_a_store_that_is_down_or_busy_is_answered_503_with_retry_after(
         raise error
 
     monkeypatch.setattr(ledger, "ping", fail)
-    monkeypatch.setattr(ledger, "authenticate", fail)
+    monkeypatch.setattr(ledger.keys, "authenticate", fail)
     with app_client(ledger) as client:
         for response in (client.get("/ready"), client.get("/me", headers={"Authorization": "x"})):
             assert_problem(response, 503)
@@ -351,7 +351,7 @@ def test_health_does_not_touch_the_store(ledger: Ledger):
 def test_a_locked_sqlite_database_is_answered_503_within_its_lock_timeout(settings: Settings):
     ledger = build_ledger(settings.model_copy(update={"sqlite_lock_timeout": 1}))
     try:
-        _, _, secret = ledger.bootstrap("Ada Admin")
+        _, _, secret = ledger.keys.bootstrap("Ada Admin")
         headers = {"Authorization": f"Bearer {secret}"}
         path = settings.resolved_database_url().removeprefix("sqlite:///")
         with app_client(ledger, projector="off") as client:
@@ -393,7 +393,7 @@ def exhausted_pool(settings: Settings) -> Iterator[tuple[Ledger, dict[str, str],
     )
     ledger = build_ledger(small)
     try:
-        _, _, secret = ledger.bootstrap("Ada Admin")
+        _, _, secret = ledger.keys.bootstrap("Ada Admin")
         held = HeldPool(ledger)
         try:
             yield ledger, {"Authorization": f"Bearer {secret}"}, held

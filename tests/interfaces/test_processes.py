@@ -68,7 +68,7 @@ def test_a_worker_process_keeps_read_models_for_two_api_processes_identical_to_a
     with postgres_schema(postgres_url) as schema:
         settings = Settings(database_url=postgres_url, postgres_schema=schema, postgres_pool_size=2)
         ledger = build_ledger(settings)
-        _, _, key = ledger.bootstrap("Ada Convener")
+        _, _, key = ledger.keys.bootstrap("Ada Convener")
         ledger.close()
         env = {
             **os.environ,

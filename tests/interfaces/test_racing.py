@@ -88,7 +88,7 @@ class Race:
 
 def client_key(api: Api, admin: Actor) -> Actor:
     """Another administrator key of the person who convened the group."""
-    row, secret = api.ledger.create_key(admin.person_id, "administrator", "racing client")
+    row, secret = api.ledger.keys.create_key(admin.person_id, "administrator", "racing client")
     return Actor(admin.person_id, row.key_id, secret, admin.name)
 
 

@@ -57,7 +57,7 @@ def test_a_fresh_app_on_the_same_database_returns_identical_json_for_every_recor
 ):
     first = build_ledger(durable_settings)
     try:
-        person_id, row, secret = first.bootstrap("Ada Admin")
+        person_id, row, secret = first.keys.bootstrap("Ada Admin")
         admin = Actor(person_id, row.key_id, secret)
         with open_client(first) as client:
             api = Api(client, first, admin=admin)

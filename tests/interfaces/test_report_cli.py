@@ -1,7 +1,7 @@
 """`accord report`: the accountability report as JSON, CSV tables, Markdown and one HTML file.
 
 A ledger is built once with `rich_scenario` on SQLite (and once on PostgreSQL); each test runs
-`accord report` and checks what it wrote against `Ledger.accountability_report` for the same
+`accord report` and checks what it wrote against `ledger.reports.accountability_report` for the same
 arguments.
 """
 
@@ -52,7 +52,7 @@ class Scenario:
         """The ledger's own report, after a JSON round trip."""
         ledger = build_ledger(Settings(database_url=self.url))
         try:
-            found = ledger.accountability_report(**kwargs)
+            found = ledger.reports.accountability_report(**kwargs)
         finally:
             ledger.close()
         return json.loads(json.dumps(found, default=_isoformat))
@@ -67,7 +67,7 @@ def build_scenario(url: str) -> Scenario:
     ledger = build_ledger(Settings(database_url=url))
     try:
         ids = rich_scenario(ledger)
-        events = ledger.ledger_events(0, 500)["items"]
+        events = ledger.history.ledger_events(0, 500)["items"]
         mid = datetime.fromisoformat(events[len(events) // 2]["recorded_at"])
     finally:
         ledger.close()
@@ -418,11 +418,13 @@ def test_names_are_escaped_in_the_html_and_markdown_reports(capsys, tmp_path):
     url = f"sqlite:///{tmp_path / 'escape.db'}"
     ledger = build_ledger(Settings(database_url=url))
     try:
-        org = ledger.register_organisation("A&B <Care> | *Trust*", "vcse").id
-        person = ledger.register_person("Pat", None, org).id
+        org = ledger.organisations.register_organisation("A&B <Care> | *Trust*", "vcse").id
+        person = ledger.people.register_person("Pat", None, org).id
         with acting_as(person):
-            group = ledger.convene_group("<b>Board</b>", "board", "Oversee").id
-            ledger.define_accountability(group, "Keys <&>", {"kind": "person", "id": person})
+            group = ledger.groups.convene_group("<b>Board</b>", "board", "Oversee").id
+            ledger.accountabilities.define_accountability(
+                group, "Keys <&>", {"kind": "person", "id": person}
+            )
     finally:
         ledger.close()
     html_path = tmp_path / "report.html"

@@ -1,4 +1,4 @@
-"""GET /reports/accountability serves exactly what Ledger.accountability_report computes."""
+"""GET /reports/accountability serves exactly what ledger.reports.accountability_report computes."""
 
 from __future__ import annotations
 
@@ -53,50 +53,52 @@ def canonical(value: Any) -> Any:
 def populate(api: Api) -> dict[str, str]:
     """A parent group with a sub-group, another group, and records of every kind in the report."""
     ledger = api.ledger
-    north = ledger.register_organisation("North Trust", "statutory_health").id
-    river = ledger.register_organisation("River Council", "local_authority").id
-    voices = ledger.register_organisation("Voices Forum", "lived_experience").id
-    ann = ledger.register_person("Ann", None, north).id
-    ben = ledger.register_person("Ben", None, river).id
-    cat = ledger.register_person("Cat", None, voices).id
+    north = ledger.organisations.register_organisation("North Trust", "statutory_health").id
+    river = ledger.organisations.register_organisation("River Council", "local_authority").id
+    voices = ledger.organisations.register_organisation("Voices Forum", "lived_experience").id
+    ann = ledger.people.register_person("Ann", None, north).id
+    ben = ledger.people.register_person("Ben", None, river).id
+    cat = ledger.people.register_person("Cat", None, voices).id
     convened = T(2023, 1, 1)
-    parent = ledger.convene_group("Parent", "k", "Care", None, convened).id
-    child = ledger.convene_group("Child", "k", "Hub", parent, convened).id
-    other = ledger.convene_group("Other", "k", "Elsewhere", None, convened).id
+    parent = ledger.groups.convene_group("Parent", "k", "Care", None, convened).id
+    child = ledger.groups.convene_group("Child", "k", "Hub", parent, convened).id
+    other = ledger.groups.convene_group("Other", "k", "Elsewhere", None, convened).id
     for group in (parent, child, other):
         for member in (ann, ben, cat):
-            ledger.add_member(group, member, "member", convened)
-    ledger.change_affiliation(cat, north, T(2024, 6, 1))
+            ledger.groups.add_member(group, member, "member", convened)
+    ledger.people.change_affiliation(cat, north, T(2024, 6, 1))
 
     def define(group, holder, when):
-        return ledger.define_accountability(group, "Work", holder, None, when).id
+        return ledger.accountabilities.define_accountability(group, "Work", holder, None, when).id
 
     def offer(work, to):
-        return ledger.offer_handover(work, to).extra["handover_id"]
+        return ledger.accountabilities.offer_handover(work, to).extra["handover_id"]
 
     ann_p, ben_p, cat_p = ({"kind": "person", "id": p} for p in (ann, ben, cat))
     for group, holder in ((parent, ann_p), (parent, ann_p), (child, ben_p), (other, cat_p)):
         define(group, holder, T(2023, 6, 1))
     moved = define(parent, ann_p, T(2023, 6, 1))
     with acting_as(ben):
-        ledger.accept_handover(moved, offer(moved, ben_p), T(2024, 3, 1))
-    ledger.return_accountability(moved, "Back", T(2024, 4, 1))
+        ledger.accountabilities.accept_handover(moved, offer(moved, ben_p), T(2024, 3, 1))
+    ledger.accountabilities.return_accountability(moved, "Back", T(2024, 4, 1))
     waiting = define(child, ben_p, T(2024, 2, 1))
     offer(waiting, cat_p)
     declined = define(other, {"kind": "organisation", "id": river}, T(2024, 2, 1))
     with acting_as(ann):
-        ledger.decline_handover(declined, offer(declined, {"kind": "organisation", "id": north}))
+        ledger.accountabilities.decline_handover(
+            declined, offer(declined, {"kind": "organisation", "id": north})
+        )
 
-    principle = ledger.propose_principle(parent, "Nothing about us without us").id
-    ledger.respond_to_principle(principle, "endorse", None, ann)
-    ledger.respond_to_principle(principle, "object", None, ben)
-    ledger.agree_principle(principle, T(2024, 1, 15))
+    principle = ledger.principles.propose_principle(parent, "Nothing about us without us").id
+    ledger.principles.respond_to_principle(principle, "endorse", None, ann)
+    ledger.principles.respond_to_principle(principle, "object", None, ben)
+    ledger.principles.agree_principle(principle, T(2024, 1, 15))
     for group, people, when in (
         (parent, [ann, ben, cat], T(2024, 2, 1)),
         (child, [ben], T(2024, 5, 1)),
         (other, [cat], T(2024, 7, 1)),
     ):
-        ledger.record_decision(
+        ledger.decisions.record_decision(
             group,
             "Decide",
             "Decide",
@@ -110,10 +112,12 @@ def populate(api: Api) -> dict[str, str]:
         )
     party = [{"kind": "person", "id": ben}]
     for group in (parent, child, other):
-        resolved = ledger.raise_conflict(group, party, "Delays", None, ann).id
-        ledger.acknowledge_conflict(resolved)
-        ledger.resolve_conflict(resolved, "Sorted", None, datetime.now(UTC) + timedelta(days=3))
-        ledger.raise_conflict(group, party, "Parking", None, cat)
+        resolved = ledger.conflicts.raise_conflict(group, party, "Delays", None, ann).id
+        ledger.conflicts.acknowledge_conflict(resolved)
+        ledger.conflicts.resolve_conflict(
+            resolved, "Sorted", None, datetime.now(UTC) + timedelta(days=3)
+        )
+        ledger.conflicts.raise_conflict(group, party, "Parking", None, cat)
     return {"parent": parent, "child": child, "other": other}
 
 
@@ -138,7 +142,7 @@ def both(api: Api, **arguments: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("application/json")
     served = response.json()
-    computed = api.ledger.accountability_report(**arguments, min_position=head)
+    computed = api.ledger.reports.accountability_report(**arguments, min_position=head)
     return served, computed
 
 
@@ -196,7 +200,7 @@ def test_the_report_as_of_an_earlier_moment_is_what_the_ledger_computes(api, gro
     time.sleep(0.005)
     known = datetime.now(UTC)
     time.sleep(0.005)
-    api.ledger.define_accountability(
+    api.ledger.accountabilities.define_accountability(
         groups["other"], "Late", {"kind": "group", "id": groups["other"]}, None, T(2024, 1, 1)
     )
     end = datetime.now(UTC) + timedelta(days=1)

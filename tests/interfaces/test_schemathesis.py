@@ -200,14 +200,16 @@ class AdminKeys:
 
     def works(self, secret: str) -> bool:
         try:
-            self.ledger.authenticate(secret)
+            self.ledger.keys.authenticate(secret)
         except Unauthenticated:
             return False
         return True
 
     def current(self) -> str:
         if not self.works(self.secret):
-            _, self.secret = self.ledger.create_key(self.person_id, "administrator", "schemathesis")
+            _, self.secret = self.ledger.keys.create_key(
+                self.person_id, "administrator", "schemathesis"
+            )
         return self.secret
 
     def provider(self) -> type:
@@ -306,7 +308,7 @@ def record_world(url: str, keys: AdminKeys) -> dict[str, list[str]]:
 
 @pytest.fixture
 def admin_keys(ledger: Ledger) -> AdminKeys:
-    person_id, _, secret = ledger.bootstrap("Ada Admin", "ada@example.org")
+    person_id, _, secret = ledger.keys.bootstrap("Ada Admin", "ada@example.org")
     return AdminKeys(ledger, person_id, secret)
 
 

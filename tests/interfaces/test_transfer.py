@@ -53,7 +53,7 @@ def test_a_sqlite_ledger_exported_and_imported_into_postgresql_answers_byte_for_
 ):
     source = Settings(database_url=f"sqlite:///{tmp_path / 'source.db'}")
     ledger = build_ledger(source)
-    person, _, _ = ledger.bootstrap("Ada Convener")
+    person, _, _ = ledger.keys.bootstrap("Ada Convener")
     with acting_as(person):
         ids = rich_scenario(ledger)
     ledger.close()
@@ -78,7 +78,7 @@ def test_a_sqlite_ledger_exported_and_imported_into_postgresql_answers_byte_for_
         keys = {}
         for settings in (source, target):
             with_keys = build_ledger(settings)
-            keys[settings.database_url] = with_keys.create_key(person, "administrator")[1]
+            keys[settings.database_url] = with_keys.keys.create_key(person, "administrator")[1]
             with_keys.close()
         before = responses(source, keys[source.database_url], ids)
         after = responses(target, keys[target.database_url], ids)

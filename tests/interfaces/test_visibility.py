@@ -28,7 +28,7 @@ def _two(api: Api) -> Two:
     north = api.person("Nia", org, email="nia@example.org")
     south = api.person("Sol", email="sol@example.org")
     both = api.person("Bo", email="bo@example.org")
-    row, secret = api.ledger.create_key(api.person("Audrey").person_id, "auditor")
+    row, secret = api.ledger.keys.create_key(api.person("Audrey").person_id, "auditor")
     north_group = api.group("North", as_=north)["id"]
     south_group = api.group("South", as_=south)["id"]
     sub_group = api.group("North design", as_=north, parent=north_group)["id"]
@@ -239,9 +239,9 @@ def test_memberships_are_indexed_for_ledgers_recorded_before_the_index(api, ledg
     # Empty the index the way an older ledger would have it, then index again.
     _clear_members(ledger)
     assert ledger.store.select_members() == []
-    assert ledger.index_memberships() == 3
+    assert ledger.access.index_memberships() == 3
     assert ledger.store.select_members() == before
-    assert ledger.index_memberships() == 0
+    assert ledger.access.index_memberships() == 0
 
 
 def _clear_members(ledger: Any) -> None:

@@ -47,11 +47,11 @@ def define_accountability(
     _: Annotated[Access, allow("write", "group", "group_id")],
     response: Response,
 ) -> dict[str, Any]:
-    result = ledger.define_accountability(
+    result = ledger.accountabilities.define_accountability(
         group_id, body.title, body.holder.model_dump(), body.scope, body.effective_at
     )
     response.headers["Location"] = f"/accountabilities/{result.id}"
-    return written(response, ledger.get_accountability(result.id, result.version), result)
+    return written(response, ledger.records.get_accountability(result.id, result.version), result)
 
 
 @router.get(
@@ -66,7 +66,9 @@ def list_accountabilities(
     _: Annotated[Access, allow("read", "group", "group_id")],
     page: PageDep,
 ) -> dict[str, Any]:
-    return ledger.list_records("accountability", group_id, page.status, page.cursor, page.limit)
+    return ledger.records.list_records(
+        "accountability", group_id, page.status, page.cursor, page.limit
+    )
 
 
 @router.get(
@@ -86,7 +88,9 @@ def get_accountability(
 ) -> dict[str, Any]:
     return read(
         response,
-        ledger.get_record("accountability", accountability_id, as_of, effective_at, min_position),
+        ledger.records.get_record(
+            "accountability", accountability_id, as_of, effective_at, min_position
+        ),
     )
 
 
@@ -106,7 +110,7 @@ def offer_handover(
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
-    result = ledger.offer_handover(
+    result = ledger.accountabilities.offer_handover(
         accountability_id,
         body.to.model_dump(),
         body.reason,
@@ -114,7 +118,7 @@ def offer_handover(
         effective_at=body.effective_at,
     )
     response.headers["Location"] = f"/accountabilities/{result.id}"
-    return written(response, ledger.get_accountability(result.id, result.version), result)
+    return written(response, ledger.records.get_accountability(result.id, result.version), result)
 
 
 @router.post(
@@ -134,10 +138,10 @@ def accept_handover(
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
-    result = ledger.accept_handover(
+    result = ledger.accountabilities.accept_handover(
         accountability_id, handover_id, body.effective_at, expected_version=version
     )
-    return written(response, ledger.get_accountability(result.id, result.version), result)
+    return written(response, ledger.records.get_accountability(result.id, result.version), result)
 
 
 @router.post(
@@ -155,10 +159,10 @@ def decline_handover(
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
-    result = ledger.decline_handover(
+    result = ledger.accountabilities.decline_handover(
         accountability_id, handover_id, body.reason, expected_version=version
     )
-    return written(response, ledger.get_accountability(result.id, result.version), result)
+    return written(response, ledger.records.get_accountability(result.id, result.version), result)
 
 
 @router.post(
@@ -176,10 +180,10 @@ def withdraw_handover(
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
-    result = ledger.withdraw_handover(
+    result = ledger.accountabilities.withdraw_handover(
         accountability_id, handover_id, body.reason, expected_version=version
     )
-    return written(response, ledger.get_accountability(result.id, result.version), result)
+    return written(response, ledger.records.get_accountability(result.id, result.version), result)
 
 
 @router.post(
@@ -196,10 +200,10 @@ def return_accountability(
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
-    result = ledger.return_accountability(
+    result = ledger.accountabilities.return_accountability(
         accountability_id, body.reason, body.effective_at, expected_version=version
     )
-    return written(response, ledger.get_accountability(result.id, result.version), result)
+    return written(response, ledger.records.get_accountability(result.id, result.version), result)
 
 
 @router.post(
@@ -216,7 +220,7 @@ def retire_accountability(
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
-    result = ledger.retire_accountability(
+    result = ledger.accountabilities.retire_accountability(
         accountability_id, body.reason, body.effective_at, expected_version=version
     )
-    return written(response, ledger.get_accountability(result.id, result.version), result)
+    return written(response, ledger.records.get_accountability(result.id, result.version), result)

@@ -48,11 +48,11 @@ def raise_conflict(
     response: Response,
 ) -> dict[str, Any]:
     parties = [p.model_dump() for p in body.parties]
-    result = ledger.raise_conflict(
+    result = ledger.conflicts.raise_conflict(
         group_id, parties, body.about, body.description, body.raised_by, body.effective_at
     )
     response.headers["Location"] = f"/conflicts/{result.id}"
-    return written(response, ledger.get_conflict(result.id, result.version), result)
+    return written(response, ledger.records.get_conflict(result.id, result.version), result)
 
 
 @router.get(
@@ -67,7 +67,7 @@ def list_conflicts(
     _: Annotated[Access, allow("read", "group", "group_id")],
     page: PageDep,
 ) -> dict[str, Any]:
-    return ledger.list_records("conflict", group_id, page.status, page.cursor, page.limit)
+    return ledger.records.list_records("conflict", group_id, page.status, page.cursor, page.limit)
 
 
 @router.get(
@@ -86,7 +86,8 @@ def get_conflict(
     effective_at: EffectiveAt = None,
 ) -> dict[str, Any]:
     return read(
-        response, ledger.get_record("conflict", conflict_id, as_of, effective_at, min_position)
+        response,
+        ledger.records.get_record("conflict", conflict_id, as_of, effective_at, min_position),
     )
 
 
@@ -104,8 +105,8 @@ def acknowledge_conflict(
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
-    result = ledger.acknowledge_conflict(conflict_id, body.note, expected_version=version)
-    return written(response, ledger.get_conflict(result.id, result.version), result)
+    result = ledger.conflicts.acknowledge_conflict(conflict_id, body.note, expected_version=version)
+    return written(response, ledger.records.get_conflict(result.id, result.version), result)
 
 
 @router.post(
@@ -123,9 +124,9 @@ def add_note(
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
-    result = ledger.add_conflict_note(conflict_id, body.text, expected_version=version)
+    result = ledger.conflicts.add_conflict_note(conflict_id, body.text, expected_version=version)
     response.headers["Location"] = f"/conflicts/{result.id}"
-    return written(response, ledger.get_conflict(result.id, result.version), result)
+    return written(response, ledger.records.get_conflict(result.id, result.version), result)
 
 
 @router.post(
@@ -142,10 +143,10 @@ def resolve_conflict(
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
-    result = ledger.resolve_conflict(
+    result = ledger.conflicts.resolve_conflict(
         conflict_id, body.outcome, body.decision_id, body.effective_at, expected_version=version
     )
-    return written(response, ledger.get_conflict(result.id, result.version), result)
+    return written(response, ledger.records.get_conflict(result.id, result.version), result)
 
 
 @router.post(
@@ -162,10 +163,10 @@ def escalate_conflict(
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
-    result = ledger.escalate_conflict(
+    result = ledger.conflicts.escalate_conflict(
         conflict_id, body.to_group_id, body.reason, expected_version=version
     )
-    return written(response, ledger.get_conflict(result.id, result.version), result)
+    return written(response, ledger.records.get_conflict(result.id, result.version), result)
 
 
 @router.post(
@@ -182,5 +183,5 @@ def withdraw_conflict(
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
-    result = ledger.withdraw_conflict(conflict_id, body.reason, expected_version=version)
-    return written(response, ledger.get_conflict(result.id, result.version), result)
+    result = ledger.conflicts.withdraw_conflict(conflict_id, body.reason, expected_version=version)
+    return written(response, ledger.records.get_conflict(result.id, result.version), result)

@@ -42,16 +42,16 @@ def create_decision(
     response: Response,
 ) -> dict[str, Any]:
     if body.agreement is None:
-        result = ledger.propose_decision(
+        result = ledger.decisions.propose_decision(
             group_id, body.title, body.decision, body.context, body.rationale
         )
     else:
         agreement = body.agreement.model_dump()
-        result = ledger.record_decision(
+        result = ledger.decisions.record_decision(
             group_id, body.title, body.decision, agreement, body.context, body.rationale
         )
     response.headers["Location"] = f"/decisions/{result.id}"
-    return written(response, ledger.get_decision(result.id, result.version), result)
+    return written(response, ledger.records.get_decision(result.id, result.version), result)
 
 
 @router.get(
@@ -66,7 +66,7 @@ def list_decisions(
     _: Annotated[Access, allow("read", "group", "group_id")],
     page: PageDep,
 ) -> dict[str, Any]:
-    return ledger.list_records("decision", group_id, page.status, page.cursor, page.limit)
+    return ledger.records.list_records("decision", group_id, page.status, page.cursor, page.limit)
 
 
 @router.get(
@@ -85,7 +85,8 @@ def get_decision(
     effective_at: EffectiveAt = None,
 ) -> dict[str, Any]:
     return read(
-        response, ledger.get_record("decision", decision_id, as_of, effective_at, min_position)
+        response,
+        ledger.records.get_record("decision", decision_id, as_of, effective_at, min_position),
     )
 
 
@@ -103,8 +104,10 @@ def agree_decision(
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
-    result = ledger.agree_decision(decision_id, **body.model_dump(), expected_version=version)
-    return written(response, ledger.get_decision(result.id, result.version), result)
+    result = ledger.decisions.agree_decision(
+        decision_id, **body.model_dump(), expected_version=version
+    )
+    return written(response, ledger.records.get_decision(result.id, result.version), result)
 
 
 @router.post(
@@ -121,8 +124,8 @@ def reject_decision(
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
-    result = ledger.reject_decision(decision_id, body.reason, expected_version=version)
-    return written(response, ledger.get_decision(result.id, result.version), result)
+    result = ledger.decisions.reject_decision(decision_id, body.reason, expected_version=version)
+    return written(response, ledger.records.get_decision(result.id, result.version), result)
 
 
 @router.post(
@@ -139,8 +142,8 @@ def withdraw_decision(
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
-    result = ledger.withdraw_decision(decision_id, body.reason, expected_version=version)
-    return written(response, ledger.get_decision(result.id, result.version), result)
+    result = ledger.decisions.withdraw_decision(decision_id, body.reason, expected_version=version)
+    return written(response, ledger.records.get_decision(result.id, result.version), result)
 
 
 @router.post(
@@ -157,7 +160,7 @@ def revoke_decision(
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
-    result = ledger.revoke_decision(
+    result = ledger.decisions.revoke_decision(
         decision_id, body.reason, body.effective_at, expected_version=version
     )
-    return written(response, ledger.get_decision(result.id, result.version), result)
+    return written(response, ledger.records.get_decision(result.id, result.version), result)

@@ -47,13 +47,13 @@ def convene_group(
     access: Annotated[Access, allow("write")],
     response: Response,
 ) -> dict[str, Any]:
-    ledger.require_parent(access, body.parent_group_id)
-    ledger.require_parent(access, body.parent_group_id)
-    result = ledger.convene_group(
+    ledger.access.require_parent(access, body.parent_group_id)
+    ledger.access.require_parent(access, body.parent_group_id)
+    result = ledger.groups.convene_group(
         body.name, body.kind, body.purpose, body.parent_group_id, body.effective_at
     )
     response.headers["Location"] = f"/groups/{result.id}"
-    return written(response, ledger.get_group(result.id, result.version), result)
+    return written(response, ledger.records.get_group(result.id, result.version), result)
 
 
 @router.get("/groups", response_model=Page, summary="List groups", responses=problems(404, 422))
@@ -65,7 +65,7 @@ def list_groups(
         str | None, Query(description="Only sub-groups of this group.")
     ] = None,
 ) -> dict[str, Any]:
-    return ledger.list_records(
+    return ledger.records.list_records(
         "group",
         parent_group_id,
         page.status,
@@ -87,7 +87,9 @@ def get_group(
     as_of: AsOf = None,
     effective_at: EffectiveAt = None,
 ) -> dict[str, Any]:
-    return read(response, ledger.get_record("group", group_id, as_of, effective_at, min_position))
+    return read(
+        response, ledger.records.get_record("group", group_id, as_of, effective_at, min_position)
+    )
 
 
 @router.post(
@@ -104,10 +106,10 @@ def restate_purpose(
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
-    result = ledger.restate_purpose(
+    result = ledger.groups.restate_purpose(
         group_id, body.purpose, body.effective_at, expected_version=version
     )
-    return written(response, ledger.get_group(result.id, result.version), result)
+    return written(response, ledger.records.get_group(result.id, result.version), result)
 
 
 @router.post(
@@ -125,11 +127,11 @@ def add_member(
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
-    result = ledger.add_member(
+    result = ledger.groups.add_member(
         group_id, body.person_id, body.role, body.effective_at, expected_version=version
     )
     response.headers["Location"] = f"/groups/{result.id}"
-    return written(response, ledger.get_group(result.id, result.version), result)
+    return written(response, ledger.records.get_group(result.id, result.version), result)
 
 
 @router.post(
@@ -147,10 +149,10 @@ def change_role(
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
-    result = ledger.change_member_role(
+    result = ledger.groups.change_member_role(
         group_id, person_id, body.role, body.effective_at, expected_version=version
     )
-    return written(response, ledger.get_group(result.id, result.version), result)
+    return written(response, ledger.records.get_group(result.id, result.version), result)
 
 
 @router.delete(
@@ -172,8 +174,10 @@ def remove_member(
         Query(description="When the member left, with a time-zone offset; defaults to now."),
     ] = None,
 ) -> dict[str, Any]:
-    result = ledger.remove_member(group_id, person_id, effective_at, expected_version=version)
-    return written(response, ledger.get_group(result.id, result.version), result)
+    result = ledger.groups.remove_member(
+        group_id, person_id, effective_at, expected_version=version
+    )
+    return written(response, ledger.records.get_group(result.id, result.version), result)
 
 
 @router.post(
@@ -190,5 +194,7 @@ def close_group(
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
-    result = ledger.close_group(group_id, body.reason, body.effective_at, expected_version=version)
-    return written(response, ledger.get_group(result.id, result.version), result)
+    result = ledger.groups.close_group(
+        group_id, body.reason, body.effective_at, expected_version=version
+    )
+    return written(response, ledger.records.get_group(result.id, result.version), result)

@@ -37,8 +37,8 @@ def _history_route(path: str, kind: str) -> None:
         after: After = 0,
         limit: Limit = 100,
     ) -> dict[str, Any]:
-        page = ledger.record_history(kind, record_id, after, limit, min_position)
-        if kind == "person" and not ledger.sees_contact(access, record_id):
+        page = ledger.history.record_history(kind, record_id, after, limit, min_position)
+        if kind == "person" and not ledger.access.sees_contact(access, record_id):
             for item in page["items"]:
                 item["data"].pop("email", None)
         return page
@@ -89,7 +89,7 @@ def timeline(
     ] = None,
     to: Annotated[Moment | None, Query(description="Recorded before.")] = None,
 ) -> dict[str, Any]:
-    return ledger.group_timeline(
+    return ledger.history.group_timeline(
         group_id,
         after,
         limit,
@@ -117,7 +117,7 @@ def events(
     after: After = 0,
     limit: Limit = 100,
 ) -> dict[str, Any]:
-    return ledger.event_feed(after, limit, access)
+    return ledger.records.event_feed(after, limit, access)
 
 
 @router.get(
@@ -138,7 +138,7 @@ def group_state(
     as_of: AsOf = None,
     effective_at: EffectiveAt = None,
 ) -> dict[str, Any]:
-    return ledger.group_state(group_id, as_of, effective_at, min_position)
+    return ledger.history.group_state(group_id, as_of, effective_at, min_position)
 
 
 @router.get(
@@ -158,4 +158,4 @@ def group_changes(
     to: Annotated[Moment, Query(description="End (exclusive).")],
     min_position: MinPosition = None,
 ) -> dict[str, Any]:
-    return ledger.group_changes(group_id, from_, to, min_position)
+    return ledger.changes.group_changes(group_id, from_, to, min_position)

@@ -43,7 +43,7 @@ def created(response: Response, row: ApiKeyRow, secret: str) -> dict[str, Any]:
 def create_key(
     body: KeyCreate, ledger: LedgerDep, _: AdministratorDep, response: Response
 ) -> dict[str, Any]:
-    row, secret = ledger.create_key(body.person_id, body.role, body.label)
+    row, secret = ledger.keys.create_key(body.person_id, body.role, body.label)
     return created(response, row, secret)
 
 
@@ -60,7 +60,7 @@ def list_keys(
         str | None, Query(max_length=64, description="Only this person's keys.")
     ] = None,
 ) -> dict[str, Any]:
-    return {"items": [public(row) for row in ledger.list_keys(person_id)]}
+    return {"items": [public(row) for row in ledger.keys.list_keys(person_id)]}
 
 
 @router.get(
@@ -70,7 +70,7 @@ def list_keys(
     responses=problems(403, 404),
 )
 def get_key(key_id: str, ledger: LedgerDep, _: AdministratorDep) -> dict[str, Any]:
-    return public(ledger.get_key(key_id))
+    return public(ledger.keys.get_key(key_id))
 
 
 @router.post(
@@ -81,7 +81,7 @@ def get_key(key_id: str, ledger: LedgerDep, _: AdministratorDep) -> dict[str, An
     responses=problems(403, 404),
 )
 def revoke_key(key_id: str, ledger: LedgerDep, _: AdministratorDep) -> dict[str, Any]:
-    return public(ledger.revoke_key(key_id))
+    return public(ledger.keys.revoke_key(key_id))
 
 
 @router.post(
@@ -96,7 +96,7 @@ def revoke_key(key_id: str, ledger: LedgerDep, _: AdministratorDep) -> dict[str,
 def rotate_key(
     key_id: str, ledger: LedgerDep, _: AdministratorDep, response: Response
 ) -> dict[str, Any]:
-    row, secret = ledger.rotate_key(key_id)
+    row, secret = ledger.keys.rotate_key(key_id)
     return created(response, row, secret)
 
 
@@ -107,7 +107,7 @@ def rotate_key(
     responses=problems(),
 )
 def my_keys(ledger: LedgerDep, access: Own) -> dict[str, Any]:
-    return {"items": [public(row) for row in ledger.list_keys(access.person_id)]}
+    return {"items": [public(row) for row in ledger.keys.list_keys(access.person_id)]}
 
 
 @router.post(
@@ -122,5 +122,5 @@ def my_keys(ledger: LedgerDep, access: Own) -> dict[str, Any]:
 def rotate_my_key(
     key_id: str, ledger: LedgerDep, access: Own, response: Response
 ) -> dict[str, Any]:
-    row, secret = ledger.rotate_key(key_id, access.person_id)
+    row, secret = ledger.keys.rotate_key(key_id, access.person_id)
     return created(response, row, secret)

@@ -27,4 +27,4 @@ router = APIRouter(tags=["ledger"])
     responses=problems(),
 )
 def ledger_head(ledger: LedgerDep, access: Annotated[Access, allow("read")]) -> dict[str, Any]:
-    return ledger.ledger_head()
+    return ledger.integrity.ledger_head()

@@ -47,9 +47,9 @@ def register_organisation(
     _: Annotated[Access, allow("write", "organisation")],
     response: Response,
 ) -> dict[str, Any]:
-    result = ledger.register_organisation(body.name, body.sector)
+    result = ledger.organisations.register_organisation(body.name, body.sector)
     response.headers["Location"] = f"/organisations/{result.id}"
-    return written(response, ledger.get_organisation(result.id, result.version), result)
+    return written(response, ledger.records.get_organisation(result.id, result.version), result)
 
 
 @router.get(
@@ -58,7 +58,7 @@ def register_organisation(
 def list_organisations(
     ledger: LedgerDep, _: Annotated[Access, allow("read", "organisation")], page: PageDep
 ) -> dict[str, Any]:
-    return ledger.list_records("organisation", None, page.status, page.cursor, page.limit)
+    return ledger.records.list_records("organisation", None, page.status, page.cursor, page.limit)
 
 
 @router.get(
@@ -78,7 +78,9 @@ def get_organisation(
 ) -> dict[str, Any]:
     return read(
         response,
-        ledger.get_record("organisation", organisation_id, as_of, effective_at, min_position),
+        ledger.records.get_record(
+            "organisation", organisation_id, as_of, effective_at, min_position
+        ),
     )
 
 
@@ -96,8 +98,10 @@ def rename_organisation(
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
-    result = ledger.rename_organisation(organisation_id, body.name, expected_version=version)
-    return written(response, ledger.get_organisation(result.id, result.version), result)
+    result = ledger.organisations.rename_organisation(
+        organisation_id, body.name, expected_version=version
+    )
+    return written(response, ledger.records.get_organisation(result.id, result.version), result)
 
 
 @router.post(
@@ -114,10 +118,10 @@ def change_sector(
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
-    result = ledger.change_organisation_sector(
+    result = ledger.organisations.change_organisation_sector(
         organisation_id, body.sector, expected_version=version
     )
-    return written(response, ledger.get_organisation(result.id, result.version), result)
+    return written(response, ledger.records.get_organisation(result.id, result.version), result)
 
 
 @router.post(
@@ -134,9 +138,9 @@ def register_person(
     _: Annotated[Access, allow("register")],
     response: Response,
 ) -> dict[str, Any]:
-    result = ledger.register_person(body.name, body.email, body.organisation_id)
+    result = ledger.people.register_person(body.name, body.email, body.organisation_id)
     response.headers["Location"] = f"/people/{result.id}"
-    return written(response, ledger.get_person(result.id, result.version), result)
+    return written(response, ledger.records.get_person(result.id, result.version), result)
 
 
 @router.get(
@@ -154,8 +158,8 @@ def get_person(
     as_of: AsOf = None,
     effective_at: EffectiveAt = None,
 ) -> dict[str, Any]:
-    record = ledger.get_record("person", person_id, as_of, effective_at, min_position)
-    if not ledger.sees_contact(access, person_id):
+    record = ledger.records.get_record("person", person_id, as_of, effective_at, min_position)
+    if not ledger.access.sees_contact(access, person_id):
         record["email"] = None
     return read(response, record)
 
@@ -174,10 +178,10 @@ def change_affiliation(
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
-    result = ledger.change_affiliation(
+    result = ledger.people.change_affiliation(
         person_id, body.organisation_id, body.effective_at, expected_version=version
     )
-    return written(response, ledger.get_person(result.id, result.version), result)
+    return written(response, ledger.records.get_person(result.id, result.version), result)
 
 
 @router.post(
@@ -198,7 +202,7 @@ def forget_person(
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
-    result = ledger.forget_person(
+    result = ledger.privacy.forget_person(
         person_id, body.basis, expected_version=version, effective_at=body.effective_at
     )
-    return written(response, ledger.get_person(result.id, result.version), result)
+    return written(response, ledger.records.get_person(result.id, result.version), result)

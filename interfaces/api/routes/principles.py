@@ -47,9 +47,9 @@ def propose_principle(
     _: Annotated[Access, allow("write", "group", "group_id")],
     response: Response,
 ) -> dict[str, Any]:
-    result = ledger.propose_principle(group_id, body.statement, body.rationale)
+    result = ledger.principles.propose_principle(group_id, body.statement, body.rationale)
     response.headers["Location"] = f"/principles/{result.id}"
-    return written(response, ledger.get_principle(result.id, result.version), result)
+    return written(response, ledger.records.get_principle(result.id, result.version), result)
 
 
 @router.get(
@@ -64,7 +64,7 @@ def list_principles(
     _: Annotated[Access, allow("read", "group", "group_id")],
     page: PageDep,
 ) -> dict[str, Any]:
-    return ledger.list_records("principle", group_id, page.status, page.cursor, page.limit)
+    return ledger.records.list_records("principle", group_id, page.status, page.cursor, page.limit)
 
 
 @router.get(
@@ -83,7 +83,8 @@ def get_principle(
     effective_at: EffectiveAt = None,
 ) -> dict[str, Any]:
     return read(
-        response, ledger.get_record("principle", principle_id, as_of, effective_at, min_position)
+        response,
+        ledger.records.get_record("principle", principle_id, as_of, effective_at, min_position),
     )
 
 
@@ -102,11 +103,11 @@ def respond(
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
-    result = ledger.respond_to_principle(
+    result = ledger.principles.respond_to_principle(
         principle_id, body.stance, body.reason, body.person_id, expected_version=version
     )
     response.headers["Location"] = f"/principles/{result.id}"
-    return written(response, ledger.get_principle(result.id, result.version), result)
+    return written(response, ledger.records.get_principle(result.id, result.version), result)
 
 
 @router.post(
@@ -123,8 +124,10 @@ def agree_principle(
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
-    result = ledger.agree_principle(principle_id, body.effective_at, expected_version=version)
-    return written(response, ledger.get_principle(result.id, result.version), result)
+    result = ledger.principles.agree_principle(
+        principle_id, body.effective_at, expected_version=version
+    )
+    return written(response, ledger.records.get_principle(result.id, result.version), result)
 
 
 @router.post(
@@ -142,10 +145,10 @@ def amend_principle(
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
-    result = ledger.amend_principle(
+    result = ledger.principles.amend_principle(
         principle_id, body.statement, body.rationale, body.effective_at, expected_version=version
     )
-    return written(response, ledger.get_principle(result.id, result.version), result)
+    return written(response, ledger.records.get_principle(result.id, result.version), result)
 
 
 @router.post(
@@ -162,7 +165,7 @@ def retire_principle(
     version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
-    result = ledger.retire_principle(
+    result = ledger.principles.retire_principle(
         principle_id, body.reason, body.effective_at, expected_version=version
     )
-    return written(response, ledger.get_principle(result.id, result.version), result)
+    return written(response, ledger.records.get_principle(result.id, result.version), result)

@@ -48,7 +48,7 @@ def accountability_report(
     ] = 3,
     min_position: MinPosition = None,
 ) -> dict[str, Any]:
-    return ledger.accountability_report(
+    return ledger.reports.accountability_report(
         group,
         include_subgroups,
         from_,
