@@ -10,6 +10,7 @@ from application.changes import ChangeQueries
 from application.conflicts import ConflictCommands
 from application.core import LedgerCore
 from application.decisions import DecisionCommands
+from application.directory import DirectoryQueries
 from application.groups import GroupCommands
 from application.history import HistoryQueries
 from application.integrity import IntegrityQueries
@@ -20,6 +21,7 @@ from application.principles import PrincipleCommands
 from application.privacy import PrivacyCommands
 from application.records import RecordQueries
 from application.reports.accountability import ReportQueries
+from application.sessions import SessionCommands
 from application.transfer import TransferCommands
 
 
@@ -49,6 +51,8 @@ class Ledger(LedgerCore):
         self.integrity = IntegrityQueries(self)
         self.privacy = PrivacyCommands(self)
         self.transfer = TransferCommands(self, self.privacy)
+        self.sessions = SessionCommands(self, self.keys)
+        self.directory = DirectoryQueries(self)
 
     def ping(self) -> None:
         """Raise if the store cannot be reached."""

@@ -424,3 +424,31 @@ class ChainStore(Protocol):
     def scan_chain(self, page: int = ...) -> Generator[Sequence[Row], None, None]:
         """Every event and every link, by position, in pages, from one snapshot."""
         ...
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """A signed-in browser session: only the digest of its token is stored."""
+
+    session_hash: str
+    key_id: str
+    csrf: str
+    created_at: str
+    last_seen_at: str
+
+
+@runtime_checkable
+class SessionStore(Protocol):
+    """Web sessions beside the API keys they were started with (application.sessions)."""
+
+    def insert_session(self, row: SessionRow) -> None: ...
+
+    def find_session(self, session_hash: str) -> SessionRow | None: ...
+
+    def touch_session(self, session_hash: str, last_seen_at: str) -> None: ...
+
+    def delete_session(self, session_hash: str) -> None: ...
+
+    def delete_sessions(self, started_before: str, seen_before: str) -> None:
+        """Remove sessions past their absolute or idle expiry."""
+        ...

@@ -8,7 +8,7 @@ from typing import Any
 from eventsourcing.persistence import StoredEvent
 
 from application.ports import ApiKeyRow, IndexRow
-from infrastructure import idempotency
+from infrastructure import idempotency, sessions
 
 RECORD_COLUMNS = (
     "record_id, kind, group_id, title, status, version, created_position, updated_position"
@@ -38,6 +38,8 @@ def create_statements(prefix: str) -> list[str]:
         f"ON {prefix}accord_members (person_id)",
         # Requests remembered by their Idempotency-Key, stored with their events.
         *idempotency.create_statements(prefix),
+        # Signed-in browser sessions of the web console.
+        *sessions.create_statements(prefix),
     ]
 
 

@@ -15,15 +15,21 @@ from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
 
 from application.ports import ApiKeyRow, ImportedEvent, IndexRow, PersonKey
 from application.transfer import ImportRefused
-from infrastructure import common, importing, readmodels
+from infrastructure import common, importing, readmodels, sessions
 from infrastructure.chain import MemoryChain
 from infrastructure.idempotency import MemoryIdempotency
 from infrastructure.personal import MemoryPersonKeys
 from infrastructure.readmodels import SQLReadModels
+from infrastructure.sessions import SQLSessions
 
 
 class AccordMemoryRecorder(
-    MemoryChain, SQLReadModels, MemoryIdempotency, MemoryPersonKeys, POPOApplicationRecorder
+    MemoryChain,
+    SQLReadModels,
+    SQLSessions,
+    MemoryIdempotency,
+    MemoryPersonKeys,
+    POPOApplicationRecorder,
 ):
     """Keeps the index and keys in dictionaries; the read models in an in-memory SQLite."""
 
@@ -36,7 +42,7 @@ class AccordMemoryRecorder(
         self._rm_db = sqlite3.connect(":memory:", check_same_thread=False)
         self._rm_db.row_factory = sqlite3.Row
         self._rm_lock = threading.RLock()
-        for statement in readmodels.create_statements(""):
+        for statement in readmodels.create_statements("") + sessions.create_statements(""):
             self._rm_db.execute(statement)
         self._rm_db.commit()
         self._records: dict[str, dict[str, Any]] = {}

@@ -30,10 +30,16 @@ from infrastructure.groupcommit import GroupCommit, Save, persistence_error
 from infrastructure.idempotency import SQLIdempotency, with_position
 from infrastructure.personal import PostgresPersonKeys
 from infrastructure.readmodels import SQLReadModels
+from infrastructure.sessions import SQLSessions
 
 
 class AccordPostgresRecorder(
-    SQLChain, SQLReadModels, SQLIdempotency, PostgresPersonKeys, PostgresApplicationRecorder
+    SQLChain,
+    SQLReadModels,
+    SQLIdempotency,
+    SQLSessions,
+    PostgresPersonKeys,
+    PostgresApplicationRecorder,
 ):
     """Writes index rows after the events are inserted, while the table lock is held."""
 

@@ -19,10 +19,16 @@ from infrastructure.groupcommit import GroupCommit, Save, persistence_error
 from infrastructure.idempotency import SQLIdempotency
 from infrastructure.personal import SQLitePersonKeys
 from infrastructure.readmodels import SQLReadModels
+from infrastructure.sessions import SQLSessions
 
 
 class AccordSQLiteRecorder(
-    SQLChain, SQLReadModels, SQLIdempotency, SQLitePersonKeys, SQLiteApplicationRecorder
+    SQLChain,
+    SQLReadModels,
+    SQLIdempotency,
+    SQLSessions,
+    SQLitePersonKeys,
+    SQLiteApplicationRecorder,
 ):
     """Writes index rows in the same transaction as the events they describe."""
 
