@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     max_header_bytes: int = Field(default=16_384, ge=1024)
     # Seconds SIGTERM waits for requests in flight before the server stops anyway.
     shutdown_timeout: int = Field(default=8, ge=0)
+    # The web console's sessions: minutes of inactivity, and hours in all, before sign-in again.
+    session_idle_minutes: int = Field(default=30, ge=1)
+    session_hours: int = Field(default=12, ge=1)
 
     def resolved_database_url(self) -> str:
         if self.database_url:

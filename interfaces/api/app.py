@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import Depends, FastAPI
 
 from application.ledger import Ledger
 from application.projections.projector import ProjectorThread
+from interfaces import web
 from interfaces.api import errors, idempotency, limits
 from interfaces.api.routes import (
     accountabilities,
@@ -66,6 +68,9 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         app.state.ledger = ledger or build_ledger(config)
         # Reads of the read models wait for the projector instead of projecting inline.
         app.state.ledger.inline_projection = False
+        sessions = app.state.ledger.sessions
+        sessions.idle = timedelta(minutes=config.session_idle_minutes)
+        sessions.lifetime = timedelta(hours=config.session_hours)
         app.state.projector = None
         if config.projector == "thread":
             app.state.projector = ProjectorThread(app.state.ledger.projector).start()
@@ -98,4 +103,6 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         remember = [] if module is health else [Depends(idempotency.remember_request)]
         app.include_router(module.router, dependencies=remember)
     idempotency.document(app)
+    # The review console: pages over the same queries and access policy.
+    web.install(app)
     return app

@@ -47,7 +47,9 @@ def _story(ledger: Ledger, args: argparse.Namespace, settings: Settings) -> None
     print("transformation group. Every other person in the story can be given a key with")
     print(f"`{accord} keys create --person ID`.\n")
     print(f"API key (shown once): {result.api_key}\n")
-    print(f"Serve it with `make run` (or `{accord} serve`), then try, with")
+    print(f"Serve it with `make run` (or `{accord} serve`), then open {base}/ in a browser")
+    print("and sign in with that key: the review console shows each group as it stood on any")
+    print("day. Or try the API, with")
     print(f"  export KEY={result.api_key}")
     for path in (
         f"/groups/{transformation}/state",

@@ -15,7 +15,8 @@ No API key exists yet. Create the first administrator (once, on an empty ledger)
 
     {accord} keys bootstrap --name "Your Name"
 
-It prints an API key; send it as `Authorization: Bearer <key>`.
+It prints an API key: sign in with it at the review console (/), or send it to the API
+as `Authorization: Bearer <key>`.
 """
 
 
@@ -43,7 +44,8 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     port = args.port or settings.port
     print(
         f"Accord on {shown(settings.resolved_database_url())} at http://{host}:{port} "
-        f"(docs: /docs)" + (f", {workers} worker processes" if workers > 1 else ""),
+        f"(the review console at /, API documentation at /docs)"
+        + (f", {workers} worker processes" if workers > 1 else ""),
         flush=True,
     )
     if workers > 1:

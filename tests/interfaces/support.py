@@ -77,7 +77,12 @@ def api_routes(app: FastAPI) -> list[Route]:
     found = []
     for context in iter_route_contexts(app.routes):
         route = context.original_route
-        if not isinstance(route, APIRoute) or route.path in UNGUARDED:
+        # The console's pages (include_in_schema False) are tested in test_web*.py.
+        if (
+            not isinstance(route, APIRoute)
+            or route.path in UNGUARDED
+            or not route.include_in_schema
+        ):
             continue
         for method in sorted(set(route.methods or ()) - {"HEAD"}):
             found.append(Route(method, route.path, route))

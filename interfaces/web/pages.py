@@ -1,0 +1,138 @@
+"""The console's pages: home (the groups one may see) and a group as it stood on any day."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import HTMLResponse
+
+from application.errors import RecordNotFound
+from application.ledger import Ledger
+from interfaces.api.deps import LedgerDep
+from interfaces.web.moments import TimeSettings, read_time_settings
+from interfaces.web.signin import SessionDep, mark_page
+from interfaces.web.templating import page
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(mark_page)])
+REVIEW_SOON = timedelta(days=30)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, ledger: LedgerDep, session: SessionDep) -> Response:
+    access = ledger.access.access_for(session.caller)
+    groups = _visible_groups(ledger, access.visible_groups())
+    me = ledger.directory.person(session.caller.person_id)
+    return page(request, "home.html", me=me, tree=_tree(groups))
+
+
+@router.get("/console/groups/{group_id}", response_class=HTMLResponse)
+def group_page(
+    request: Request,
+    group_id: str,
+    ledger: LedgerDep,
+    session: SessionDep,
+    on: str | None = None,
+    known: str | None = None,
+) -> Response:
+    ledger.access.authorize(session.caller, "read", "group", group_id)
+    moments = read_time_settings(on, known)
+    state = _state_at(ledger, group_id, moments)
+    context: dict[str, Any] = {"group_id": group_id, "moments": moments, "state": state}
+    if state is not None:
+        context.update(_described(ledger, state, moments))
+    else:
+        context["name"] = ledger.directory.group_name(group_id)
+    status = 422 if moments.errors else 200
+    return page(request, "group.html", status=status, **context)
+
+
+def _visible_groups(ledger: Ledger, visible: frozenset[str] | None) -> list[dict[str, Any]]:
+    groups, cursor = [], None
+    while True:
+        found = ledger.records.list_records("group", None, None, cursor, 200, visible)
+        groups.extend(found["items"])
+        cursor = found["next_cursor"]
+        if cursor is None:
+            break
+    described = []
+    for item in groups:
+        group = ledger.records.get_group(item["id"])
+        described.append(
+            {
+                "id": item["id"],
+                "name": group["name"],
+                "purpose": group["purpose"],
+                "status": group["status"],
+                "parent": group["parent_group_id"],
+                "members": len(group["members"]),
+            }
+        )
+    return described
+
+
+def _tree(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Groups under their parents; a group whose parent one may not see stands at the top."""
+    by_id = {g["id"]: {**g, "children": []} for g in groups}
+    roots: list[dict[str, Any]] = []
+    for group in by_id.values():
+        parent = by_id.get(group["parent"])
+        (parent["children"] if parent else roots).append(group)
+    return roots
+
+
+def _state_at(ledger: Ledger, group_id: str, moments: TimeSettings) -> dict[str, Any] | None:
+    """The group's state at the chosen moments; None before it existed. The page waits (a
+    bounded time) for the read models to hold everything recorded before it was asked for."""
+    head = ledger.head_position()
+    try:
+        return ledger.history.group_state(group_id, moments.as_of, moments.effective_at, head)
+    except RecordNotFound:
+        return None
+
+
+def _described(ledger: Ledger, state: dict[str, Any], moments: TimeSettings) -> dict[str, Any]:
+    """The state with names beside ids, and what needs attention."""
+    at = state["effective_at"]
+    names = ledger.directory
+    members = [
+        {**names.person(m["person_id"], at), "role": m["role"], "since": m["since"]}
+        for m in state["members"]
+    ]
+    accountabilities = [
+        {
+            **a,
+            "holder_name": names.party(a["holder"], at) if a.get("holder") else "",
+            "offered_to": names.party(a["open_handover"]["to"], at)
+            if a.get("open_handover")
+            else None,
+        }
+        for a in state["accountabilities"]
+    ]
+    conflicts = [
+        {
+            **c,
+            "raised_by_name": names.person(c["raised_by"], at)["name"]
+            if c.get("raised_by")
+            else "",
+        }
+        for c in state["conflicts"]
+    ]
+    day = (moments.on or datetime.now(UTC).date()).isoformat()
+    soon = ((moments.on or datetime.now(UTC).date()) + REVIEW_SOON).isoformat()
+    reviews = [d for d in state["decisions"] if d.get("review_date") and d["review_date"] <= soon]
+    return {
+        "name": state["name"],
+        "members": sorted(members, key=lambda m: (m["role"] != "convener", m["name"])),
+        "accountabilities": accountabilities,
+        "conflicts": conflicts,
+        "decisions": state["decisions"],
+        "principles": state["principles"],
+        "attention": {
+            "overdue": [d for d in reviews if d["review_date"] < day],
+            "due_soon": [d for d in reviews if d["review_date"] >= day],
+            "pending": [a for a in accountabilities if a["offered_to"]],
+        },
+        "parent": names.group_name(state["parent_group_id"]) if state["parent_group_id"] else None,
+    }

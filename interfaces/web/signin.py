@@ -1,0 +1,137 @@
+"""Signing in and out of the console, the session every page needs, and CSRF on every form."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+from urllib.parse import parse_qs, quote
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from application.errors import Unauthenticated
+from application.sessions import Session, SessionCommands
+from domain.base import NotAllowed, current_actor
+from interfaces.api.deps import LedgerDep
+from interfaces.web.templating import page
+
+SESSION_COOKIE = "accord_session"
+# Before sign-in there is no session: the sign-in form's CSRF token is a cookie it matches.
+SIGNIN_COOKIE = "accord_signin"
+
+
+class SignInRequired(Exception):
+    """The page needs a signed-in person (no session, or it ended)."""
+
+    def __init__(self, message: str, back_to: str = "/") -> None:
+        super().__init__(message)
+        self.back_to = back_to
+
+
+def mark_page(request: Request) -> None:
+    """Errors on this route are shown as pages, not problem documents."""
+    request.state.page = True
+
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(mark_page)])
+
+
+async def form_data(request: Request) -> dict[str, str]:
+    """A form's fields (application/x-www-form-urlencoded; the body's size is bounded)."""
+    body = (await request.body()).decode("utf-8", errors="replace")
+    return {name: values[0] for name, values in parse_qs(body).items()}
+
+
+FormDep = Annotated[dict[str, str], Depends(form_data)]
+
+
+async def current_session(request: Request, ledger: LedgerDep) -> Session:
+    """The signed-in session, also the actor of anything recorded from a page."""
+    try:
+        token = request.cookies.get(SESSION_COOKIE)
+        session = await run_in_threadpool(ledger.sessions.resume, token)
+    except Unauthenticated as error:
+        raise SignInRequired(str(error), request.url.path) from None
+    request.state.session = session
+    current_actor.set(session.caller.person_id)
+    return session
+
+
+SessionDep = Annotated[Session, Depends(current_session)]
+
+
+def to_sign_in(request: Request, error: Exception) -> Response:
+    back_to = error.back_to if isinstance(error, SignInRequired) else "/"
+    response = RedirectResponse(f"/signin?next={quote(back_to)}", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+def _safe_next(value: str | None) -> str:
+    """Only a path on this site: never another site after sign-in."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/"
+    return value
+
+
+@router.get("/signin", response_class=HTMLResponse)
+def signin_form(request: Request, next: str = "/", message: str = "") -> Response:
+    token = secrets.token_urlsafe(24)
+    response = page(request, "signin.html", csrf=token, next=_safe_next(next), message=message)
+    _set_cookie(request, response, SIGNIN_COOKIE, token, max_age=3600)
+    return response
+
+
+@router.post("/signin", response_class=HTMLResponse)
+def signin(request: Request, ledger: LedgerDep, form: FormDep) -> Response:
+    expected = request.cookies.get(SIGNIN_COOKIE)
+    sent = form.get("csrf", "")
+    next_page = _safe_next(form.get("next"))
+    if not expected or not secrets.compare_digest(expected, sent):
+        return _signin_again(request, next_page, "The form had expired. Please sign in again.", 403)
+    try:
+        token, _ = ledger.sessions.start(form.get("key", "").strip())
+    except Unauthenticated:
+        return _signin_again(request, next_page, "That key is not valid, or it was revoked.", 401)
+    response = RedirectResponse(next_page, status_code=303)
+    lifetime = int(ledger.sessions.lifetime.total_seconds())
+    _set_cookie(request, response, SESSION_COOKIE, token, max_age=lifetime)
+    response.delete_cookie(SIGNIN_COOKIE, path="/")
+    return response
+
+
+@router.post("/signout")
+def signout(request: Request, ledger: LedgerDep, session: SessionDep, form: FormDep) -> Response:
+    require_csrf(session, form)
+    ledger.sessions.end(request.cookies.get(SESSION_COOKIE))
+    response = RedirectResponse("/signin?message=signed-out", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+def require_csrf(session: Session, form: dict[str, str]) -> None:
+    """403 for a form without its session's CSRF token (a request forged by another site)."""
+    if not SessionCommands.csrf_matches(session, form.get("csrf")):
+        raise NotAllowed("the form did not carry this session's token; reload the page")
+
+
+def _signin_again(request: Request, next_page: str, message: str, status: int) -> Response:
+    token = secrets.token_urlsafe(24)
+    response = page(
+        request, "signin.html", status=status, csrf=token, next=next_page, message=message
+    )
+    _set_cookie(request, response, SIGNIN_COOKIE, token, max_age=3600)
+    return response
+
+
+def _set_cookie(request: Request, response: Response, name: str, value: str, max_age: int) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
