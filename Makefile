@@ -1,10 +1,11 @@
-# Accord: `make run` serves the API on SQLite; `make test` runs lint, import contracts and tests.
+# Accord: `make run` serves the API on SQLite; `make test` runs lint, import contracts and the
+# quick tier of the tests; `make check` runs lint, import contracts and every test (what CI runs).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run demo test lint format bench clean
+.PHONY: install run demo test check lint format bench clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -26,8 +27,18 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# Two workers (pytest-xdist; tests marked xdist_group share one) and the 25 slowest tests
+# printed at the end.
+PYTEST_ARGS ?= -n 2 --dist loadgroup --durations=25
+
+# The quick loop: store-independent checks on the in-memory store only, the quick hypothesis
+# profile, tests marked slow left out (see tests/conftest.py).
 test: lint
-	$(BIN)/pytest
+	ACCORD_TEST_TIER=quick $(BIN)/pytest $(PYTEST_ARGS)
+
+# Everything: every test on every store, the full hypothesis profile, the slow tier.
+check: lint
+	ACCORD_TEST_TIER=full $(BIN)/pytest $(PYTEST_ARGS)
 
 format: $(STAMP)
 	$(BIN)/ruff format .

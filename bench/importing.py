@@ -48,8 +48,8 @@ from psycopg.sql import SQL, Identifier
 
 from application.ledger import Ledger
 from application.synthetic import generate
+from bench.common import env_int, run_alone
 from bench.document import text_table
-from bench.run import env_int, run_alone
 from bench.stats import spread
 from interfaces.bootstrap import build_ledger
 from interfaces.cli.transfer import _read, export

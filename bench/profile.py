@@ -37,15 +37,17 @@ import psycopg
 
 from application.ledger import Ledger
 from application.synthetic import generate
+from bench.cast import prepare as prepare_cast
+from bench.cast import record_decision
+from bench.common import env_int
 from bench.importing import prepare as prepare_export
 from bench.importing import raw_copy
-from bench.recording import prepare as prepare_cast
-from bench.recording import raw_sqlite_inserts, record_decision
-from bench.run import POSTGRES_URL, env_int, raw_scan
+from bench.measure import raw_scan
+from bench.raw_inserts import raw_sqlite_inserts
 from interfaces.bootstrap import build_ledger
 from interfaces.cli.transfer import _read
 from interfaces.settings import Settings
-from tests.conftest import acting_as, postgres_schema
+from tests.conftest import POSTGRES_URL, acting_as, postgres_schema
 
 
 def profiled(label: str, run: Callable[[], Any], lines: int = 20) -> None:

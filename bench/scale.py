@@ -50,18 +50,10 @@ import psycopg
 from psycopg.sql import SQL, Identifier
 
 from application.synthetic import Dataset, generate, groups_for, years_for
+from bench.api import api_server
+from bench.common import EVENTS_TABLE, env_int, fmt_ms, run_alone
 from bench.document import text_table
-from bench.run import (
-    EVENTS_TABLE,
-    api_server,
-    env_int,
-    fmt_ms,
-    latencies,
-    read_model_bytes,
-    run_alone,
-    scan_once,
-    vacuum,
-)
+from bench.measure import latencies, read_model_bytes, scan_once, vacuum
 from bench.stats import latency, spread
 from interfaces.bootstrap import build_ledger
 from interfaces.settings import Settings

@@ -25,8 +25,9 @@ from infrastructure import common, personal
 from infrastructure.chain import TABLE as CHAIN_TABLE
 
 if TYPE_CHECKING:
-    from infrastructure.postgres import AccordPostgresRecorder
-    from infrastructure.sqlite import AccordSQLiteRecorder
+    # The library's recorders, not Accord's: the recorders call in here, never the reverse.
+    from eventsourcing.postgres import PostgresApplicationRecorder
+    from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 PersonKeys = Callable[[], list[PersonKey]] | None
 IndexRows = Callable[[], list[tuple[IndexRow, int, int, int]]] | None
@@ -71,13 +72,15 @@ def refused(error: Exception) -> ImportRefused:
 
 
 def into_postgres(
-    recorder: AccordPostgresRecorder,
+    recorder: PostgresApplicationRecorder,
+    table: str,
+    prefix: str,
     events: Iterable[ImportedEvent],
     person_keys: PersonKeys,
     index_rows: IndexRows,
 ) -> None:
-    table = recorder._events_table()
-    prefix = recorder.prefix
+    """Import into the events `table` (schema-qualified) of `recorder`, whose other tables'
+    names start with `prefix`."""
     links: list[tuple[int, bytes]] = []
     try:
         with recorder.datastore.transaction(commit=True) as curs:
@@ -127,7 +130,7 @@ def into_postgres(
 
 
 def into_sqlite(
-    recorder: AccordSQLiteRecorder,
+    recorder: SQLiteApplicationRecorder,
     events: Iterable[ImportedEvent],
     person_keys: PersonKeys,
     index_rows: IndexRows,

@@ -294,7 +294,9 @@ class AccordPostgresRecorder(
     ) -> None:
         """In one transaction, under the table lock: the events by binary COPY, their chain
         links, the person keys and the record index (see infrastructure.importing)."""
-        importing.into_postgres(self, events, person_keys, index_rows)
+        importing.into_postgres(
+            self, self._events_table(), self.prefix, events, person_keys, index_rows
+        )
 
     def upsert_index(self, rows: list[tuple[IndexRow, int, int, int]]) -> None:
         with self._cursor(commit=True) as curs:

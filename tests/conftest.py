@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from application.ledger import Ledger
 from domain.base import current_actor
@@ -24,6 +25,30 @@ REQUIRE_POSTGRES = os.environ.get("ACCORD_REQUIRE_POSTGRES", "") not in ("", "0"
 # faster machines: no per-key rate limit fit for production leaves it alone, so the suite
 # turns it off and tests/interfaces/test_limits.py turns it on where it is tested.
 os.environ.setdefault("ACCORD_RATE_LIMIT", "0")
+
+# The tier: "quick" (`make test`, the default) or "full" (`make check`, what CI runs).
+# The quick tier runs tests marked store_independent on the in-memory store only, leaves
+# out tests marked slow (deselected, never skipped) and uses the quick hypothesis profile;
+# the full tier runs every test on every store with the full profile.
+TIER_VARIABLE = "ACCORD_TEST_TIER"
+TIERS = ("quick", "full")
+TIER = os.environ.get(TIER_VARIABLE, "") or "quick"
+FULL = TIER == "full"
+
+# The full profile is hypothesis's default (100 examples); the quick one draws a tenth.
+hypothesis_settings.register_profile("full")
+hypothesis_settings.register_profile("quick", max_examples=10)
+if TIER in TIERS:
+    hypothesis_settings.load_profile(TIER)
+
+
+def examples(full: int) -> int:
+    """A property test's `max_examples`: `full` in the full tier, scaled down with the
+    profile in the quick one (never below 5)."""
+    if FULL:
+        return full
+    default = hypothesis_settings.get_profile("full").max_examples
+    return max(5, full * hypothesis_settings().max_examples // default)
 
 
 def postgres_reachable() -> bool:
@@ -75,6 +100,7 @@ def store_settings(
             yield Settings(database_url=url, postgres_schema=schema, postgres_pool_size=2)
 
 
+STORE_NAMES = ("memory", "sqlite", "postgres")
 STORES = [
     "memory",
     "sqlite",
@@ -115,32 +141,65 @@ OWN_PROCESS = "ACCORD_TEST_OWN_PROCESS"
 DURABLE_FIXTURES = {"rival", "durable"}
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    if TIER not in TIERS:
+        raise pytest.UsageError(f"{TIER_VARIABLE}={TIER!r}: expected one of {', '.join(TIERS)}")
+
+
+def store_of(item: pytest.Item) -> str | None:
+    """The store a test item runs on: the value of its parameter that names a store (the
+    `settings` fixture's, or a module's own store parameter), None if it has none."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is None:
+        return None
+    store = callspec.params.get("settings")
+    if store is not None:
+        return str(store)
+    for value in callspec.params.values():
+        if isinstance(value, str) and value in STORE_NAMES:
+            return value
+    return None
+
+
+def left_out(item: pytest.Item) -> bool:
+    """Whether this run leaves the test out (see pytest_collection_modifyitems)."""
+    store = store_of(item)
+    marker = item.get_closest_marker("stores")
+    fixtures = set(getattr(item, "fixturenames", ()))
+    if store is not None and (
+        (marker is not None and store not in marker.args)
+        or (store == "memory" and fixtures & DURABLE_FIXTURES)
+    ):
+        return True
+    # Tests marked own_process run only in a process started for them (OWN_PROCESS set),
+    # by a test that starts it; in the main session they are left out, not skipped. That
+    # process runs what it is asked to, whatever the tier.
+    if os.environ.get(OWN_PROCESS):
+        return False
+    if item.get_closest_marker("own_process"):
+        return True
+    if FULL:
+        return False
+    if item.get_closest_marker("slow"):
+        return True
+    # A store-independent check runs once, on the in-memory store (or, if it does not
+    # apply there, on the first store it applies to).
+    if store is not None and item.get_closest_marker("store_independent"):
+        applies = [s for s in STORE_NAMES if marker is None or s in marker.args]
+        return store != applies[0]
+    return False
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Leave out store combinations a test does not apply to (deselected, never skipped).
+    """Leave out what this run does not apply to (deselected, never skipped).
 
     `@pytest.mark.stores("sqlite", ...)` names the stores a test applies to; a test using
-    a fixture in DURABLE_FIXTURES does not apply to the in-memory store.
+    a fixture in DURABLE_FIXTURES does not apply to the in-memory store. In the quick tier
+    tests marked slow are left out, and tests marked store_independent run on one store.
     """
     keep, drop = [], []
     for item in items:
-        callspec = getattr(item, "callspec", None)
-        store = callspec.params.get("settings") if callspec else None
-        marker = item.get_closest_marker("stores")
-        fixtures = set(getattr(item, "fixturenames", ()))
-        if store is not None and (
-            (marker is not None and store not in marker.args)
-            or (store == "memory" and fixtures & DURABLE_FIXTURES)
-        ):
-            drop.append(item)
-        else:
-            keep.append(item)
-    # Tests marked own_process run only in a process started for them (OWN_PROCESS set),
-    # by a test that starts it; in the main session they are left out, not skipped.
-    if not os.environ.get(OWN_PROCESS):
-        for item in keep:
-            if item.get_closest_marker("own_process"):
-                drop.append(item)
-        keep = [item for item in keep if not item.get_closest_marker("own_process")]
+        (drop if left_out(item) else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

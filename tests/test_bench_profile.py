@@ -16,6 +16,7 @@ def figures(pattern: str, text: str) -> list[float]:
     return [float(value.replace(",", "")) for value in found.groups()]
 
 
+@pytest.mark.slow
 def test_the_sqlite_profile_sets_the_commands_beside_raw_inserts_and_the_disk(
     capsys, monkeypatch
 ) -> None:
@@ -32,6 +33,7 @@ def test_the_sqlite_profile_sets_the_commands_beside_raw_inserts_and_the_disk(
     assert "## record_decision" in out and "record_decision" in out.split("## ")[-1]
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 @pytest.mark.parametrize("what", ["import", "rebuild"])
 def test_the_postgres_profiles_run_on_a_small_ledger(

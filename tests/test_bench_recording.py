@@ -10,7 +10,8 @@ import pytest
 from bench.recording import section
 from bench.run import jsonable
 
-pytestmark = pytest.mark.postgres
+# Slow (servers and wrk runs): `make check` runs it, `make test` leaves it out.
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 
 def test_the_recording_section_measures_every_figure_without_errors(postgres_url: str) -> None:

@@ -3,19 +3,77 @@ seeded generator so that two runs record the same events."""
 
 from __future__ import annotations
 
+import random
 from collections import Counter
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol
 
 from application.demo.data import STORY
 
-if TYPE_CHECKING:
-    from application.demo.story import Story
+
+class Storyteller(Protocol):
+    """What the routine reads of the story, and the story's steps it takes."""
+
+    @property
+    def rng(self) -> random.Random: ...
+    @property
+    def day(self) -> int: ...
+    @property
+    def members(self) -> dict[str, dict[str, str]]: ...
+    @property
+    def org_of(self) -> dict[str, str]: ...
+    @property
+    def group_of(self) -> dict[str, str]: ...
+    @property
+    def holder(self) -> dict[str, str]: ...
+    @property
+    def offers(self) -> dict[str, tuple[str, str]]: ...
+    @property
+    def active(self) -> list[str]: ...
+    @property
+    def reserved(self) -> set[str]: ...
+    @property
+    def in_force(self) -> list[str]: ...
+    @property
+    def conflicts(self) -> dict[str, list[str]]: ...
+    @property
+    def acknowledged(self) -> set[str]: ...
+    @property
+    def backlog(self) -> dict[str, list[Any]]: ...
+    @property
+    def work(self) -> dict[str, list[str]]: ...
+    @property
+    def serial(self) -> Iterator[int]: ...
+
+    def on(self, day: int, step: Callable[..., None], *args: Any) -> None: ...
+    def convener(self, group: str) -> str: ...
+    def decide(
+        self,
+        handle: str,
+        group: str,
+        title: str,
+        text: str,
+        method: str,
+        people: list[str],
+        principles: tuple[str, ...] = (),
+        supersedes: tuple[str, ...] = (),
+        objections: tuple[tuple[str, str], ...] = (),
+        review_days: int | None = None,
+    ) -> None: ...
+    def define(
+        self, handle: str, group: str, holder: str, title: str, scope: str, reserved: bool = False
+    ) -> None: ...
+    def note(self, handle: str, by: str, text: str) -> None: ...
+    def offer(
+        self, acc: str, to: str, reason: str, outcome: str | None, after: int = 5, why: str = ""
+    ) -> None: ...
+    def give_back(self, acc: str, reason: str) -> None: ...
 
 
 class Routine:
     """Regular meetings of each group and rounds of handovers, as the story's people."""
 
-    def __init__(self, story: Story) -> None:
+    def __init__(self, story: Storyteller) -> None:
         self.story = story
         self.rng = story.rng
         self.senior = set(STORY["senior"])  # hold the work at first; are not handed more

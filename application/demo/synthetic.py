@@ -8,7 +8,7 @@ from collections.abc import Callable
 from application.core import KIND_OF_TOPIC
 from application.demo.result import DemoResult, require_empty
 from application.ledger import Ledger
-from application.synthetic import Generator
+from application.synthetic import Generator, run
 
 
 def synthetic(
@@ -21,7 +21,7 @@ def synthetic(
     require_empty(ledger)
     started = time.perf_counter()
     generator = Generator(ledger, target, seed, progress, ("Demo Administrator", None))
-    dataset = generator.run()
+    dataset = run(generator)
     records = {KIND_OF_TOPIC[name]: n for name, n in dataset.records.items()}
     records["person"] = records.get("person", 0) + 1  # and the administrator
     return DemoResult(

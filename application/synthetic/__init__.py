@@ -21,8 +21,9 @@ one instead of defining another, and so on for open proposals, conflicts and pri
 
 from __future__ import annotations
 
-from application.synthetic.generator import Generator, generate
+from application.synthetic.generator import Generator
+from application.synthetic.run import generate, run
 from application.synthetic.shape import groups_for, years_for
 from application.synthetic.work import Dataset
 
-__all__ = ["Dataset", "Generator", "generate", "groups_for", "years_for"]
+__all__ = ["Dataset", "Generator", "generate", "groups_for", "run", "years_for"]

@@ -8,7 +8,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from interfaces.reports.common import Names, tables
+from interfaces.reports.common import Names
+from interfaces.reports.tables import tables
 
 
 def cell(value: Any) -> Any:

@@ -35,7 +35,7 @@ from application.errors import RecordNotFound
 from application.ledger import Ledger
 from domain.base import AccordError
 from interfaces.bootstrap import build_ledger
-from tests.conftest import acting_as, store_settings
+from tests.conftest import acting_as, examples, store_settings
 
 STORES = ["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 EXAMPLES = {"memory": 120, "sqlite": 40, "postgres": 8}
@@ -776,7 +776,7 @@ def test_group_state_at_any_recorded_and_effective_moment_equals_a_replay_of_the
         request.getfixturevalue("postgres_url")  # skips (or fails in CI) when unreachable
 
     @hypothesis_settings(
-        max_examples=EXAMPLES[store],
+        max_examples=examples(EXAMPLES[store]),
         deadline=None,
         database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

@@ -31,7 +31,7 @@ from application.integrity import GENESIS, NothingToCheckpoint
 from application.ledger import Ledger
 from interfaces.bootstrap import build_ledger
 from interfaces.settings import Settings
-from tests.conftest import acting_as
+from tests.conftest import acting_as, examples
 from tests.owner import Owner, Statement
 
 EXAMPLES = {"sqlite": 300, "postgres": 150}
@@ -354,7 +354,7 @@ def test_any_single_alteration_is_found_at_the_first_position_it_breaks(ledger, 
     person, group = a_small_ledger(ledger)
 
     @hypothesis_settings(
-        max_examples=EXAMPLES[store],
+        max_examples=examples(EXAMPLES[store]),
         deadline=None,
         database=None,
         suppress_health_check=[HealthCheck.too_slow],

@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 from application.ledger import Ledger
 from domain.base import AccordError
 from interfaces.bootstrap import build_ledger
-from tests.conftest import acting_as, store_settings
+from tests.conftest import acting_as, examples, store_settings
 
 EXAMPLES = {"memory": 150, "sqlite": 40}
 BASE = datetime(2023, 1, 1, tzinfo=UTC)
@@ -431,7 +431,7 @@ def test_the_reports_holdings_and_distribution_equal_a_replay_of_the_raw_events(
     attempted: list[int] = []
 
     @hypothesis_settings(
-        max_examples=EXAMPLES[store],
+        max_examples=examples(EXAMPLES[store]),
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow],
         database=None,

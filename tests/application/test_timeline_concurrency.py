@@ -89,7 +89,15 @@ def more_events(ledger: Ledger, group: str, people: list[str], rounds: int) -> l
 # Two projectors at once.
 
 
-@pytest.mark.parametrize("pages", [(1, 2), (3, 5), (50, 7)])
+# One page size races in `make test`; the extremes (pages of one, one big page) are slow.
+@pytest.mark.parametrize(
+    "pages",
+    [
+        pytest.param((1, 2), marks=pytest.mark.slow),
+        (3, 5),
+        pytest.param((50, 7), marks=pytest.mark.slow),
+    ],
+)
 def test_two_projectors_catching_up_at_once_apply_every_event_exactly_once(
     ledger, rival, settings, pages
 ):

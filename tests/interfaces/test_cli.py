@@ -127,7 +127,14 @@ def test_keys_can_be_bootstrapped_created_listed_and_revoked_from_the_command_li
     assert member_key in err
 
 
-@pytest.mark.parametrize("person", [str(uuid.uuid4()), "not-a-person-id"])
+# Ids that name the case, not the random value: parallel workers must collect the same tests.
+@pytest.mark.parametrize(
+    "person",
+    [
+        pytest.param(str(uuid.uuid4()), id="unknown-uuid"),
+        pytest.param("not-a-person-id", id="not-an-id"),
+    ],
+)
 def test_creating_a_key_for_an_unknown_person_fails_with_a_message(capsys, database_url, person):
     code, out, err = run(capsys, database_url, "keys", "bootstrap", "--name", "Ada Admin")
     assert code == 0

@@ -33,7 +33,8 @@ from interfaces.bootstrap import build_ledger, eventsourcing_env
 from interfaces.settings import Settings
 from tests.conftest import REQUIRE_POSTGRES
 
-pytestmark = pytest.mark.postgres
+# Slow (a cluster of its own, crashed and restarted): `make check` runs it, `make test` does not.
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 # How long a write may take to be answered while the database is down: the request's
 # database budget (1 s here) plus one attempt in flight and the library's retry pause.

@@ -2,6 +2,11 @@
 
 Most checks run against one populated ledger per store (module-scoped): a request that is
 refused must record nothing, so every check also asserts that the ledger's head did not move.
+
+Checks marked store_independent are decided before any store is reached (validation,
+authentication, the domain's rules) or repeat, route by route, a store lookup that another
+check makes on every store: `make test` runs them on the in-memory store, `make check` on
+every store. The others are each store's contract and always run on every store.
 """
 
 from __future__ import annotations
@@ -479,9 +484,19 @@ def route_param(route: Route, *, marks: Any = ()) -> Any:
     return pytest.param(route, id=str(route), marks=marks)
 
 
+INDEPENDENT = pytest.mark.store_independent
+
+
+def first_on_every_store(routes: list[Route]) -> list[Any]:
+    """The first route on every store (the store's part of the check), the rest marked
+    store_independent (they differ from it only in the route)."""
+    return [route_param(r, marks=INDEPENDENT if n else ()) for n, r in enumerate(routes)]
+
+
 # ---------------------------------------------------------------- the list of routes
 
 
+@INDEPENDENT
 def test_the_checks_cover_every_route_of_the_app_and_every_field_of_every_body(world):
     names = {str(route) for route in ROUTES}
     assert len(names) > 40, names
@@ -509,7 +524,7 @@ def test_the_checks_cover_every_route_of_the_app_and_every_field_of_every_body(w
 # ---------------------------------------------------------------- 401
 
 
-@pytest.mark.parametrize("route", [route_param(r) for r in ROUTES])
+@pytest.mark.parametrize("route", first_on_every_store(ROUTES))
 def test_every_route_answers_401_without_a_valid_key(world, route):
     url, body = url_for(route, world), body_for(route, world)
     key_id = world.admin.key_id
@@ -542,9 +557,14 @@ def test_every_route_answers_401_without_a_valid_key(world, route):
 
 
 def path_cases() -> Iterator[Any]:
+    # The first route with each kind of id looks it up on every store; the other routes
+    # make the same lookup, and are marked store_independent.
+    seen: set[str] = set()
     for route in PATH_ROUTES:
         for param in route.params:
-            yield pytest.param(route, param, id=f"{route} [{param}]")
+            marks = INDEPENDENT if param in seen else ()
+            seen.add(param)
+            yield pytest.param(route, param, id=f"{route} [{param}]", marks=marks)
 
 
 @pytest.mark.parametrize(("route", "param"), list(path_cases()))
@@ -622,6 +642,7 @@ def test_a_record_read_at_a_moment_with_an_id_of_another_kind_is_not_found(world
 # ---------------------------------------------------------------- 422: bodies
 
 
+@INDEPENDENT
 @pytest.mark.parametrize("route", [route_param(r) for r in BODY_ROUTES])
 def test_every_body_with_a_malformed_field_answers_422_naming_the_field(world, route):
     url, valid = url_for(route, world), body_for(route, world)
@@ -637,6 +658,7 @@ def test_every_body_with_a_malformed_field_answers_422_naming_the_field(world, r
         assert mutation.field in problem["detail"], mutation.label
 
 
+@INDEPENDENT
 def test_the_malformed_bodies_include_each_kind_of_mistake(world):
     found = " | ".join(
         m.label
@@ -662,6 +684,7 @@ def test_the_malformed_bodies_include_each_kind_of_mistake(world):
         assert kind in found, kind
 
 
+@INDEPENDENT
 def test_a_naive_effective_at_is_refused_with_the_field_named(world):
     url = f"/groups/{world.group}/purpose"
     problem = refused(
@@ -706,6 +729,7 @@ def test_a_field_the_ledger_refuses_is_named_as_the_schema_would_name_it(world):
     assert ledger_named == ["parties.0.id"]
 
 
+@INDEPENDENT
 def test_an_unknown_sector_is_refused_with_the_choices(world):
     problem = refused(
         world, 422, "POST", "/organisations", world.admin, {"name": "X", "sector": "bogus"}
@@ -731,6 +755,7 @@ def garbage() -> list[tuple[str, bytes, str]]:
     ]
 
 
+@INDEPENDENT
 @pytest.mark.parametrize("route", [route_param(r) for r in BODY_ROUTES])
 def test_every_body_that_is_not_a_json_object_is_refused_as_a_problem(world, route):
     url = url_for(route, world)
@@ -745,6 +770,7 @@ def test_every_body_that_is_not_a_json_object_is_refused_as_a_problem(world, rou
         assert world.head() == before, label
 
 
+@INDEPENDENT
 @pytest.mark.parametrize("route", [route_param(r) for r in BODY_ROUTES])
 def test_every_text_field_refuses_text_that_cannot_be_stored(world, route):
     url, valid = url_for(route, world), body_for(route, world)
@@ -871,6 +897,7 @@ def query_cases(names: Any, routes: list[Route] = ROUTES) -> Iterator[Any]:
                 yield pytest.param(route, name, id=f"{route} [{name}]")
 
 
+@INDEPENDENT
 @pytest.mark.parametrize(("route", "name"), list(query_cases(BAD_QUERY)))
 def test_every_query_parameter_refuses_a_malformed_value_with_422_naming_it(world, route, name):
     path = path_for(route, world)
@@ -928,6 +955,7 @@ def test_a_timeline_filtered_by_text_that_cannot_be_stored_is_not_a_server_error
             assert_problem(response, 422)
 
 
+@INDEPENDENT
 def test_changes_refuse_a_to_that_is_not_later_than_from(world):
     url = f"/groups/{world.group}/changes"
     for start, end in (
@@ -1034,6 +1062,7 @@ def test_every_conditional_write_answers_412_for_a_stale_if_match(world, route):
         assert problem["title"] == "Precondition failed"
 
 
+@INDEPENDENT
 @pytest.mark.parametrize("route", [route_param(r) for r in IF_MATCH_ROUTES])
 def test_every_conditional_write_answers_422_for_a_malformed_if_match(world, route):
     url, body = url_for(route, world), body_for(route, world)
@@ -1042,6 +1071,7 @@ def test_every_conditional_write_answers_422_for_a_malformed_if_match(world, rou
         assert error_fields(problem) == ["If-Match"], malformed
 
 
+@INDEPENDENT
 def test_an_if_match_with_a_superscript_digit_is_refused_as_malformed(world):
     app = world.api.client.app
     url = f"/organisations/{world.org_a}/rename"
@@ -1469,6 +1499,7 @@ IN_CLOSED_GROUP: dict[str, Case] = {
 }
 
 
+@INDEPENDENT
 @pytest.mark.parametrize("case", list(LIFECYCLE), ids=list(LIFECYCLE))
 def test_a_transition_the_lifecycle_forbids_answers_409_with_the_current_state(world, case):
     method, url, as_, body, state = LIFECYCLE[case](world)
@@ -1476,6 +1507,7 @@ def test_a_transition_the_lifecycle_forbids_answers_409_with_the_current_state(w
     assert problem["current_state"] == state, problem
 
 
+@INDEPENDENT
 @pytest.mark.parametrize("case", list(IN_CLOSED_GROUP), ids=list(IN_CLOSED_GROUP))
 def test_nothing_can_be_recorded_in_a_closed_group(world, case):
     method, url, as_, body, state = IN_CLOSED_GROUP[case](world)
@@ -1545,6 +1577,7 @@ WRONG_SIDE: dict[str, Case] = {
 }
 
 
+@INDEPENDENT
 @pytest.mark.parametrize("case", list(WRONG_SIDE), ids=list(WRONG_SIDE))
 def test_only_the_recipient_side_may_accept_or_decline_a_handover(world, case):
     method, url, as_, body, _ = WRONG_SIDE[case](world)

@@ -40,6 +40,7 @@ def organisation(name: str = "Northshire Trust") -> dict[str, str]:
 # ---------------------------------------------------------------- 413: request bodies
 
 
+@pytest.mark.store_independent  # refused before any store
 def test_a_body_over_the_default_mebibyte_is_refused_with_413_and_records_nothing(api: Api):
     before = api.head()
     body = organisation("x" * MiB)
@@ -49,6 +50,7 @@ def test_a_body_over_the_default_mebibyte_is_refused_with_413_and_records_nothin
     assert api.head() == before
 
 
+@pytest.mark.store_independent  # refused before any store
 def test_a_body_over_the_limit_is_refused_by_its_length_before_the_key_is_looked_at(
     ledger: Ledger,
 ):
@@ -58,6 +60,7 @@ def test_a_body_over_the_limit_is_refused_by_its_length_before_the_key_is_looked
     assert "100 bytes" in problem["detail"]
 
 
+@pytest.mark.store_independent  # refused before any store
 def test_a_body_over_the_limit_without_a_length_is_refused_as_it_streams(api: Api):
     def chunks() -> Iterator[bytes]:
         yield b'{"name": "'
@@ -184,6 +187,7 @@ def test_no_request_body_has_a_field_the_server_owns():
         assert "id" not in schema.get("properties", {}), route
 
 
+@pytest.mark.store_independent  # refused by validation, before any store
 @pytest.mark.parametrize("name", ["id", "actor", "created_on", "version", "position"])
 def test_a_server_owned_field_sent_by_a_client_is_refused_naming_it(api: Api, name: str):
     before = api.head()
@@ -207,6 +211,7 @@ def test_text_of_the_maximum_length_is_recorded_and_one_character_more_is_refuse
     assert api.head() == before
 
 
+@pytest.mark.store_independent  # refused by validation, before any store
 def test_a_list_longer_than_200_items_is_refused_naming_it(api: Api):
     group = api.group("Design team")
     parties = [{"kind": "person", "id": f"p{n}"} for n in range(201)]
@@ -265,6 +270,7 @@ def test_the_limiter_forgets_keys_whose_buckets_have_refilled(monkeypatch):
     assert set(limiter.buckets) == {"one more"}
 
 
+@pytest.mark.store_independent  # the limiter is in the process
 def test_a_key_over_its_rate_is_answered_429_with_retry_after_and_others_are_not(api: Api):
     other = api.new_key(api.admin.person_id)  # type: ignore[union-attr]
     with app_client(api.ledger, rate_limit=0.5, rate_burst=3) as client:
@@ -280,6 +286,7 @@ def test_a_key_over_its_rate_is_answered_429_with_retry_after_and_others_are_not
         assert_problem(client.get("/me", headers={"Authorization": "Bearer acc_x.y"}), 401)
 
 
+@pytest.mark.store_independent  # the limiter is in the process
 def test_each_app_counts_requests_with_its_own_limiter(api: Api):
     headers = api.admin.headers  # type: ignore[union-attr]
     with (

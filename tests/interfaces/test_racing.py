@@ -21,7 +21,8 @@ import pytest
 
 from tests.interfaces.support import PROBLEM, Actor, Api, etag
 
-pytestmark = pytest.mark.stores("sqlite", "postgres")
+# Slow (eight clients, a hundred rounds): `make check` runs it, `make test` leaves it out.
+pytestmark = [pytest.mark.stores("sqlite", "postgres"), pytest.mark.slow]
 
 CLIENTS = 8
 ROUNDS = 100

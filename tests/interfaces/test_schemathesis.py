@@ -45,7 +45,8 @@ from interfaces.api.app import create_app
 from interfaces.settings import Settings
 from tests.conftest import OWN_PROCESS, ROOT
 
-pytestmark = pytest.mark.stores("sqlite", "postgres")
+# Slow (minutes of fuzzing): `make check` runs it, `make test` leaves it out.
+pytestmark = [pytest.mark.stores("sqlite", "postgres"), pytest.mark.slow]
 
 SEED = 20260301
 CHECKS = {

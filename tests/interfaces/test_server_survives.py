@@ -24,13 +24,14 @@ from typing import IO, Any
 import httpx
 import pytest
 
-from tests.conftest import postgres_schema
+from tests.conftest import FULL, postgres_schema
 from tests.interfaces.test_processes import free_port, wait_until_up
 
 # The installed command (the virtual environment's, beside this interpreter), as
 # `make run` and the Dockerfile start it: not main() called in-process.
 ACCORD = Path(sys.executable).parent / "accord"
-ROUNDS = 20
+# The bar in `make check`; a few rounds in the quick loop.
+ROUNDS = 20 if FULL else 3
 CONNECTIONS = 50
 
 
@@ -186,6 +187,8 @@ def load_burst(server: Server, seconds: int = 1) -> None:
         list(pool.map(hammer, range(8)))
 
 
+# Slow (twenty rounds of resets and load): `make check` runs it, `make test` leaves it out.
+@pytest.mark.slow
 def test_the_server_outlives_clients_that_reset_and_a_load_generator(store_env):
     with accord_serve(store_env) as server:
         pid = server.process.pid
@@ -311,6 +314,7 @@ def test_oversized_headers_are_refused_with_431_and_the_server_goes_on(store_env
         answers(server)
 
 
+@pytest.mark.slow
 def test_sigterm_during_writes_keeps_every_acknowledged_write_and_exits_0(store_env):
     with accord_serve(store_env) as server:
         acknowledged: list[str] = []
