@@ -56,7 +56,10 @@ class Server:
         return self.process.poll() is None
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+# The quick loop serves SQLite; `make check` PostgreSQL too.
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgres", marks=[pytest.mark.postgres, pytest.mark.slow])]
+)
 def store_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
     if request.param == "sqlite":
         yield {"ACCORD_DATABASE_URL": f"sqlite:///{tmp_path / 'accord.db'}"}

@@ -26,6 +26,8 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # CI sets this: a missing browser then fails the run instead of skipping these tests.
 REQUIRE_BROWSER = os.environ.get("ACCORD_REQUIRE_BROWSER", "") not in ("", "0", "no")
 SCREENS = os.environ.get("ACCORD_SCREENS")
+# Each test drives a browser against a served demo ledger: `make check` runs them.
+pytestmark = pytest.mark.slow
 WCAG = {"wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"}
 
 
