@@ -42,7 +42,9 @@ def run(tier: str, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.fixture(scope="module")
+# Session-scoped: a worker may run other modules' tests between these, which would end a
+# module-scoped fixture and collect both tiers again.
+@pytest.fixture(scope="session")
 def collected() -> dict[str, tuple[list[str], int]]:
     """For each tier, the node ids it collects from the three targets, and how many it
     deselected (one process per tier, not per check: each start costs seconds)."""
