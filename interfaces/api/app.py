@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from fastapi import Depends, FastAPI
+from fastapi_offline import FastAPIOffline
 
 from application.ledger import Ledger
 from application.projections.projector import ProjectorThread
@@ -82,7 +83,15 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
             if owned:
                 app.state.ledger.close()
 
-    app = FastAPI(title="Accord", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    # The documentation pages' scripts and styles are served by Accord (no CDN), so /docs
+    # works on a network that blocks outside sites.
+    app = FastAPIOffline(
+        title="Accord",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        static_url="/static/docs",
+    )
     errors.install(app)
     limits.install(app, config)
     for module in (

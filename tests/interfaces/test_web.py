@@ -249,3 +249,14 @@ def test_the_stylesheet_is_served_by_accord_itself(api):
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("text/css")
     assert "@media print" in answer.text
+
+
+@pytest.mark.store_independent  # the documentation pages and their assets
+def test_the_api_documentation_is_served_with_its_assets_and_nothing_from_elsewhere(api):
+    for path in ("/docs", "/redoc"):
+        html = api.client.get(path).text
+        outside = re.findall(r'(?:src|href)="(https?://[^"]+)"', html)
+        assert outside == [], outside
+        for asset in re.findall(r'(?:src|href)="(/static/docs/[^"]+)"', html):
+            assert api.client.get(asset).status_code == 200, asset
+    assert "swagger-ui-bundle.js" in api.client.get("/docs").text

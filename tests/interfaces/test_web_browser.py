@@ -220,3 +220,21 @@ def test_a_person_outside_a_group_gets_not_found_and_sees_none_of_it(browser, se
     page.goto(f"{served.url}/console/groups/{groups[0]['id']}")
     assert page.get_by_role("heading", name="Not found").is_visible()
     assert groups[0]["title"] not in page.content()
+
+
+def test_the_api_documentation_loads_with_no_network_beyond_accord(browser, served):
+    page = browser.new_page()
+    elsewhere: list[str] = []
+
+    def only_accord(route: Any) -> None:
+        if route.request.url.startswith(served.url):
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_accord)
+    page.goto(f"{served.url}/docs")
+    page.wait_for_selector(".swagger-ui .info .title", timeout=30_000)
+    assert "Accord" in page.inner_text(".swagger-ui .info .title")
+    assert elsewhere == []
