@@ -7,44 +7,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from application.ledger import Ledger
-from domain.base import AccordError, InvalidInput, NotFound
+from domain.base import InvalidInput
 from interfaces.bootstrap import build_ledger
 from interfaces.cli.history import moment
 from interfaces.cli.output import as_json
-from interfaces.reports.common import Names, group_ids, organisation_ids
+from interfaces.reports.naming import record_names
 from interfaces.settings import Settings
 
 FORMATS = ("json", "csv", "md", "html")
 INTERVALS = ("week", "month", "quarter")
-
-
-def record_names(ledger: Ledger, report: dict[str, Any]) -> dict[str, str]:
-    """Names of the organisations and groups the report mentions but does not name.
-
-    Read as the ledger showed them at the report's `as_of`, in effect at its end, or else
-    (a record registered, by its effective time, only after the end) as the ledger showed it
-    at `as_of`; a record that cannot be read is left to the renderers' fallback, a short id.
-    """
-    named = Names(report)
-    found: dict[str, str] = {}
-    wanted = [("organisation", i) for i in sorted(organisation_ids(report))]
-    wanted += [("group", i) for i in sorted(group_ids(report))]
-    for kind, ident in wanted:
-        if named.known(ident):
-            continue
-        try:
-            record = ledger.records.get_record(kind, ident, report["as_of"], report["to"])
-        except NotFound:
-            try:
-                record = ledger.records.get_record(kind, ident, report["as_of"])
-            except AccordError:
-                continue
-        except AccordError:
-            continue
-        if isinstance(record.get("name"), str):
-            found[ident] = record["name"]
-    return found
 
 
 def report(args: argparse.Namespace, settings: Settings) -> int:

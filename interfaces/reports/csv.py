@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -36,3 +37,13 @@ def write_csv(
             writer.writerows([cell(v) for v in row] for row in table.rows)
         written.append(path)
     return written
+
+
+def csv_table(report: Mapping[str, Any], name: str, names: Mapping[str, str] | None = None) -> str:
+    """One table of the report as CSV text (`name` is one of tables.TABLE_NAMES)."""
+    table = next(t for t in tables(report, Names(report, names)) if t.name == name)
+    stream = io.StringIO()
+    writer = csv.writer(stream)
+    writer.writerow(table.headers)
+    writer.writerows([cell(v) for v in row] for row in table.rows)
+    return stream.getvalue()

@@ -46,6 +46,27 @@ def summary_rows(report: Mapping[str, Any]) -> list[tuple[str, str, Any]]:
     return rows
 
 
+# Every table's name, in the order `tables` gives them (a CSV file each).
+TABLE_NAMES = (
+    "summary",
+    "holdings_by_holder",
+    "holdings_by_holder_kind",
+    "holdings_by_organisation",
+    "holdings_by_sector",
+    "distribution",
+    "distribution_sector_shares",
+    "handover_flows_between_organisations",
+    "handover_flows_between_sectors",
+    "handovers_pending_longer",
+    "holders_never_handing_over",
+    "accountabilities_unchanged_longer",
+    "decisions_by_method",
+    "decisions_past_review_date",
+    "conflicts_open_by_age",
+    "principles",
+)
+
+
 def tables(report: Mapping[str, Any], names: Names) -> list[Table]:
     """The report as flat tables, one per list or mapping in it, plus one of single figures."""
     holdings, handovers, holding_on = (

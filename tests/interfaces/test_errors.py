@@ -844,6 +844,7 @@ BAD_QUERY: dict[str, tuple[str, ...]] = {
     "unchanged_days": ("-1", "36501", "abc", "1.5", str(10**40), ""),
     "holding_on": ("0", "-1", "1001", "abc", "1.5", ""),
     "person_id": ("x" * 65,),
+    "table": ("bogus", "", "Summary"),
 }
 # Any text is a valid value: an unknown group is a 404 (see the sub-group test above).
 UNCHECKED_QUERY = {"parent_group_id"}
@@ -876,6 +877,7 @@ GOOD_QUERY: dict[str, Callable[[World], str]] = {
     "unchanged_days": lambda w: "0",
     "holding_on": lambda w: "1000",
     "person_id": lambda w: w.mia.person_id,
+    "table": lambda w: "holdings_by_sector",
 }
 TIME_PARAMS = ("as_of", "effective_at", "from", "to")
 EXTREME_TIMES = ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00")

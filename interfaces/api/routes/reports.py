@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 
 from application.access import Access
 from interfaces.api.access import allow
 from interfaces.api.deps import AsOf, LedgerDep, MinPosition
+from interfaces.api.documents import DOCUMENT_RESPONSES, report_document, wanted
 from interfaces.api.errors import problems
 from interfaces.api.schemas.common import Moment
 from interfaces.api.schemas.reports import AccountabilityReport
+from interfaces.reports.tables import TABLE_NAMES
+
+Table = Literal[TABLE_NAMES]  # type: ignore[valid-type]
 
 router = APIRouter(tags=["reports"])
 
@@ -22,9 +26,10 @@ router = APIRouter(tags=["reports"])
     summary="Accountability report for a group, a group and its sub-groups, or the whole ledger",
     description="Over [from, to] (default: the year to now), as known at as_of (default: now), "
     "with a time series at the chosen interval. Every figure is defined in docs/metrics.md.",
-    responses=problems(404, 422),
+    responses={**problems(404, 422), **DOCUMENT_RESPONSES},
 )
 def accountability_report(
+    request: Request,
     ledger: LedgerDep,
     access: Annotated[Access, allow("read")],
     group: Annotated[
@@ -47,8 +52,11 @@ def accountability_report(
         int, Query(ge=1, le=1000, description="Threshold for holders never handing over.")
     ] = 3,
     min_position: MinPosition = None,
-) -> dict[str, Any]:
-    return ledger.reports.accountability_report(
+    table: Annotated[
+        Table, Query(description="With `Accept: text/csv`: which of the report's tables.")
+    ] = "summary",
+) -> dict[str, Any] | Response:
+    found = ledger.reports.accountability_report(
         group,
         include_subgroups,
         from_,
@@ -61,3 +69,5 @@ def accountability_report(
         min_position,
         visible=access.visible_groups(),
     )
+    media = wanted(request)
+    return found if media is None else report_document(media, ledger, found, table)
