@@ -54,7 +54,7 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
-def get(api: Api, url: str, as_: Actor | None = None, fresh: bool = True, **params: Any) -> Any:
+def get(api: Api, url: str, *, as_: Actor | None = None, fresh: bool = True, **params: Any) -> Any:
     """A read that must succeed; by default it waits for the read models to hold the last write."""
     if fresh:
         params.setdefault("min_position", api.last_position)
@@ -88,7 +88,12 @@ def history(api: Api, kind: str, record_id: str, limit: int = 100) -> list[dict[
     return every_item(api, f"/{COLLECTIONS[kind]}/{record_id}/history", limit)
 
 
-def state(api: Api, group: str, **moments: str) -> dict[str, Any]:
+def between(start: str, end: str) -> dict[str, Any]:
+    """A window's `from` and `to` query parameters (`from` is a Python keyword)."""
+    return {"from": start, "to": end}
+
+
+def state(api: Api, group: str, **moments: Any) -> dict[str, Any]:
     return get(api, f"/groups/{group}/state", **moments)
 
 
@@ -687,7 +692,7 @@ def test_timeline_and_history_pages_return_every_event_exactly_once_even_while_w
     # seen (next_after, or the last item once a page is the last).
     seen: dict[str, list[int]] = {"decisions": [], "everything": [], "history": []}
     cursors = {"decisions": 0, "everything": 0, "history": 0}
-    urls = {
+    urls: dict[str, tuple[str, dict[str, Any]]] = {
         "decisions": (url, {"kind": "decision", "limit": 2}),
         "everything": (url, {"limit": 3}),
         "history": (f"/decisions/{made[0]}/history", {"limit": 1}),
@@ -863,7 +868,7 @@ def test_a_read_that_the_read_models_cannot_serve_in_time_answers_503_with_retry
     assert ledger.projector.position() == 0
     ready = api.client.get("/ready").json()["projection"]
     assert (ready["lag"], ready["runs_in"]) == (head, "a separate worker")
-    reads = [
+    reads: list[tuple[str, dict[str, Any]]] = [
         (f"/decisions/{did}/history", {}),
         (f"/groups/{gid}/history", {}),
         (f"/groups/{gid}/timeline", {}),
@@ -979,7 +984,7 @@ def test_changes_list_what_took_effect_between_two_moments_with_links(api):
         {"effective_at": MAR},
     )
 
-    window = {"from": FEB, "to": APR}
+    window: dict[str, Any] = {"from": FEB, "to": APR}
     body = get(api, f"/groups/{gid}/changes", **window)
     assert (body["group_id"], instant(body["from"]), instant(body["to"])) == (
         gid,
@@ -1044,19 +1049,21 @@ def test_changes_list_what_took_effect_between_two_moments_with_links(api):
         assert line["position"] in [e["position"] for e in events]
 
     # The same window given in another time zone; and narrower windows.
-    shifted = {"from": "2026-02-01T01:00:00+01:00", "to": "2026-03-31T20:00:00-04:00"}
+    shifted: dict[str, Any] = {
+        "from": "2026-02-01T01:00:00+01:00",
+        "to": "2026-03-31T20:00:00-04:00",
+    }
     assert get(api, f"/groups/{gid}/changes", **shifted)["changes"] == lines
-    march = get(api, f"/groups/{gid}/changes", **{"from": MAR, "to": MAR_10})["changes"]
+    march = get(api, f"/groups/{gid}/changes", **between(MAR, MAR_10))["changes"]
     assert march == lines[5:11]
-    late = get(api, f"/groups/{gid}/changes", **{"from": APR, "to": APR_15})["changes"]
+    late = get(api, f"/groups/{gid}/changes", **between(APR, APR_15))["changes"]
     assert [line["change"] for line in late] == [
         "purpose_restated",
         "decision_revoked",
         "principle_retired",
     ]
     assert (
-        get(api, f"/groups/{gid}/changes", **{"from": "2025-01-01T00:00:00Z", "to": JAN})["changes"]
-        == []
+        get(api, f"/groups/{gid}/changes", **between("2025-01-01T00:00:00Z", JAN))["changes"] == []
     )
     for start, end in ((APR, FEB), (MAR, MAR)):
         response = api.call(
