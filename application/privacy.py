@@ -21,7 +21,7 @@ MIGRATION = "seal-personal-data"
 # Every Person event's topic: the events that may hold personal fields, and the Forgotten.
 PERSON_TOPICS = tuple(
     sorted(
-        str(cls.TOPIC)  # type: ignore[attr-defined]
+        str(cls.TOPIC)
         for cls in vars(Person).values()
         if isinstance(cls, type) and issubclass(cls, Person.Event) and cls is not Person.Event
     )

@@ -94,9 +94,11 @@ def sqlite(commands: int) -> None:
             cast = prepare_cast(ledger)
 
             def decisions(count: int) -> Callable[[], None]:
-                return lambda: [
-                    record_decision(ledger, cast.group, cast.people) for _ in range(count)
-                ]
+                def record() -> None:
+                    for _ in range(count):
+                        record_decision(ledger, cast.group, cast.people)
+
+                return record
 
             with acting_as(cast.people[0]):
                 decisions(300)()

@@ -346,7 +346,9 @@ def size_rows(events: int, summary: dict[str, Any], largest: bool) -> list[dict[
     return rows
 
 
-def growth_rows(small: dict[str, Any], large: dict[str, Any]) -> list[dict[str, Any]]:
+def growth_rows(
+    small: tuple[int, dict[str, Any]], large: tuple[int, dict[str, Any]]
+) -> list[dict[str, Any]]:
     """p99 at the largest size over p99 at the smallest (medians of runs), beside the same
     ratio of the /health floor (what the machine's noise alone does). "Flat" is judged on
     the growth beyond the floor taken within each run, as every other ratio here is: the

@@ -5,7 +5,7 @@ from __future__ import annotations
 from contextvars import ContextVar
 from dataclasses import field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import AggregateCreated as Created
@@ -59,11 +59,19 @@ class AccordAggregate(BaseAggregate[UUID]):
 
     class Event(AggregateEvent):
         actor: str | None = field(default_factory=current_actor.get, init=False)
+        if TYPE_CHECKING:
+            # Every concrete event class names its stable topic (or @event(topic=...) does).
+            TOPIC: ClassVar[str]
 
         def apply(self, aggregate: Any) -> None:
             aggregate.last_actor = self.actor
 
     Snapshot = Snapshot
+
+    if TYPE_CHECKING:
+        # Set by every event's apply(). Declared for the type checker only: a class
+        # annotation would make eventsourcing treat the aggregate as a dataclass.
+        last_actor: str | None
 
 
 def require_aware(value: datetime | None, field_name: str) -> datetime | None:

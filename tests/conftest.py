@@ -197,7 +197,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     a fixture in DURABLE_FIXTURES does not apply to the in-memory store. In the quick tier
     tests marked slow are left out, and tests marked store_independent run on one store.
     """
-    keep, drop = [], []
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
     for item in items:
         (drop if left_out(item) else keep).append(item)
     if drop:

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
+from bench.common import jsonable
 from bench.recording import section
-from bench.run import jsonable
 
 # Slow (servers and wrk runs): `make check` runs it, `make test` leaves it out.
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]

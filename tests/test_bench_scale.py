@@ -8,7 +8,9 @@ from typing import Any
 from bench.scale import growth_rows
 
 
-def summary(state: float, timeline: float, health: float, within: dict[str, float]) -> dict:
+def summary(
+    state: float, timeline: float, health: float, within: dict[str, float]
+) -> dict[str, Any]:
     figures = {
         "state.p99_ms": state,
         "timeline.p99_ms": timeline,

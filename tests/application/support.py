@@ -116,8 +116,14 @@ def assert_nothing_recorded(ledger: Ledger, attempt: Callable[[], Any], error: t
     return caught.value
 
 
+def extra(written: Written) -> dict[str, Any]:
+    """What a command returned beyond id, version and position (a handover's or a note's id)."""
+    assert written.extra is not None
+    return written.extra
+
+
 def getter(ledger: Ledger, kind: str) -> Callable[[str], dict[str, Any]]:
-    return getattr(ledger.records, f"get_{kind}")  # type: ignore[no-any-return]
+    return getattr(ledger.records, f"get_{kind}")
 
 
 # A person whose name and email must appear only in their own events.
@@ -202,16 +208,16 @@ def rich_scenario(ledger: Ledger) -> dict[str, list[str]]:
         held = ledger.accountabilities.define_accountability(
             w.group, "Referral pathway", {"kind": "person", "id": q}, "All referrals", JAN
         ).id
-        to_alice = ledger.accountabilities.offer_handover(
-            held, {"kind": "person", "id": w.alice}
-        ).extra
+        to_alice = extra(
+            ledger.accountabilities.offer_handover(held, {"kind": "person", "id": w.alice})
+        )
     with acting_as(w.alice):
         ledger.accountabilities.accept_handover(held, to_alice["handover_id"], MAR)
     with acting_as(q):
         ledger.accountabilities.return_accountability(held, "Back", JUN)
-        to_org = ledger.accountabilities.offer_handover(
-            held, {"kind": "organisation", "id": w.org_a}
-        ).extra
+        to_org = extra(
+            ledger.accountabilities.offer_handover(held, {"kind": "organisation", "id": w.org_a})
+        )
     with acting_as(w.alice):
         ledger.accountabilities.decline_handover(held, to_org["handover_id"], "No")
     with acting_as(q):
@@ -221,9 +227,9 @@ def rich_scenario(ledger: Ledger) -> dict[str, list[str]]:
         retired_acc = ledger.accountabilities.define_accountability(
             sub, "Hub keys", {"kind": "group", "id": sub}
         ).id
-        spare = ledger.accountabilities.offer_handover(
-            retired_acc, {"kind": "person", "id": q}
-        ).extra
+        spare = extra(
+            ledger.accountabilities.offer_handover(retired_acc, {"kind": "person", "id": q})
+        )
         ledger.accountabilities.withdraw_handover(retired_acc, spare["handover_id"], "Not needed")
         ledger.accountabilities.retire_accountability(retired_acc, "Keyless")
         ledger.groups.remove_member(sub, w.alice)

@@ -16,7 +16,15 @@ from domain.accountability import (
 )
 from domain.base import InvalidInput, LifecycleError, NotAllowed
 from domain.group import NotAMember
-from tests.application.support import JAN, JUN, MAR, Tape, all_listed, assert_nothing_recorded
+from tests.application.support import (
+    JAN,
+    JUN,
+    MAR,
+    Tape,
+    all_listed,
+    assert_nothing_recorded,
+    extra,
+)
 from tests.conftest import acting_as
 
 MISSING = "00000000-0000-4000-8000-000000000000"
@@ -74,7 +82,7 @@ def test_a_handover_to_a_person_is_accepted_by_that_person_only(ledger, world):
         ledger.accountabilities.offer_handover(accountability, person(world.bob), "Leave"),
         version=2,
     )
-    handover = offered.extra["handover_id"]
+    handover = extra(offered)["handover_id"]
     view = ledger.records.get_accountability(accountability)
     assert view["open_handover_id"] == handover
     assert view["handovers"] == [
@@ -151,7 +159,7 @@ def test_a_handover_can_be_declined_by_the_recipient_or_withdrawn_and_then_offer
 ):
     accountability = define(ledger, world)
     tape = Tape(ledger)
-    first = tape(ledger.accountabilities.offer_handover(accountability, person(world.bob))).extra[
+    first = extra(tape(ledger.accountabilities.offer_handover(accountability, person(world.bob))))[
         "handover_id"
     ]
     with acting_as(world.alice):
@@ -165,9 +173,9 @@ def test_a_handover_can_be_declined_by_the_recipient_or_withdrawn_and_then_offer
             ledger.accountabilities.decline_handover(accountability, first, "No capacity"),
             version=3,
         )
-    second = tape(
-        ledger.accountabilities.offer_handover(accountability, person(world.convener))
-    ).extra["handover_id"]
+    second = extra(
+        tape(ledger.accountabilities.offer_handover(accountability, person(world.convener)))
+    )["handover_id"]
     tape(
         ledger.accountabilities.withdraw_handover(accountability, second, "Changed plan"), version=5
     )

@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 
 from application.errors import RecordNotFound
 from application.ledger import Ledger
-from domain.base import AccordError
+from domain.base import AccordAggregate, AccordError
 from interfaces.bootstrap import build_ledger
 from tests.conftest import acting_as, examples, store_settings
 
@@ -89,6 +89,7 @@ def read_log(ledger: Ledger) -> list[Logged]:
         page = ledger.recorder.select_notifications(start, 200)
         for n in page:
             event = ledger.mapper.to_domain_event(n)
+            assert isinstance(event, AccordAggregate.Event)
             own = getattr(event, "effective_at", None)
             found.append(
                 Logged(

@@ -13,7 +13,7 @@ from domain.conflict import (
     ConflictNotOpen,
 )
 from domain.group import GroupClosed, NotAMember
-from tests.application.support import MAR, Tape, all_listed, assert_nothing_recorded
+from tests.application.support import MAR, Tape, all_listed, assert_nothing_recorded, extra
 from tests.conftest import acting_as
 
 MISSING = "00000000-0000-4000-8000-000000000000"
@@ -67,7 +67,7 @@ def test_a_conflict_is_acknowledged_worked_through_with_notes_and_resolved_by_a_
     second = tape(
         ledger.conflicts.add_conflict_note(conflict, "Agreed a triage trial", 3), version=4
     )
-    assert first.extra["note_id"] != second.extra["note_id"]
+    assert extra(first)["note_id"] != extra(second)["note_id"]
     assert ledger.records.get_conflict(conflict)["status"] == "working_through"
 
     tape(ledger.conflicts.resolve_conflict(conflict, "Triage works", decision, MAR), version=5)
@@ -76,8 +76,8 @@ def test_a_conflict_is_acknowledged_worked_through_with_notes_and_resolved_by_a_
     assert view["outcome"] == "Triage works"
     assert view["resolved_by_decision_id"] == decision
     assert view["notes"] == [
-        {"note_id": first.extra["note_id"], "text": "Met both teams"},
-        {"note_id": second.extra["note_id"], "text": "Agreed a triage trial"},
+        {"note_id": extra(first)["note_id"], "text": "Met both teams"},
+        {"note_id": extra(second)["note_id"], "text": "Agreed a triage trial"},
     ]
     assert all_listed(ledger, "conflict", status="resolved")[0]["id"] == conflict
 

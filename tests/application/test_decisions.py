@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import partial
+from typing import Any
 
 import pytest
 
@@ -190,9 +192,7 @@ def test_a_recorded_decision_whose_agreement_is_invalid_leaves_no_proposal_behin
     for field, agreement in attempts.items():
         error = assert_nothing_recorded(
             ledger,
-            lambda agreement=agreement: ledger.decisions.record_decision(
-                world.group, "T", "D", agreement
-            ),
+            partial(ledger.decisions.record_decision, world.group, "T", "D", agreement),
             AccordError,
         )
         if field == "supersedes[0]":
@@ -350,7 +350,7 @@ def test_a_rival_write_to_a_superseded_decision_makes_record_decision_record_not
     """The new decision and the earlier one's supersession are one transaction: all or nothing."""
     earlier = agreed_decision(ledger, world, "Open at nine")
     load = ledger.load
-    raced = []
+    raced: list[Any] = []
 
     def load_then_revoke(cls, record_id, expected_version=None, at_version=None):
         aggregate = load(cls, record_id, expected_version, at_version)
@@ -378,7 +378,7 @@ def test_a_rival_write_to_a_superseded_decision_gives_record_decision_an_accord_
 ):
     earlier = agreed_decision(ledger, world, "Open at nine")
     load = ledger.load
-    raced = []
+    raced: list[Any] = []
 
     def load_then_revoke(cls, record_id, expected_version=None, at_version=None):
         aggregate = load(cls, record_id, expected_version, at_version)

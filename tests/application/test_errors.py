@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
 from application.errors import RecordNotFound, VersionMismatch
@@ -147,7 +149,7 @@ def test_a_command_on_an_unknown_malformed_or_wrong_kind_of_id_records_nothing(l
     wrong_kind = ids["person" if kind != "person" else "group"]
     for record_id in [MISSING, "not-a-uuid", wrong_kind]:
         error = assert_nothing_recorded(
-            ledger, lambda record_id=record_id: run(ledger, world, record_id, None), RecordNotFound
+            ledger, partial(run, ledger, world, record_id, None), RecordNotFound
         )
         assert error.kind == kind
         assert error.record_id == record_id
@@ -162,7 +164,7 @@ def test_a_command_with_a_stale_expected_version_raises_version_mismatch_and_rec
     version = getter(ledger, kind)(record_id)["version"]
     for stale in (version - 1, version + 1, 0):
         error = assert_nothing_recorded(
-            ledger, lambda stale=stale: run(ledger, world, record_id, stale), VersionMismatch
+            ledger, partial(run, ledger, world, record_id, stale), VersionMismatch
         )
         assert (error.expected, error.actual) == (stale, version)
         assert isinstance(error, AccordError)

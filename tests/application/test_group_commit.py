@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
@@ -81,9 +81,11 @@ def test_a_batch_commits_the_good_saves_and_fails_each_bad_one_alone(ledger: Led
     recorder.insert_events([event(taken)])
     good = [uuid4() for _ in range(10)]
     invalid = uuid4()
-    calls: list[Callable[[], Any]] = [
-        lambda g=g: recorder.insert_events([event(g, 1), event(g, 2)]) for g in good[:5]
-    ]
+
+    def two_events_of(g: UUID) -> Callable[[], Any]:
+        return lambda: recorder.insert_events([event(g, 1), event(g, 2)])
+
+    calls = [two_events_of(g) for g in good[:5]]
     # A version another writer took first.
     calls.append(lambda: recorder.insert_events([event(taken)]))
     # A row the database refuses (a status is required).
@@ -93,7 +95,7 @@ def test_a_batch_commits_the_good_saves_and_fails_each_bad_one_alone(ledger: Led
             index_rows=[IndexRow(str(invalid), "decision", None, "Untitled", None)],  # type: ignore[arg-type]
         )
     )
-    calls += [lambda g=g: recorder.insert_events([event(g, 1), event(g, 2)]) for g in good[5:]]
+    calls += [two_events_of(g) for g in good[5:]]
     head = ledger.head_position()
     group = committer(ledger)
     batches = group.stats.batches
@@ -128,7 +130,7 @@ def test_a_batch_commits_the_good_saves_and_fails_each_bad_one_alone(ledger: Led
 def test_commands_in_one_batch_succeed_or_fail_on_their_own(ledger: Ledger, world: World) -> None:
     with acting_as(world.convener):
         proposed = ledger.decisions.propose_decision(world.group, "Shared rota", "Adopt the rota")
-    agree = {
+    agree: dict[str, Any] = {
         "method": "consensus",
         "participants": [world.convener, world.alice],
     }

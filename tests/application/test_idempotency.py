@@ -127,7 +127,7 @@ def test_a_command_run_inside_another_gets_a_token_of_its_own(ledger: Ledger, wo
             inner[0] = ledger.groups.restate_purpose(world.other_group, "Inner purpose")
         return aggregate
 
-    ledger.load = load_then_write  # type: ignore[method-assign]
+    ledger.load = load_then_write  # type: ignore[method-assign, assignment]
     with request(token()):
         outer = ledger.groups.restate_purpose(world.group, "Outer purpose")
     assert outer.id == world.group and inner[0].id == world.other_group

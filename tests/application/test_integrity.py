@@ -6,10 +6,11 @@ append-only triggers, which is exactly the threat the chain is there to expose.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import struct
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -64,7 +65,7 @@ def test_each_link_is_sha256_of_the_previous_link_and_the_event_as_stored(ledger
             continue  # the header, and person keys
         originator_id = uuid.UUID(line["originator_id"]).hex.encode()
         topic = line["topic"].encode()
-        state = transfer.base64.b64decode(line["state"])
+        state = base64.b64decode(line["state"])
         header = struct.pack(
             ">qqIIQ",
             line["position"],
@@ -116,7 +117,9 @@ def test_events_stored_before_the_chain_existed_are_linked_in_order_at_start_up(
         assert restarted.integrity.chain_unchained() == 0
         assert restarted.integrity.verify_chain().intact
         later = restarted.organisations.register_organisation("Hope Street", "vcse")
-        assert restarted.integrity.chain_head()[0] == later.position
+        head = restarted.integrity.chain_head()
+        assert head is not None
+        assert head[0] == later.position
     finally:
         restarted.close()
 
@@ -196,6 +199,11 @@ def test_a_signed_checkpoint_reads_back_only_unaltered_and_with_its_own_public_k
 # The property: random small ledgers, one alteration each, found at its exact position.
 
 
+# Hypothesis's `draw` from st.data(), and one row of the events table as Owner reads it.
+Draw = Callable[[st.SearchStrategy[Any]], Any]
+Row = tuple[Any, ...]
+
+
 @dataclass
 class Alteration:
     apply: list[Statement]
@@ -205,7 +213,7 @@ class Alteration:
     position: int | None
 
 
-def pick(draw: Callable, items: list) -> Any:
+def pick(draw: Draw, items: Sequence[Any]) -> Any:
     """One of `items`, drawn the same way however many there are: the ledger grows between
     examples, and Hypothesis needs each draw's bounds to stay the same."""
     return items[draw(st.integers(0, 2**16)) % len(items)]
@@ -220,7 +228,7 @@ def _set(column: str, value: Any, old: Any, position: int) -> Alteration:
     return Alteration([(statement, (value, position))], [(statement, (old, position))], position)
 
 
-def changed_state_byte(owner: Owner, rows: list, draw: Callable) -> Alteration:
+def changed_state_byte(owner: Owner, rows: list[Row], draw: Draw) -> Alteration:
     position, *_, state = pick(draw, rows)
     state = bytes(state)
     at = pick(draw, range(len(state)))
@@ -228,24 +236,24 @@ def changed_state_byte(owner: Owner, rows: list, draw: Callable) -> Alteration:
     return _set("state", flipped, state, position)
 
 
-def changed_topic(owner: Owner, rows: list, draw: Callable) -> Alteration:
+def changed_topic(owner: Owner, rows: list[Row], draw: Draw) -> Alteration:
     position, _, _, topic, _ = pick(draw, rows)
     others = sorted({row[3] for row in rows} - {topic}) or [topic + ".Forged"]
     return _set("topic", pick(draw, others), topic, position)
 
 
-def changed_version(owner: Owner, rows: list, draw: Callable) -> Alteration:
+def changed_version(owner: Owner, rows: list[Row], draw: Draw) -> Alteration:
     position, _, version, _, _ = pick(draw, rows)
     return _set("originator_version", version + draw(st.integers(1_000, 9_999)), version, position)
 
 
-def removed_event(owner: Owner, rows: list, draw: Callable) -> Alteration:
+def removed_event(owner: Owner, rows: list[Row], draw: Draw) -> Alteration:
     row = pick(draw, rows)
     delete = ("DELETE FROM {events} WHERE {pos} = {p}", (row[0],))
     return Alteration([delete], [owner.insert_event(row)], row[0])
 
 
-def removed_event_and_link(owner: Owner, rows: list, draw: Callable) -> Alteration:
+def removed_event_and_link(owner: Owner, rows: list[Row], draw: Draw) -> Alteration:
     i = pick(draw, range(len(rows)))
     position = rows[i][0]
     link = _link(owner, position)
@@ -259,7 +267,7 @@ def removed_event_and_link(owner: Owner, rows: list, draw: Callable) -> Alterati
     )
 
 
-def swapped_rows(owner: Owner, rows: list, draw: Callable) -> Alteration:
+def swapped_rows(owner: Owner, rows: list[Row], draw: Draw) -> Alteration:
     i = pick(draw, range(len(rows)))
     first, second = sorted([rows[i], pick(draw, rows[:i] + rows[i + 1 :])])
     move = "UPDATE {events} SET {pos} = {p} WHERE {pos} = {p}"
@@ -267,7 +275,7 @@ def swapped_rows(owner: Owner, rows: list, draw: Callable) -> Alteration:
     return Alteration(swap, swap, first[0])
 
 
-def forged_row_inserted(owner: Owner, rows: list, draw: Callable) -> Alteration:
+def forged_row_inserted(owner: Owner, rows: list[Row], draw: Draw) -> Alteration:
     """A made-up event slipped in before an existing one; the later rows move up by one."""
     _, _, _, topic, state = pick(draw, rows)
     position = pick(draw, rows)[0]
@@ -288,7 +296,7 @@ def forged_row_inserted(owner: Owner, rows: list, draw: Callable) -> Alteration:
     )
 
 
-def forged_row_appended(owner: Owner, rows: list, draw: Callable) -> Alteration:
+def forged_row_appended(owner: Owner, rows: list[Row], draw: Draw) -> Alteration:
     _, _, _, topic, state = pick(draw, rows)
     position = rows[-1][0] + 1
     return Alteration(
@@ -298,7 +306,7 @@ def forged_row_appended(owner: Owner, rows: list, draw: Callable) -> Alteration:
     )
 
 
-def edited_link(owner: Owner, rows: list, draw: Callable) -> Alteration:
+def edited_link(owner: Owner, rows: list[Row], draw: Draw) -> Alteration:
     position = pick(draw, rows)[0]
     statement = "UPDATE {chain} SET link = {p} WHERE position = {p}"
     link = _link(owner, position)
@@ -307,7 +315,7 @@ def edited_link(owner: Owner, rows: list, draw: Callable) -> Alteration:
     )
 
 
-def removed_link(owner: Owner, rows: list, draw: Callable) -> Alteration:
+def removed_link(owner: Owner, rows: list[Row], draw: Draw) -> Alteration:
     position = pick(draw, rows)[0]
     link = _link(owner, position)
     return Alteration(

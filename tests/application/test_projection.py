@@ -312,7 +312,9 @@ def test_a_rebuild_gives_the_same_timeline_and_facts_as_projecting_event_by_even
         for (group, when), state in states.items():
             assert state_or_none(fresh, group, when) == state
     # The comparison covered back-dated overrides: Bob was a member (not an observer) in March.
-    members = {m["person_id"]: m for m in states[(ids["group"][0], MAR)]["members"]}
+    in_march = states[(ids["group"][0], MAR)]
+    assert in_march is not None
+    members = {m["person_id"]: m for m in in_march["members"]}
     assert members[ids["person"][2]]["role"] == "member"
     assert ids["person"][1] not in members  # Alice left in March, rejoined in June
 

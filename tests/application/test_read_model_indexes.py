@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import random
 import string
+from typing import cast
 
 import pytest
 
-from infrastructure.readmodels import QUERY_INDEXES, SCHEMA
+from infrastructure.readmodels import QUERY_INDEXES, SCHEMA, SQLReadModels
 from interfaces.bootstrap import build_ledger
 from tests.application.support import build_world, rich_scenario
 from tests.conftest import acting_as
@@ -29,7 +30,8 @@ def existing(ledger, names):
 def test_an_upgrade_replaces_an_earlier_versions_indexes(durable):
     ledger = build_ledger(durable)
     try:
-        store = ledger.projector.store
+        # A durable store: its SQL read models, whose cursor and table prefix the test uses.
+        store = cast(SQLReadModels, ledger.projector.store)
         assert existing(ledger, QUERY_INDEXES) == set(QUERY_INDEXES)
         assert existing(ledger, OBSOLETE_INDEXES) == set()
         # The read models as version 3 left them: its schema version and its indexes.

@@ -22,7 +22,7 @@ def durable(settings):
 
 def every_page(ledger, ids):
     """Every page of every listing the scenario can be read through, with two items a page."""
-    listings = [(kind, {}) for kind in (*LISTED_KINDS, "person")]
+    listings: list[tuple[str, dict[str, str]]] = [(kind, {}) for kind in (*LISTED_KINDS, "person")]
     listings += [("decision", {"status": s}) for s in ("agreed", "superseded", "proposed")]
     listings += [(kind, {"group_id": ids["group"][0]}) for kind in LISTED_KINDS]
     listings += [("group", {"group_id": ids["group"][2], "status": "closed"})]

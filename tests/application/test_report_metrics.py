@@ -1119,7 +1119,7 @@ def test_series_points_after_the_first_fall_on_calendar_month_and_quarter_starts
 def test_the_report_refuses_bad_arguments_naming_the_field(ledger):
     c = cast(ledger)
     naive = datetime(2024, 1, 1)
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"interval": "day"}, "interval"),
         ({"pending_days": -1}, "pending_days"),
         ({"pending_days": 36_501}, "pending_days"),

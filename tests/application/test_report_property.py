@@ -31,8 +31,9 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from application.ledger import Ledger
-from domain.base import AccordError
+from domain.base import AccordAggregate, AccordError
 from interfaces.bootstrap import build_ledger
+from tests.application.support import extra
 from tests.conftest import acting_as, examples, store_settings
 
 EXAMPLES = {"memory": 150, "sqlite": 40}
@@ -99,6 +100,7 @@ def read_log(ledger: Ledger) -> list[Raw]:
         page = ledger.recorder.select_notifications(start, 200)
         for notification in page:
             event = ledger.mapper.to_domain_event(notification)
+            assert isinstance(event, AccordAggregate.Event)
             found.append(
                 Raw(
                     topic=type(event).TOPIC.removeprefix("accord."),
@@ -399,7 +401,7 @@ def run(ledger: Ledger, cast: Cast, operation: tuple[Any, ...]) -> None:
     else:
         _, _, to_index, outcome, offered, when = operation
         to = cast.party(to_index)
-        handover = ledger.accountabilities.offer_handover(work, to, None, None, offered).extra[
+        handover = extra(ledger.accountabilities.offer_handover(work, to, None, None, offered))[
             "handover_id"
         ]
         if outcome == "accept":

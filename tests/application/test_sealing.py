@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -64,7 +65,8 @@ def test_an_altered_sealed_value_fails_loudly_rather_than_reading_as_erased(ledg
 
 def test_with_the_key_destroyed_the_events_still_load_with_placeholders(ledger: Ledger, world):
     ledger.privacy.forget_person(world.alice, BASIS)
-    event = ledger.mapper.to_domain_event(registration(ledger, world.alice))
+    # Any: the erased mark is set on the event only when it is read without its key.
+    event: Any = ledger.mapper.to_domain_event(registration(ledger, world.alice))
     assert (event.name, event.email, event.erased) == (ERASED_NAME, None, True)
     assert event.organisation_id == world.org_a
     assert ledger.records.get_person(world.alice)["erased"] is True

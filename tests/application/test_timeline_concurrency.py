@@ -168,11 +168,11 @@ def test_a_read_sees_every_earlier_event_even_when_its_projector_loses_a_race(le
     apply = store.apply_batch
 
     def rival_applies_one_first(batch: Any) -> bool:
-        store.apply_batch = apply  # type: ignore[method-assign]
+        store.apply_batch = apply
         assert rival.projector.run_once() == 1  # the other projector commits position 1
         return apply(batch)
 
-    store.apply_batch = rival_applies_one_first  # type: ignore[method-assign]
+    store.apply_batch = rival_applies_one_first
     items = ledger.history.group_timeline(world.group, limit=500)["items"]
     # Everything recorded before the read is in the read models it answers from.
     assert ledger.projector.position() == head

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from domain.base import current_actor
+from domain.base import AccordAggregate, current_actor
 from domain.group import Group
 
 AWARE = datetime(2024, 3, 1, 9, 30, tzinfo=UTC)
@@ -55,6 +55,24 @@ def acting_as(actor: str | None) -> Iterator[None]:
 def topics(aggregate: Any) -> list[str]:
     """Collect the aggregate's pending events and return their topics, oldest first."""
     return [type(e).TOPIC for e in aggregate.collect_events()]
+
+
+def pending_events(aggregate: AccordAggregate) -> list[AccordAggregate.Event]:
+    """Collect the aggregate's pending events, each an Accord event (so each has an actor)."""
+    collected = aggregate.collect_events()
+    events = [e for e in collected if isinstance(e, AccordAggregate.Event)]
+    assert len(events) == len(collected)
+    return events
+
+
+def only_event(aggregate: AccordAggregate) -> Any:
+    """Collect the aggregate's one pending event.
+
+    Typed Any: @event makes most event classes when the aggregate class is built, so a type
+    checker cannot know their fields.
+    """
+    [only] = aggregate.collect_events()
+    return only
 
 
 def replay(events: Iterable[Any]) -> Any:

@@ -22,13 +22,16 @@ from tests.domain.conftest import (
     LATER,
     NAIVE,
     Allowed,
+    Outcome,
     Refused,
     acting_as,
     assert_replay_rebuilds,
     assert_table_is_complete,
     check_transition,
     lifecycle_table,
+    only_event,
     open_group,
+    pending_events,
     topics,
 )
 
@@ -74,7 +77,7 @@ ACTIONS: dict[str, Callable[[Conflict, Group, Group], Any]] = {
     "withdraw": lambda c, g, b: c.withdraw(g, "No longer a tension"),
 }
 
-LIFECYCLE = [
+LIFECYCLE: list[tuple[str, str, Outcome]] = [
     ("raised", "acknowledge", Allowed("acknowledged", "accord.Conflict.Acknowledged")),
     ("raised", "add_note", Refused(ConflictNotAcknowledged, "raised")),
     ("raised", "resolve", Refused(ConflictNotAcknowledged, "raised")),
@@ -207,7 +210,7 @@ def test_acknowledging_moves_the_conflict_to_acknowledged() -> None:
     conflict.collect_events()
     conflict.acknowledge(group, "  We will meet on Friday  ")
     assert conflict.status == "acknowledged"
-    [acknowledged] = conflict.collect_events()
+    acknowledged = only_event(conflict)
     assert acknowledged.note == "We will meet on Friday"
 
 
@@ -243,7 +246,7 @@ def test_resolving_records_the_outcome_and_when() -> None:
     assert conflict.status == "resolved"
     assert conflict.outcome == "Costs split evenly"
     assert conflict.resolved_by_decision_id is None
-    [resolved] = conflict.collect_events()
+    resolved = only_event(conflict)
     assert resolved.effective_at == AWARE
 
 
@@ -373,7 +376,7 @@ def test_every_conflict_event_records_the_current_actor() -> None:
         conflict.add_note(group, "n1", "Met")
     with acting_as("p3"):
         conflict.escalate(group, board, "Board")
-    assert [e.actor for e in conflict.collect_events()] == ["p2", "p1", "p1", "p3"]
+    assert [e.actor for e in pending_events(conflict)] == ["p2", "p1", "p1", "p3"]
     assert conflict.last_actor == "p3"
 
 

@@ -15,13 +15,16 @@ from tests.domain.conftest import (
     LATER,
     NAIVE,
     Allowed,
+    Outcome,
     Refused,
     acting_as,
     assert_replay_rebuilds,
     assert_table_is_complete,
     check_transition,
     lifecycle_table,
+    only_event,
     open_group,
+    pending_events,
     topics,
 )
 
@@ -54,7 +57,7 @@ ACTIONS: dict[str, Callable[[Principle, Group], Any]] = {
     "retire": lambda p, g: p.retire(g, "No longer needed"),
 }
 
-LIFECYCLE = [
+LIFECYCLE: list[tuple[str, str, Outcome]] = [
     ("proposed", "respond", Allowed("proposed", "accord.Principle.Endorsed")),
     ("proposed", "agree", Allowed("agreed", "accord.Principle.Agreed")),
     ("proposed", "amend", Refused(PrincipleNotAgreed, "proposed")),
@@ -244,7 +247,7 @@ def test_the_given_effective_time_is_recorded(command: str) -> None:
     group = open_group()
     principle = principle_in(state, group)
     act(principle, group, LATER)
-    [recorded] = principle.collect_events()
+    recorded = only_event(principle)
     assert recorded.effective_at == LATER
 
 
@@ -284,7 +287,7 @@ def test_every_principle_event_records_the_current_actor() -> None:
     with acting_as("p3"):
         principle.respond(group, "p3", "endorse", None)
         principle.agree(group)
-    assert [e.actor for e in principle.collect_events()] == ["p1", "p2", "p3", "p3"]
+    assert [e.actor for e in pending_events(principle)] == ["p1", "p2", "p3", "p3"]
     assert principle.last_actor == "p3"
 
 

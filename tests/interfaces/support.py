@@ -154,6 +154,12 @@ class Api:
     created: list[str] = field(default_factory=list)
 
     @property
+    def admin_id(self) -> str:
+        """The administrator's person id (the `api` fixture always signs one in)."""
+        assert self.admin is not None
+        return self.admin.person_id
+
+    @property
     def last_position(self) -> int:
         return self.positions[-1] if self.positions else 0
 
@@ -203,7 +209,9 @@ class Api:
             assert response.headers["location"] == f"{location}/{body['id']}"
         return body
 
-    def create(self, url: str, json: Any, collection: str, as_: Actor | None = None) -> dict:
+    def create(
+        self, url: str, json: Any, collection: str, as_: Actor | None = None
+    ) -> dict[str, Any]:
         """A POST that creates a record: 201 and a Location under `collection`."""
         body = self.write("POST", url, as_, json, status=201, location=collection)
         self.created.append(f"{collection}/{body['id']}")
@@ -239,7 +247,9 @@ class Api:
             assert len(page["items"]) == limit, "a page that is not full must be the last"
         raise AssertionError("pagination never ended")
 
-    def listing(self, url: str, as_: Actor | None = None, limit: int = 2, **params: Any) -> list:
+    def listing(
+        self, url: str, as_: Actor | None = None, limit: int = 2, **params: Any
+    ) -> list[Any]:
         """Every item of a list endpoint, page by page; no duplicates, oldest first."""
         items = [item for page in self.pages(url, as_, limit, **params) for item in page["items"]]
         ids = [item["id"] for item in items]

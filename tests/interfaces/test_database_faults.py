@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -158,7 +159,7 @@ class Answer:
     seconds: float
     started: float
     record_id: str | None = None
-    problem: dict | None = None
+    problem: dict[str, Any] | None = None
     retry_after: str | None = None
 
 

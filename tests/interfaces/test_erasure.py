@@ -183,16 +183,13 @@ def test_a_forgotten_persons_data_is_nowhere_and_every_record_naming_them_still_
     )
     assert (forgot["name"], forgot["email"], forgot["erased"]) == (ERASED_NAME, None, True)
     if store_of(settings) == "memory":
-        with acting_as(api.admin.person_id):
+        with acting_as(api.admin_id):
             ledger.privacy.forget_person(q, BASIS)
     else:
         monkeypatch.setenv("ACCORD_POSTGRES_SCHEMA", settings.postgres_schema)
         url = settings.resolved_database_url()
         assert (
-            main(
-                ["--database-url", url, "forget", q, "--basis", BASIS, "--by", api.admin.person_id]
-            )
-            == 0
+            main(["--database-url", url, "forget", q, "--basis", BASIS, "--by", api.admin_id]) == 0
         )
 
     # Forgetting twice is a conflict, and their own API key no longer works.
@@ -215,7 +212,7 @@ def test_a_forgotten_persons_data_is_nowhere_and_every_record_naming_them_still_
         assert history[0]["data"]["name"] == ERASED_NAME and history[0]["data"]["erased"]
         assert history[-1]["type"] == "Person.Forgotten"
         assert history[-1]["data"]["basis"] == BASIS
-        assert history[-1]["data"]["requested_by"] == api.admin.person_id
+        assert history[-1]["data"]["requested_by"] == api.admin_id
         # As of version 1 too: the data is gone from every version, not only the latest.
         then = {"as_of": history[0]["recorded_at"]}
         first = api.call("GET", f"/people/{person}", api.admin, params=then).json()

@@ -221,7 +221,9 @@ def build_world(api: Api, store: str) -> World:
 
 
 @pytest.fixture(scope="module", params=STORES)
-def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+def world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
     with store_settings(request.param, tmp_path_factory.mktemp("errors"), request) as settings:
         ledger = build_ledger(settings)
         try:
@@ -1080,7 +1082,7 @@ def test_an_if_match_with_a_superscript_digit_is_refused_as_malformed(world):
     headers = {**world.admin.headers, "If-Match": b'"\xb2"'}
 
     async def send() -> httpx.Response:
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)  # type: ignore[arg-type]
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://accord") as client:
             return await client.post(url, json={"name": "Renamed"}, headers=headers)
 

@@ -373,7 +373,7 @@ def test_a_write_whose_answer_was_lost_is_answered_when_the_client_retries(api: 
     """The insert commits and the store then fails: 503; the retry gets the write, once."""
     recorder: Any = api.ledger.recorder
     insert = recorder.insert_events
-    failed = []
+    failed: list[Any] = []
 
     def commit_then_fail(stored_events: Any, **kwargs: Any) -> Any:
         ids = insert(stored_events, **kwargs)

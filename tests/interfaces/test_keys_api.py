@@ -37,7 +37,9 @@ def fill(template: Any, **values: str) -> Any:
     return template.format(**values) if isinstance(template, str) else template
 
 
-def create(api: Api, person_id: str, role: str = "member", label: str | None = None) -> dict:
+def create(
+    api: Api, person_id: str, role: str = "member", label: str | None = None
+) -> dict[str, Any]:
     """POST /keys as the administrator: 201, Location, no-store, and a secret that works."""
     body = {"person_id": person_id, "role": role, "label": label}
     response = api.call("POST", "/keys", api.admin, json=body)

@@ -118,7 +118,7 @@ def test_unknown_paths_and_methods_are_problems_too(memory_client):
 
 def test_the_api_refuses_a_conflict_about_or_group_kind_over_the_ledgers_limits(api: Api):
     group = api.group("Group")["id"]
-    party = [{"kind": "person", "id": api.admin.person_id}]
+    party = [{"kind": "person", "id": api.admin_id}]
     too_long = api.call(
         "POST", f"/groups/{group}/conflicts", api.admin, json={"parties": party, "about": "a" * 501}
     )

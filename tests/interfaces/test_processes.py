@@ -11,7 +11,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import httpx
 import psycopg
@@ -48,7 +48,7 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], log: IO[bytes] | N
     raise AssertionError(f"{url} did not come up")
 
 
-def dump(url: str, schema: str) -> tuple[list[tuple], list[tuple]]:
+def dump(url: str, schema: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     with psycopg.connect(url) as conn:
         timeline = conn.execute(
             f'SELECT * FROM "{schema}".accord_timeline ORDER BY position'

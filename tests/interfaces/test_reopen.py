@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 
 from interfaces.bootstrap import build_ledger
 from interfaces.settings import Settings
@@ -62,6 +63,7 @@ def test_a_fresh_app_on_the_same_database_returns_identical_json_for_every_recor
         with open_client(first) as client:
             api = Api(client, first, admin=admin)
             returned = walk_everything(api)
+            assert isinstance(client.app, FastAPI)
             assert {str(r) for r in api_routes(client.app)} - api.touched == set()
             urls = [f"/people/{person_id}", *api.created]
             assert len(urls) == len(set(urls)) > 60

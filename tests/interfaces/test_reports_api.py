@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.application.support import extra
 from tests.conftest import acting_as
 from tests.interfaces.support import Api
 
@@ -72,7 +73,7 @@ def populate(api: Api) -> dict[str, str]:
         return ledger.accountabilities.define_accountability(group, "Work", holder, None, when).id
 
     def offer(work, to):
-        return ledger.accountabilities.offer_handover(work, to).extra["handover_id"]
+        return extra(ledger.accountabilities.offer_handover(work, to))["handover_id"]
 
     ann_p, ben_p, cat_p = ({"kind": "person", "id": p} for p in (ann, ben, cat))
     for group, holder in ((parent, ann_p), (parent, ann_p), (child, ben_p), (other, cat_p)):

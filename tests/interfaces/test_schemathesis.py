@@ -244,7 +244,7 @@ def record_world(url: str, keys: AdminKeys) -> dict[str, list[str]]:
         def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
             response = http.post(path, json=body)
             assert response.status_code in (200, 201), (path, response.text)
-            return response.json()  # type: ignore[no-any-return]
+            return response.json()
 
         orgs = [
             post("/organisations", {"name": name, "sector": sector})["id"]

@@ -91,7 +91,9 @@ def walk_organisations_and_people(api: Api) -> list[str]:
         "commissioner",
         3,
     )
-    assert instant(moved["modified_on"]) > instant(moved["created_on"])
+    modified, created = instant(moved["modified_on"]), instant(moved["created_on"])
+    assert modified is not None and created is not None
+    assert modified > created
     assert api.read(url) == as_read(moved)
 
     listed = api.listing("/organisations", limit=2)
