@@ -22,7 +22,7 @@ REVIEW_SOON = timedelta(days=30)
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, ledger: LedgerDep, session: SessionDep) -> Response:
     access = ledger.access.access_for(session.caller)
-    groups = _visible_groups(ledger, access.visible_groups())
+    groups = visible_groups(ledger, access.visible_groups())
     me = ledger.directory.person(session.caller.person_id)
     return page(request, "home.html", me=me, tree=_tree(groups))
 
@@ -48,7 +48,8 @@ def group_page(
     return page(request, "group.html", status=status, **context)
 
 
-def _visible_groups(ledger: Ledger, visible: frozenset[str] | None) -> list[dict[str, Any]]:
+def visible_groups(ledger: Ledger, visible: frozenset[str] | None) -> list[dict[str, Any]]:
+    """The groups one may see (all of them for None), with name, purpose and members."""
     groups, cursor = [], None
     while True:
         found = ledger.records.list_records("group", None, None, cursor, 200, visible)

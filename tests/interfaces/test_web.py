@@ -260,3 +260,46 @@ def test_the_api_documentation_is_served_with_its_assets_and_nothing_from_elsewh
         for asset in re.findall(r'(?:src|href)="(/static/docs/[^"]+)"', html):
             assert api.client.get(asset).status_code == 200, asset
     assert "swagger-ui-bundle.js" in api.client.get("/docs").text
+
+
+def test_the_report_page_shows_key_figures_and_gives_the_documents_within_ones_rights(api, admin):
+    org = api.organisation("Hope Street")["id"]
+    ada = api.person("Ada Lovelace", org)
+    ours = api.group("Design team", as_=admin)["id"]
+    api.add_member(ours, ada)
+    api.create(
+        f"/groups/{ours}/accountabilities",
+        {"title": "Run the pathway", "holder": {"kind": "person", "id": ada.person_id}},
+        "/accountabilities",
+    )
+    theirs = api.group("Secret team", as_=admin)["id"]
+    api.create(
+        f"/groups/{theirs}/accountabilities",
+        {"title": "Hidden work", "holder": {"kind": "organisation", "id": org}},
+        "/accountabilities",
+    )
+    sign_in(api, ada)
+    page = api.client.get("/console/report")
+    assert page.status_code == 200
+    assert "Key figures" in page.text and "Active accountabilities at the end" in page.text
+    assert "Secret team" not in page.text
+    html = api.client.get("/console/report?format=html")
+    assert html.headers["content-type"].startswith("text/html")
+    assert "style-src 'unsafe-inline'" in html.headers["content-security-policy"]
+    assert "script" not in html.headers["content-security-policy"]
+    markdown = api.client.get(f"/console/report?group={ours}&format=md")
+    assert markdown.headers["content-type"].startswith("text/markdown")
+    table = api.client.get("/console/report?format=csv&table=holdings_by_sector")
+    assert table.headers["content-type"].startswith("text/csv")
+    for document in (html.text, markdown.text, table.text):
+        assert "Hidden work" not in document and "Secret team" not in document
+    # Another group's id, a bad date or a reversed period: a message beside the field.
+    for query, field in (
+        (f"group={theirs}", "group"),
+        ("start=2026-13-01", "start"),
+        ("start=2026-03-01&end=2026-02-01", "end"),
+        ("interval=day", "interval"),
+    ):
+        answer = api.client.get(f"/console/report?{query}")
+        assert answer.status_code == 422, query
+        assert f'id="{field}-error"' in answer.text

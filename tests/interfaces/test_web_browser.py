@@ -185,6 +185,13 @@ def test_every_page_type_has_no_accessibility_violations(browser, served):
     page.goto(f"{served.url}/console/groups/00000000-0000-0000-0000-000000000000")
     assert page.get_by_role("heading", name="Not found").is_visible()
     no_accessibility_violations(page)
+    page.get_by_role("link", name="Report").click()
+    assert page.get_by_role("heading", name="Key figures").is_visible()
+    no_accessibility_violations(page)
+    screenshot(page, "report")
+    page.goto(f"{served.url}/console/report?start=2026-13-01")
+    assert page.locator("#start-error").is_visible()
+    no_accessibility_violations(page)
 
 
 def test_the_console_works_with_javascript_off_and_keyboard_alone(browser, served):

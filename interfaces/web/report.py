@@ -1,0 +1,109 @@
+"""The console's report page: the accountability report for a group (and its sub-groups) or
+everything the person may see, for a period, with its key figures in the page and the whole
+report to open or download (HTML, Markdown, CSV), always within the person's access."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import HTMLResponse
+
+from interfaces.api.deps import LedgerDep
+from interfaces.api.documents import report_document
+from interfaces.reports.common import Names
+from interfaces.reports.figures import key_figures, period_text, scope_text
+from interfaces.reports.tables import TABLE_NAMES
+from interfaces.web.pages import visible_groups
+from interfaces.web.signin import SessionDep, mark_page
+from interfaces.web.templating import page
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(mark_page)])
+INTERVALS = ("month", "quarter", "week")
+FORMATS = {"html": "text/html", "md": "text/markdown", "csv": "text/csv"}
+# The report document carries its own inline styles and no script.
+DOCUMENT_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
+)
+
+
+def _day(value: str | None, name: str, errors: dict[str, str]) -> date | None:
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        errors[name] = "Enter a date as year-month-day, for example 2026-03-01."
+        return None
+    if not 2 <= day.year <= 9998:
+        errors[name] = "Enter a date between the years 2 and 9998."
+        return None
+    return day
+
+
+@router.get("/console/report", response_class=HTMLResponse)
+def report_page(
+    request: Request,
+    ledger: LedgerDep,
+    session: SessionDep,
+    group: str = "",
+    subgroups: str = "",
+    start: str = "",
+    end: str = "",
+    interval: str = "month",
+    format: str = "",
+    table: str = "summary",
+) -> Response:
+    access = ledger.access.access_for(session.caller)
+    groups = visible_groups(ledger, access.visible_groups())
+    errors: dict[str, str] = {}
+    first, last = _day(start, "start", errors), _day(end, "end", errors)
+    if group and group not in {g["id"] for g in groups}:
+        errors["group"] = "Choose one of your groups, or everything you may see."
+    if interval not in INTERVALS:
+        errors["interval"] = "Choose month, quarter or week."
+    if first and last and last <= first:
+        errors["end"] = "The end must be after the start."
+    if format and format not in FORMATS:
+        errors["format"] = "Choose HTML, Markdown or CSV."
+    if table not in TABLE_NAMES:
+        errors["table"] = "Choose one of the report's tables."
+    settings = {
+        "group": group,
+        "subgroups": subgroups,
+        "start": first.isoformat() if first else "",
+        "end": last.isoformat() if last else "",
+        "interval": interval if interval in INTERVALS else "month",
+    }
+    context: dict[str, Any] = {"groups": groups, "settings": settings, "errors": errors}
+    if errors:
+        return page(request, "report.html", status=422, tables=TABLE_NAMES, **context)
+    found = ledger.reports.accountability_report(
+        group or None,
+        bool(subgroups),
+        datetime.combine(first, time.min, tzinfo=UTC) if first else None,
+        datetime.combine(last, time.max, tzinfo=UTC) if last else None,
+        None,
+        interval,
+        min_position=ledger.head_position(),
+        visible=access.visible_groups(),
+    )
+    if format:
+        document = report_document(FORMATS[format], ledger, found, table)
+        document.headers["Content-Security-Policy"] = DOCUMENT_POLICY
+        document.headers["X-Content-Type-Options"] = "nosniff"
+        return document
+    names = Names(found, {g["id"]: g["name"] for g in groups})
+    query = urlencode({k: v for k, v in settings.items() if v})
+    return page(
+        request,
+        "report.html",
+        figures=key_figures(found),
+        scope=scope_text(found, names),
+        period=period_text(found),
+        query=query,
+        tables=TABLE_NAMES,
+        **context,
+    )
