@@ -72,6 +72,12 @@ class DirectoryQueries:
         except RecordNotFound:
             return "Unknown group"
 
+    def titles(self, record_ids: list[str]) -> dict[str, str]:
+        """The title of each listed record (a decision's title, a principle's statement, a
+        conflict's subject), read from the record index in one query."""
+        rows = self.core.store.find_records(sorted(set(record_ids))) if record_ids else []
+        return {row["record_id"]: str(row["title"] or "") for row in rows}
+
     def party(self, party: dict[str, str], at: datetime | None = None) -> str:
         """A holder or party ({"kind", "id"}) as a name."""
         kind, party_id = party.get("kind"), str(party.get("id"))

@@ -62,8 +62,10 @@ class HistoryQueries:
         recorded_from: datetime | None = None,
         recorded_to: datetime | None = None,
         min_position: int | None = None,
+        before: int | None = None,
     ) -> dict[str, Any]:
-        """Events of a group and every record in it, oldest first, filtered."""
+        """Events of a group and every record in it, oldest first, filtered; or, with
+        `before`, newest first from just before that position (`next_before` pages on)."""
         unknown = sorted(set(kinds) - set(KIND_OF_TOPIC.values()))
         if unknown:
             choices = ", ".join(sorted(KIND_OF_TOPIC.values()))
@@ -83,9 +85,14 @@ class HistoryQueries:
             organisation=organisation,
             recorded_from=_iso(recorded_from, "from"),
             recorded_to=_iso(recorded_to, "to"),
+            until=before - 1 if before is not None else None,
+            newest_first=before is not None,
         )
         items = [_item(r) for r in rows[:limit]]
-        return {"items": items, "next_after": items[-1]["position"] if len(rows) > limit else None}
+        more = items[-1]["position"] if len(rows) > limit else None
+        if before is not None:
+            return {"items": items, "next_before": more}
+        return {"items": items, "next_after": more}
 
     def ledger_events(
         self,

@@ -192,6 +192,7 @@ class ReadModelStore(Protocol):
         recorded_from: str | None = None,
         recorded_to: str | None = None,
         until: int | None = None,
+        newest_first: bool = False,
     ) -> list[dict[str, Any]]: ...
 
     def select_facts(

@@ -33,6 +33,7 @@ class TimelineQueries(ReadModelBase):
         recorded_from: str | None = None,
         recorded_to: str | None = None,
         until: int | None = None,
+        newest_first: bool = False,
     ) -> list[dict[str, Any]]:
         t, p = self.prefix, self._p
         where: list[str] = ["e.position > " + p]
@@ -64,7 +65,7 @@ class TimelineQueries(ReadModelBase):
         columns = ", ".join(f"e.{c.strip()}" for c in TIMELINE_COLUMNS.split(","))
         statement = (
             f"SELECT {columns} FROM {t}accord_timeline e WHERE {' AND '.join(where)} "
-            f"ORDER BY e.position LIMIT {p}"
+            f"ORDER BY e.position {'DESC' if newest_first else ''} LIMIT {p}"
         )
         with self._rm_cursor(False) as c:
             c.execute(statement, [*params, limit])

@@ -303,3 +303,52 @@ def test_the_report_page_shows_key_figures_and_gives_the_documents_within_ones_r
         answer = api.client.get(f"/console/report?{query}")
         assert answer.status_code == 422, query
         assert f'id="{field}-error"' in answer.text
+
+
+def test_the_timeline_tells_each_event_as_a_sentence_newest_first_and_filters(api, admin):
+    org = api.organisation("Hope Street")["id"]
+    ada = api.person("Ada Lovelace", org)
+    group = api.group("Design team", as_=admin)["id"]
+    api.add_member(group, ada)
+    decision = api.create(
+        f"/groups/{group}/decisions",
+        {"title": "Open the hub", "decision": "We open it"},
+        "/decisions",
+    )["id"]
+    api.write(
+        "POST",
+        f"/decisions/{decision}/agree",
+        json={"method": "consent", "participants": [ada.person_id]},
+        status=200,
+    )
+    sign_in(api, admin)
+    page = api.client.get(f"/console/groups/{group}/timeline")
+    assert page.status_code == 200
+    text = re.sub(r"\s+", " ", page.text)
+    agreed = text.index("“Open the hub” was agreed by consent")
+    proposed = text.index("Ada Admin proposed the decision “Open the hub”")
+    joined = text.index("Ada Lovelace joined as member")
+    assert agreed < proposed < joined  # newest first
+    assert "recorded" in text and "by Ada Admin" in text
+    only = api.client.get(f"/console/groups/{group}/timeline?kind=decision").text
+    assert "joined as member" not in only and "Open the hub" in only
+    bad = api.client.get(f"/console/groups/{group}/timeline?start=2026-99-01&kind=bogus")
+    assert bad.status_code == 422
+    assert 'id="start-error"' in bad.text and 'id="kind-error"' in bad.text
+
+
+def test_the_timeline_pages_back_to_earlier_events(api, admin, monkeypatch):
+    from interfaces.web import timeline
+
+    monkeypatch.setattr(timeline, "PAGE", 2)
+    group = api.group("Design team", as_=admin)["id"]
+    for n in range(3):
+        api.write("POST", f"/groups/{group}/purpose", json={"purpose": f"Purpose {n}"}, status=200)
+    sign_in(api, admin)
+    first = api.client.get(f"/console/groups/{group}/timeline").text
+    assert "Purpose 2" in first and "Purpose 1" in first and "Purpose 0" not in first
+    later = re.search(r'href="(/console/groups/[^"]+timeline\?[^"]+)">Earlier events', first)
+    assert later
+    second = api.client.get(later.group(1).replace("&amp;", "&")).text
+    assert "Purpose 0" in second and "convened the group" in second
+    assert "Purpose 2" not in second
