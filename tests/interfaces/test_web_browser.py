@@ -181,7 +181,7 @@ def test_every_page_type_has_no_accessibility_violations(browser, served):
     no_accessibility_violations(page)
     page.get_by_role("link", name="Timeline: everything recorded in this group").click()
     assert page.get_by_role("heading", name="Timeline").is_visible()
-    assert page.locator("ol.timeline li").count() > 10
+    assert page.locator("ul.timeline li").count() > 10
     no_accessibility_violations(page)
     screenshot(page, "timeline")
     page.go_back()
