@@ -34,6 +34,8 @@ class Namer:
         return self.directory.party({k: str(v) for k, v in party.items()})
 
     def title(self, record_id: str) -> str:
+        if record_id not in self.titles:
+            self.titles.update(self.directory.titles([record_id]))
         return self.titles.get(record_id) or "a record"
 
 

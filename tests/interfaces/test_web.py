@@ -352,3 +352,67 @@ def test_the_timeline_pages_back_to_earlier_events(api, admin, monkeypatch):
     second = api.client.get(later.group(1).replace("&amp;", "&")).text
     assert "Purpose 0" in second and "convened the group" in second
     assert "Purpose 2" not in second
+
+
+def test_the_decision_register_filters_and_a_decision_reads_as_a_record(api, admin):
+    north = api.organisation("Northshire Trust", "statutory_health")["id"]
+    hope = api.organisation("Hope Street", "vcse")["id"]
+    ada, ben = api.person("Ada Lovelace", north), api.person("Ben Okri", hope)
+    group = api.group("Design team", as_=admin)["id"]
+    api.add_member(group, ada)
+    api.add_member(group, ben)
+    agreed = api.create(
+        f"/groups/{group}/decisions",
+        {
+            "title": "Open the hub",
+            "decision": "We open it on Mondays.",
+            "context": HOSTILE,
+            "agreement": {
+                "method": "consent",
+                "participants": [ada.person_id, ben.person_id],
+                "objections": [{"person_id": ben.person_id, "reason": "Mondays are busy"}],
+                "effective_at": "2026-03-01T09:00:00Z",
+            },
+        },
+        "/decisions",
+    )["id"]
+    api.create(
+        f"/groups/{group}/decisions",
+        {"title": "Close on Fridays", "decision": "We close."},
+        "/decisions",
+    )
+    sign_in(api, admin)
+    register = api.client.get(f"/console/groups/{group}/decisions").text
+    assert "Open the hub" in register and "Close on Fridays" in register
+    only = api.client.get(f"/console/groups/{group}/decisions?status=agreed&method=consent").text
+    assert "Open the hub" in only and "Close on Fridays" not in only
+    assert "Open the hub" not in api.client.get(f"/console/groups/{group}/decisions?q=fridays").text
+    assert (
+        "Open the hub"
+        not in api.client.get(f"/console/groups/{group}/decisions?start=2026-04-01").text
+    )
+    record = api.client.get(f"/console/decisions/{agreed}")
+    assert record.status_code == 200
+    text = re.sub(r"\s+", " ", record.text)
+    assert (
+        "By consent, with 2 people from 2 organisations (NHS trust (secondary care), VCSE)" in text
+    )
+    assert "Ben Okri" in text and "Mondays are busy" in text and "Hope Street" in text
+    assert "In effect from 1 March 2026" in text
+    assert "<script>alert" not in record.text  # the hostile context is text
+    assert "was agreed by consent" in text  # its history, as sentences
+    bad = api.client.get(f"/console/groups/{group}/decisions?method=coin-toss&start=soon")
+    assert bad.status_code == 422
+    assert 'id="method-error"' in bad.text and 'id="start-error"' in bad.text
+
+
+def test_a_decision_of_another_group_is_not_found(api, admin):
+    ada = api.person("Ada Lovelace")
+    theirs = api.group("Their team", as_=admin)["id"]
+    decision = api.create(
+        f"/groups/{theirs}/decisions", {"title": "Secret plan", "decision": "x"}, "/decisions"
+    )["id"]
+    sign_in(api, ada)
+    for url in (f"/console/decisions/{decision}", f"/console/groups/{theirs}/decisions"):
+        answer = api.client.get(url)
+        assert answer.status_code == 404 and "Secret plan" not in answer.text

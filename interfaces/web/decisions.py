@@ -1,0 +1,139 @@
+"""The decision register of a group, and a decision's record in the shape reviewers know."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import HTMLResponse
+
+from application.ledger import Ledger
+from interfaces.api.deps import LedgerDep
+from interfaces.web.sentences import Namer, sentence
+from interfaces.web.signin import SessionDep, mark_page
+from interfaces.web.templating import page
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(mark_page)])
+STATUSES = ("proposed", "agreed", "rejected", "withdrawn", "superseded", "revoked")
+METHODS = ("consent", "consensus", "vote", "delegated_authority", "single_lead")
+
+
+def _day(value: str, name: str, errors: dict[str, str]) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        errors[name] = "Enter a date as year-month-day, for example 2026-03-01."
+        return None
+
+
+def _all(ledger: Ledger, group_id: str, status: str | None) -> list[dict[str, Any]]:
+    found, cursor = [], None
+    while True:
+        page_of = ledger.records.list_records("decision", group_id, status, cursor, 200)
+        found.extend(page_of["items"])
+        cursor = page_of["next_cursor"]
+        if cursor is None:
+            return found
+
+
+def _effective_day(value: Any) -> date | None:
+    if value is None:
+        return None
+    return (value if isinstance(value, datetime) else datetime.fromisoformat(str(value))).date()
+
+
+@router.get("/console/groups/{group_id}/decisions", response_class=HTMLResponse)
+def register(
+    request: Request,
+    group_id: str,
+    ledger: LedgerDep,
+    session: SessionDep,
+    status: str = "",
+    method: str = "",
+    q: str = "",
+    start: str = "",
+    end: str = "",
+) -> Response:
+    ledger.access.authorize(session.caller, "read", "group", group_id)
+    errors: dict[str, str] = {}
+    first, last = _day(start, "start", errors), _day(end, "end", errors)
+    if status and status not in STATUSES:
+        errors["status"] = "Choose one of the statuses listed."
+    if method and method not in METHODS:
+        errors["method"] = "Choose one of the methods listed."
+    if first and last and last < first:
+        errors["end"] = "The end must not be before the start."
+    rows = []
+    if not errors:
+        for item in _all(ledger, group_id, status or None):
+            decision = ledger.records.get_decision(item["id"])
+            when = _effective_day(decision["effective_at"])
+            if method and decision["method"] != method:
+                continue
+            if q and q.casefold() not in decision["title"].casefold():
+                continue
+            if (first or last) and (
+                when is None or (first and when < first) or (last and when > last)
+            ):
+                continue
+            rows.append({**decision, "organisations": len(decision["participant_organisations"])})
+    filters = {"status": status, "method": method, "q": q, "start": start, "end": end}
+    return page(
+        request,
+        "decisions.html",
+        status=422 if errors else 200,
+        group_id=group_id,
+        name=ledger.directory.group_name(group_id),
+        rows=rows,
+        errors=errors,
+        filters=filters,
+        statuses=STATUSES,
+        methods=METHODS,
+        query=urlencode({k: v for k, v in filters.items() if v}),
+    )
+
+
+@router.get("/console/decisions/{decision_id}", response_class=HTMLResponse)
+def decision_page(
+    request: Request, decision_id: str, ledger: LedgerDep, session: SessionDep
+) -> Response:
+    ledger.access.authorize(session.caller, "read", "decision", decision_id)
+    decision = ledger.records.get_decision(decision_id)
+    at = decision["effective_at"]
+    names = ledger.directory
+    objections = {o["person_id"]: o["reason"] for o in decision["objections"]}
+    participants = [
+        {**names.person(pid, at), "objection": objections.get(pid)}
+        for pid in decision["participants"]
+    ]
+    cited = names.titles(decision["principles"])
+    related = names.titles([*decision["supersedes"], decision["superseded_by"] or ""])
+    history = ledger.history.record_history("decision", decision_id, limit=500)["items"]
+    namer = Namer(names, history)
+    sectors = sorted(
+        {p["organisation_sector"] for p in participants if p.get("organisation_sector")}
+    )
+    return page(
+        request,
+        "decision.html",
+        d=decision,
+        group_name=names.group_name(decision["group_id"]),
+        proposed_by=names.person(decision["proposed_by"])["name"]
+        if decision["proposed_by"]
+        else None,
+        participants=participants,
+        sectors=sectors,
+        principles=[(pid, cited.get(pid, "a principle")) for pid in decision["principles"]],
+        supersedes=[(did, related.get(did, "a decision")) for did in decision["supersedes"]],
+        superseded_by=(
+            decision["superseded_by"],
+            related.get(decision["superseded_by"] or "", "a decision"),
+        )
+        if decision["superseded_by"]
+        else None,
+        history=[sentence(namer, item) for item in reversed(history)],
+    )
