@@ -27,9 +27,8 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-# Two workers (pytest-xdist; tests marked xdist_group share one) and the 25 slowest tests
-# printed at the end.
-PYTEST_ARGS ?= -n 2 --dist loadgroup --durations=25
+# Two workers (pytest-xdist) and the 25 slowest tests printed at the end.
+PYTEST_ARGS ?= -n 2 --durations=25
 
 # The quick loop: store-independent checks on the in-memory store only, the quick hypothesis
 # profile, tests marked slow left out (see tests/conftest.py).

@@ -24,9 +24,6 @@ CONTRACT = f"{ERRORS}::test_a_timeline_filtered_by_text_that_cannot_be_stored_is
 # Marked slow (the whole module), on the stores it applies to.
 SLOW = "tests/interfaces/test_racing.py"
 
-# One worker runs them all (with `--dist loadgroup`), so each tier is collected once.
-pytestmark = pytest.mark.xdist_group("tiers")
-
 
 def run(tier: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, TIER_VARIABLE: tier}
@@ -42,20 +39,18 @@ def run(tier: str, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-# Session-scoped: a worker may run other modules' tests between these, which would end a
-# module-scoped fixture and collect both tiers again.
-@pytest.fixture(scope="session")
-def collected() -> dict[str, tuple[list[str], int]]:
-    """For each tier, the node ids it collects from the three targets, and how many it
-    deselected (one process per tier, not per check: each start costs seconds)."""
-    found = {}
-    for tier in ("quick", "full"):
-        done = run(tier, "--collect-only", "-q", INDEPENDENT, CONTRACT, SLOW)
-        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-        ids = [line for line in done.stdout.splitlines() if "::" in line]
-        deselected = re.search(r"(\d+) deselected", done.stdout)
-        found[tier] = ids, int(deselected.group(1)) if deselected else 0
-    return found
+def collected(tier: str) -> tuple[list[str], int]:
+    """The node ids a tier collects from the three targets, and how many it deselected;
+    everything the targets hold is either collected or deselected, nothing skipped."""
+    done = run(tier, "--collect-only", "-q", INDEPENDENT, CONTRACT, SLOW)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    ids = [line for line in done.stdout.splitlines() if "::" in line]
+    counts = re.search(r"(\d+)/(\d+) tests collected \((\d+) deselected\)", done.stdout)
+    assert counts, done.stdout[-2000:]
+    chosen, seen, deselected = (int(n) for n in counts.groups())
+    assert chosen == len(ids) and chosen + deselected == seen
+    assert "skipped" not in done.stdout
+    return ids, deselected
 
 
 def stores(ids: list[str], target: str) -> list[str]:
@@ -63,37 +58,25 @@ def stores(ids: list[str], target: str) -> list[str]:
     return [node.rsplit("[", 1)[1].rstrip("]") for node in ids if node.startswith(target)]
 
 
-def test_the_quick_tier_runs_a_store_independent_check_on_the_in_memory_store_only(collected):
-    ids, _ = collected["quick"]
+# One collection per tier (each pytest start costs seconds), checked for everything at once.
+
+
+def test_the_quick_tier_runs_independent_checks_on_memory_contracts_on_every_store_no_slow():
+    ids, deselected = collected("quick")
     assert stores(ids, INDEPENDENT) == ["memory"]
-
-
-def test_the_full_tier_runs_a_store_independent_check_on_every_store(collected):
-    ids, _ = collected["full"]
-    assert stores(ids, INDEPENDENT) == list(STORE_NAMES)
-
-
-@pytest.mark.parametrize("tier", ["quick", "full"])
-def test_both_tiers_run_a_stores_contract_on_every_store(collected, tier):
-    ids, _ = collected[tier]
     assert stores(ids, CONTRACT) == list(STORE_NAMES)
+    assert stores(ids, SLOW) == []
+    assert deselected >= len(STORE_NAMES) - 1 + 4
 
 
-def test_the_quick_tier_leaves_slow_tests_out_and_the_full_tier_runs_them(collected):
-    quick, _ = collected["quick"]
-    full, _ = collected["full"]
-    assert stores(quick, SLOW) == []
-    assert len(stores(full, SLOW)) >= 4
-    assert set(stores(full, SLOW)) == {"sqlite", "postgres"}
-
-
-def test_what_a_tier_leaves_out_is_deselected_never_skipped(collected):
-    quick, left_out = collected["quick"]
-    full, left_out_of_full = collected["full"]
-    # Both tiers see the same tests: what either does not run it deselects. The full tier
-    # leaves out only the in-memory runs of the slow module, which names its stores.
-    assert len(quick) + left_out == len(full) + left_out_of_full
-    assert left_out_of_full == len([n for n in full if n.startswith(SLOW)]) // 2
+def test_the_full_tier_runs_every_check_on_every_store_and_the_slow_tests():
+    ids, deselected = collected("full")
+    assert stores(ids, INDEPENDENT) == list(STORE_NAMES)
+    assert stores(ids, CONTRACT) == list(STORE_NAMES)
+    slow = stores(ids, SLOW)
+    assert len(slow) >= 4 and set(slow) == {"sqlite", "postgres"}
+    # Only the in-memory runs of the slow module, which names the stores it applies to.
+    assert deselected == len(slow) // 2
 
 
 def test_the_quick_tier_draws_fewer_hypothesis_examples_and_the_full_tier_all_of_them():
