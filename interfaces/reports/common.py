@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from application.directory import SECTOR_LABELS
 from application.reports.accountability import GROUP_HOLDER, UNKNOWN
 
 SPECIAL_LABELS = {GROUP_HOLDER: "held by groups", UNKNOWN: "no organisation"}
@@ -89,6 +90,17 @@ def group_ids(report: Mapping[str, Any]) -> set[str]:
     return found
 
 
+def person_ids(report: Mapping[str, Any]) -> set[str]:
+    """Every person the report names as a holder or a party (by id)."""
+    found: set[str] = set()
+    for node in _walk(report):
+        if node.get("holder_kind") == "person" and isinstance(node.get("holder_id"), str):
+            found.add(node["holder_id"])
+        if node.get("kind") == "person" and isinstance(node.get("id"), str):
+            found.add(node["id"])
+    return found
+
+
 def as_time(value: str | datetime | None) -> datetime | None:
     if value is None:
         return None
@@ -127,6 +139,13 @@ def fmt_pct(value: float | int | None, places: int = 0) -> str:
 
 def fmt_days(value: float | int | None) -> str:
     return "-" if value is None else f"{value:,.1f} days"
+
+
+def sector_words(code: str | None) -> str:
+    """A sector as people write it ("VCSE", "Local authority")."""
+    if code is None:
+        return "-"
+    return SECTOR_LABELS.get(code) or words(code)
 
 
 def words(code: str | None) -> str:

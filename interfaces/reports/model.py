@@ -16,6 +16,7 @@ from interfaces.reports.common import (
     fmt_num,
     fmt_pct,
     fmt_time,
+    sector_words,
     short_id,
     words,
 )
@@ -186,7 +187,7 @@ def build(report: Mapping[str, Any], extra_names: Mapping[str, str] | None = Non
     n = Names(report, extra_names)
     holdings = report["holdings"]
     total = holdings["accountabilities"]
-    by_sector = [(words(r["sector"]), r["count"]) for r in holdings["by_sector"]]
+    by_sector = [(sector_words(r["sector"]), r["count"]) for r in holdings["by_sector"]]
     end = end_point(report)
     interval = INTERVAL_WORDS.get(report["interval"], report["interval"])
     decisions, conflicts, principles = (
@@ -311,7 +312,10 @@ def _distribution(report: Mapping[str, Any], end: Mapping[str, Any]) -> Distribu
         ),
         sector_shares=Table(
             ("Sector", "At the start", "At the end"),
-            [(words(s), fmt_pct(a, 1), fmt_pct(b, 1)) for s, a, b in sector_shares_table(report)],
+            [
+                (sector_words(s), fmt_pct(a, 1), fmt_pct(b, 1))
+                for s, a, b in sector_shares_table(report)
+            ],
             2,
             "No accountabilities held through organisations.",
         ),
@@ -345,7 +349,7 @@ def _handovers(handovers: Mapping[str, Any], n: Names) -> Handovers:
         ),
         sectors=flows(
             handovers["flows_between_sectors"],
-            words,
+            sector_words,
             "Accepted handovers in the period, by the sector of each organisation.",
             "No accepted handover moved responsibility between sectors in the period.",
         ),
@@ -354,7 +358,7 @@ def _handovers(handovers: Mapping[str, Any], n: Names) -> Handovers:
             ("Accountability", "Offered to", "Offered"),
             [
                 (
-                    Ident(short_id(p["accountability_id"])),
+                    n.known(p["accountability_id"]) or Ident(short_id(p["accountability_id"])),
                     n.holder(p["to"]["kind"], p["to"]["id"]),
                     fmt_time(p["offered_at"]),
                 )

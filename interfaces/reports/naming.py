@@ -6,7 +6,7 @@ from typing import Any
 
 from application.ledger import Ledger
 from domain.base import AccordError, NotFound
-from interfaces.reports.common import Names, group_ids, organisation_ids
+from interfaces.reports.common import Names, group_ids, organisation_ids, person_ids
 
 
 def record_names(ledger: Ledger, report: dict[str, Any]) -> dict[str, str]:
@@ -34,4 +34,20 @@ def record_names(ledger: Ledger, report: dict[str, Any]) -> dict[str, str]:
             continue
         if isinstance(record.get("name"), str):
             found[ident] = record["name"]
+    # People by their display name ("Forgotten person" once forgotten), and the
+    # accountabilities a report lists by id, by their titles.
+    for ident in sorted(person_ids(report)):
+        found.setdefault(ident, str(ledger.directory.person(ident)["name"]))
+    found.update(ledger.directory.titles(sorted(accountability_ids(report))))
     return found
+
+
+def accountability_ids(report: dict[str, Any]) -> set[str]:
+    return {
+        str(row["accountability_id"])
+        for section in ("handovers", "holding_on")
+        for rows in report[section].values()
+        if isinstance(rows, list)
+        for row in rows
+        if isinstance(row, dict) and row.get("accountability_id")
+    }

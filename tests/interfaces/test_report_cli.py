@@ -340,7 +340,7 @@ def test_the_markdown_report_has_every_section_and_the_key_figures_of_the_json(
 
     flows = section(markdown, "Handovers")
     assert "| Riverside Borough Council | North Trust | 1 |" in flows
-    assert "| local authority | statutory health | 1 |" in flows
+    assert "| Local authority | NHS trust (secondary care) | 1 |" in flows
 
     decisions = section(markdown, "Decisions")
     for item in report["decisions"]["past_review_date"]:

@@ -106,3 +106,24 @@ def test_a_members_report_document_holds_only_what_they_may_see(api, admin):
 def test_the_table_names_are_those_the_renderer_makes(api):
     found = api.ledger.reports.accountability_report()
     assert tuple(t.name for t in tables(found, Names(found))) == TABLE_NAMES
+
+
+def test_report_documents_name_people_and_sectors_and_a_forgotten_person_is_no_name(api, admin):
+    ids = world(api)
+    params = {**PERIOD, "group": ids["ours"]}
+    headers = {**admin.headers, "Accept": "text/markdown"}
+    paper = api.client.get(
+        REPORT, params={**params, "min_position": str(api.head())}, headers=headers
+    )
+    assert "Sam Rivera (person)" in paper.text and "| VCSE |" in paper.text
+    sam = api.client.get("/me", headers={"Authorization": f"Bearer {ids['sam_key']}"}).json()
+    forgotten = api.client.post(
+        f"/people/{sam['person_id']}/forget",
+        json={"basis": "UK GDPR Art. 17"},
+        headers=admin.headers,
+    )
+    assert forgotten.status_code == 200
+    paper = api.client.get(
+        REPORT, params={**params, "min_position": str(api.head())}, headers=headers
+    )
+    assert "Sam Rivera" not in paper.text and "Forgotten person (person)" in paper.text
