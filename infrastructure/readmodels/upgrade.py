@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
 from infrastructure.readmodels.base import ReadModelBase
@@ -14,6 +15,9 @@ from infrastructure.readmodels.schema import (
     TRACKING,
     create_statements,
 )
+
+# One thread at a time builds query indexes in this process.
+_INDEXING = threading.Lock()
 
 
 class ReadModelUpgrade(ReadModelBase):
@@ -69,12 +73,18 @@ class ReadModelUpgrade(ReadModelBase):
         self._rm_unindexed = True
 
     def index_read_models(self) -> bool:
-        """Build the query indexes a reset by this store dropped; False if there was none."""
-        if not self._rm_unindexed:
-            return False
-        self._rm_create_indexes()
-        self._rm_unindexed = False
-        return True
+        """Build the query indexes a reset by this store dropped; False if there was none.
+
+        Two threads catching up after a reset (a rebuild beside the API's projector) would
+        both create them, and PostgreSQL refuses a second concurrent CREATE INDEX IF NOT
+        EXISTS of the same name: one builds them at a time, the other finds them built.
+        """
+        with _INDEXING:
+            if not self._rm_unindexed:
+                return False
+            self._rm_create_indexes()
+            self._rm_unindexed = False
+            return True
 
     def _rm_missing_indexes(self) -> list[str]:
         """The query indexes that do not exist (a role that may not create them, as the
@@ -108,5 +118,10 @@ class ReadModelUpgrade(ReadModelBase):
         if not statements:
             return
         with self._rm_cursor(True) as c:
+            if self._rm_set_based:
+                # Other processes may be building the same indexes (see index_read_models).
+                c.execute(
+                    "SELECT pg_advisory_xact_lock(hashtext(%s))", ("accord-indexes:" + self.prefix,)
+                )
             for statement in statements:
                 c.execute(statement)

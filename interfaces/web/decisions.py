@@ -113,7 +113,8 @@ def decision_page(
     cited = names.titles(decision["principles"])
     related = names.titles([*decision["supersedes"], decision["superseded_by"] or ""])
     history = ledger.history.record_history("decision", decision_id, limit=500)["items"]
-    namer = Namer(names, history)
+    access = ledger.access.access_for(session.caller)
+    namer = Namer(names, history, lambda person: ledger.access.sees_person(access, person))
     sectors = sorted(
         {p["organisation_sector"] for p in participants if p.get("organisation_sector")}
     )

@@ -14,16 +14,28 @@ Data = dict[str, Any]
 class Namer:
     """Names for one page of events: people, parties and record titles, each read once."""
 
-    def __init__(self, directory: DirectoryQueries, items: list[dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        directory: DirectoryQueries,
+        items: list[dict[str, Any]],
+        sees: Callable[[str], bool] = lambda _: True,
+    ) -> None:
         self.directory = directory
+        self.sees = sees
         self.titles = directory.titles([i["record_id"] for i in items])
         self._people: dict[str, str] = {}
 
     def person(self, person_id: str | None) -> str:
+        """Their name, if the reader may see them (they share a group, or the reader
+        sees everyone); otherwise who they are not."""
         if not person_id:
             return "someone"
         if person_id not in self._people:
-            self._people[person_id] = str(self.directory.person(person_id)["name"])
+            seen = self.sees(person_id)
+            name = (
+                self.directory.person(person_id)["name"] if seen else "someone outside your groups"
+            )
+            self._people[person_id] = str(name)
         return self._people[person_id]
 
     def party(self, party: Data | None) -> str:

@@ -67,7 +67,12 @@ def timeline_page(
             min_position=ledger.head_position(),
             before=max(1, position),
         )
-        namer = Namer(ledger.directory, found["items"])
+        access = ledger.access.access_for(session.caller)
+        namer = Namer(
+            ledger.directory,
+            found["items"],
+            lambda person: ledger.access.sees_person(access, person),
+        )
         items = [sentence(namer, item) for item in found["items"]]
         next_before = found["next_before"]
     people = sorted(

@@ -10,6 +10,7 @@ from application.access import Access
 from interfaces.api.access import allow
 from interfaces.api.deps import AsOf, EffectiveAt, LedgerDep, MinPosition
 from interfaces.api.errors import problems
+from interfaces.api.names import with_member_names, with_recorders
 from interfaces.api.schemas.common import Moment
 from interfaces.api.schemas.history import Changes, EventsPage, GroupState, HistoryPage
 
@@ -41,7 +42,7 @@ def _history_route(path: str, kind: str) -> None:
         if kind == "person" and not ledger.access.sees_contact(access, record_id):
             for item in page["items"]:
                 item["data"].pop("email", None)
-        return page
+        return with_recorders(ledger, access, page)
 
     router.add_api_route(
         f"/{path}/{{record_id}}/history",
@@ -72,7 +73,7 @@ for _path, _kind in KINDS.items():
 def timeline(
     group_id: str,
     ledger: LedgerDep,
-    _: Annotated[Access, allow("read", "group", "group_id")],
+    access: Annotated[Access, allow("read", "group", "group_id")],
     min_position: MinPosition = None,
     after: After = 0,
     limit: Limit = 100,
@@ -89,7 +90,7 @@ def timeline(
     ] = None,
     to: Annotated[Moment | None, Query(description="Recorded before.")] = None,
 ) -> dict[str, Any]:
-    return ledger.history.group_timeline(
+    page = ledger.history.group_timeline(
         group_id,
         after,
         limit,
@@ -101,6 +102,7 @@ def timeline(
         to,
         min_position,
     )
+    return with_recorders(ledger, access, page)
 
 
 @router.get(
@@ -133,12 +135,13 @@ def events(
 def group_state(
     group_id: str,
     ledger: LedgerDep,
-    _: Annotated[Access, allow("read", "group", "group_id")],
+    access: Annotated[Access, allow("read", "group", "group_id")],
     min_position: MinPosition = None,
     as_of: AsOf = None,
     effective_at: EffectiveAt = None,
 ) -> dict[str, Any]:
-    return ledger.history.group_state(group_id, as_of, effective_at, min_position)
+    state = ledger.history.group_state(group_id, as_of, effective_at, min_position)
+    return with_member_names(ledger, access, state)
 
 
 @router.get(

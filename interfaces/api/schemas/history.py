@@ -17,6 +17,10 @@ class HistoryItem(BaseModel):
     version: int = Field(description="The record's version after this event.")
     recorded_at: str = Field(description="When it was recorded (transaction time, UTC).")
     recorded_by: str | None = Field(description="The person whose API key recorded it.")
+    recorded_by_name: str | None = Field(
+        default=None,
+        description='Their name ("Forgotten person" once forgotten); on histories and timelines.',
+    )
     effective_at: str = Field(
         description="When it took effect in the real world (valid time); the recorded time "
         "when the event has no effective time of its own."
@@ -39,6 +43,9 @@ class EventsPage(BaseModel):
 
 class StateMember(BaseModel):
     person_id: str
+    name: str | None = Field(
+        default=None, description='The member\'s name ("Forgotten person" once forgotten).'
+    )
     role: str
     since: str = Field(description="When the member's role at that moment took effect.")
 
