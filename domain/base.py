@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
+import eventsourcing.domain as es_domain
 from eventsourcing.domain import AggregateCreated as Created
 from eventsourcing.domain import AggregateEvent, BaseAggregate, Snapshot
 
@@ -65,6 +66,42 @@ class AccordAggregate(BaseAggregate[UUID]):
 
     Snapshot = Snapshot
 
+    # An effective time left out is the event's recorded time, to the microsecond: the
+    # moment `effective()` took is also given to the event as its timestamp.
+    def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
+        super().trigger_event(event_class, **_stamped(kwargs))
+
+    @classmethod
+    def _create(cls, event_class: Any, *, id: Any = None, **kwargs: Any) -> Any:
+        return super()._create(event_class, id=id, **_stamped(kwargs))
+
+
+class RecordedNow(datetime):
+    """The moment of recording, standing in for an effective time that was left out."""
+
+    def plain(self) -> datetime:
+        return datetime(
+            self.year,
+            self.month,
+            self.day,
+            self.hour,
+            self.minute,
+            self.second,
+            self.microsecond,
+            self.tzinfo,
+        )
+
+
+def _stamped(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Give the event the recorded moment its defaulted effective time names, as a plain
+    datetime, so that effective time and recorded time are one instant."""
+    recorded = [v for v in kwargs.values() if isinstance(v, RecordedNow)]
+    if not recorded:
+        return kwargs
+    stamped = {k: v.plain() if isinstance(v, RecordedNow) else v for k, v in kwargs.items()}
+    stamped.setdefault("timestamp", recorded[0].plain())
+    return stamped
+
 
 def require_aware(value: datetime | None, field_name: str) -> datetime | None:
     """Reject naive datetimes: the ledger compares instants, never wall-clock readings."""
@@ -100,14 +137,23 @@ def require_text(value: str, field_name: str, max_length: int = 10_000) -> str:
     return value.strip()
 
 
-def now() -> datetime:
-    """The current instant in UTC; called only from public methods, never from event bodies."""
-    return datetime.now(UTC)
-
-
 def effective(value: datetime | None, field_name: str = "effective_at") -> datetime:
-    """The real-world time a change took effect: as given, or now when not given."""
-    return require_aware(value, field_name) or now()
+    """The real-world time a change took effect: as given, or, when not given, the moment
+    the event is recorded (the same instant becomes the event's timestamp)."""
+    given = require_aware(value, field_name)
+    if given is not None:
+        return given
+    moment = es_domain.datetime_now_with_tzinfo()
+    return RecordedNow(
+        moment.year,
+        moment.month,
+        moment.day,
+        moment.hour,
+        moment.minute,
+        moment.second,
+        moment.microsecond,
+        moment.tzinfo,
+    )
 
 
 def optional_text(value: str | None, field_name: str, max_length: int = 10_000) -> str | None:
