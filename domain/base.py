@@ -35,6 +35,49 @@ class InvalidInput(AccordError):
         self.field = field
 
 
+class TooEarly(InvalidInput):
+    """A change would take effect before what it depends on existed or began."""
+
+
+def not_before(when: datetime, start: datetime | None, what: str) -> None:
+    """Refuse an effective time earlier than `start`, the moment `what` began."""
+    if start is not None and when < start:
+        raise TooEarly(
+            f"effective_at {when.isoformat()} is before {what} ({start.isoformat()})",
+            "effective_at",
+        )
+
+
+def periods(changes: list[tuple[datetime | None, Any]]) -> list[tuple[datetime | None, Any]]:
+    """The states in effect, as (start, state), from a fact's changes in recording order,
+    by the valid-time rule (docs/time.md): each change holds from its effective time (None:
+    from the beginning of time) until the next start, and a change recorded later with an
+    earlier effective time overrides from that time on. Equal neighbours are merged, so
+    two histories that say the same thing give the same periods."""
+    earliest = datetime.min.replace(tzinfo=UTC)
+    starts = [when or earliest for when, _ in changes]
+    for i in range(len(starts) - 2, -1, -1):
+        starts[i] = min(starts[i], starts[i + 1])
+    result: list[tuple[datetime | None, Any]] = [(earliest, None)]
+    for i, (_, state) in enumerate(changes):
+        if i + 1 < len(changes) and starts[i + 1] <= starts[i]:
+            continue  # overridden before it began
+        if result and result[-1][0] == starts[i]:
+            result.pop()
+        if not result or result[-1][1] != state:
+            result.append((starts[i], state))
+    return result
+
+
+def in_effect(changes: list[tuple[datetime | None, Any]], when: datetime) -> Any:
+    """The state in effect at `when` (None before the first change)."""
+    current = None
+    for start, state in periods(changes):
+        if start is not None and start <= when:
+            current = state
+    return current
+
+
 class LifecycleError(AccordError):
     """A transition the record's lifecycle does not allow from its current state."""
 

@@ -80,7 +80,15 @@ def timeline(
     type: Annotated[
         list[str] | None, Query(description="Event types, e.g. Decision.Agreed.")
     ] = None,
-    person: Annotated[str | None, Query(max_length=64, description="A person named.")] = None,
+    person: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            description="Events that person recorded or is named in: as member, convener, "
+            "proposer, participant, objector, raiser, party, holder, offering holder or "
+            "recipient of a handover, or the person the event is about.",
+        ),
+    ] = None,
     organisation: Annotated[
         str | None, Query(max_length=64, description="An organisation named.")
     ] = None,
