@@ -277,3 +277,27 @@ def test_a_timeline_filtered_by_a_person_lists_the_events_naming_them_in_any_rol
     ]
     # Whoever recorded an event (its actor) matches too.
     assert types("ivy") == ["Decision.Agreed", "Conflict.Raised", "Accountability.Defined"]
+
+
+# A group's purpose and status are separate facts (docs/time.md, "A group's purpose...").
+
+
+def test_a_back_dated_close_does_not_pull_a_purpose_restated_for_later_back(ledger):
+    now = datetime.now(UTC)
+    cora = ledger.people.register_person("Cora").id
+    bea = ledger.people.register_person("Bea").id
+    with acting_as(cora):
+        group = ledger.groups.convene_group(
+            "Hub", "design", "P0", effective_at=now - timedelta(days=10)
+        ).id
+    ledger.groups.restate_purpose(group, "P1", now + timedelta(days=30))
+    ledger.groups.add_member(group, bea, "member", now + timedelta(days=20))
+    ledger.groups.close_group(group, "Done", now - timedelta(days=3))
+    for when in (None, now - timedelta(days=1)):
+        state = ledger.history.group_state(group, effective_at=when)
+        assert (state["purpose"], state["status"]) == ("P0", "closed")
+        assert bea not in [m["person_id"] for m in state["members"]]
+    later = ledger.history.group_state(group, effective_at=now + timedelta(days=31))
+    assert (later["purpose"], later["status"]) == ("P1", "closed")
+    before = ledger.history.group_state(group, effective_at=now - timedelta(days=5))
+    assert (before["purpose"], before["status"]) == ("P0", "open")
