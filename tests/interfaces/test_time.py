@@ -44,3 +44,35 @@ def test_a_decision_effective_before_its_group_was_convened_is_refused_naming_ef
     problem = assert_problem(refused, 422)
     assert [e["field"] for e in problem["errors"]] == ["effective_at"]
     assert "convened" in problem["detail"]
+
+
+def test_as_of_alone_means_what_each_parameter_says_on_a_record_and_on_a_group_state(
+    api: Api,
+):
+    """Issue 17, point 4: on a record, as_of alone shows a future-dated change recorded by
+    then; on a group's state it also sets effective_at. Each parameter says so."""
+    group = api.group("Hub")
+    gid = group["id"]
+    restated = api.write(
+        "POST",
+        f"/groups/{gid}/purpose",
+        json={"purpose": "Later purpose", "effective_at": "2099-01-01T00:00:00Z"},
+    )
+    as_of = restated["modified_on"]
+    record = api.read(f"/groups/{gid}?as_of={as_of.replace('+', '%2B')}")
+    assert record["purpose"] == "Later purpose"
+    state = api.client.get(
+        f"/groups/{gid}/state",
+        params={"as_of": as_of, "min_position": api.last_position},
+        headers=api.admin.headers,
+    )
+    assert state.status_code == 200, state.text
+    assert state.json()["purpose"] == group["purpose"]
+    parameters = api.client.get("/openapi.json").json()["paths"]
+
+    def described(path: str, name: str) -> str:
+        found = [p for p in parameters[path]["get"]["parameters"] if p["name"] == name]
+        return str(found[0]["description"])
+
+    assert "future-dated" in described("/groups/{group_id}", "as_of")
+    assert "also sets effective_at" in described("/groups/{group_id}/state", "as_of")

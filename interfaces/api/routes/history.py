@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from application.access import Access
 from interfaces.api.access import allow
-from interfaces.api.deps import AsOf, EffectiveAt, LedgerDep, MinPosition
+from interfaces.api.deps import LedgerDep, MinPosition, StateAsOf, StateEffectiveAt
 from interfaces.api.errors import problems
 from interfaces.api.schemas.common import Moment
 from interfaces.api.schemas.history import Changes, EventsPage, GroupState, HistoryPage
@@ -143,8 +143,8 @@ def group_state(
     ledger: LedgerDep,
     _: Annotated[Access, allow("read", "group", "group_id")],
     min_position: MinPosition = None,
-    as_of: AsOf = None,
-    effective_at: EffectiveAt = None,
+    as_of: StateAsOf = None,
+    effective_at: StateEffectiveAt = None,
 ) -> dict[str, Any]:
     return ledger.history.group_state(group_id, as_of, effective_at, min_position)
 
