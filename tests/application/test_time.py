@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from application.changes import LINES, SENTENCES
 from domain.base import InvalidInput, TooEarly
 from domain.group import AlreadyAMember, MemberNotFound
 from tests.application.support import (
@@ -301,3 +302,65 @@ def test_a_back_dated_close_does_not_pull_a_purpose_restated_for_later_back(ledg
     assert (later["purpose"], later["status"]) == ("P1", "closed")
     before = ledger.history.group_state(group, effective_at=now - timedelta(days=5))
     assert (before["purpose"], before["status"]) == ("P0", "open")
+
+
+# /changes lists every event that changes what is in effect, open or pending (point 5).
+
+
+def test_changes_list_proposals_responses_offers_declines_and_withdrawals_with_a_sentence(
+    ledger,
+):
+    assert {change for change, _ in LINES.values()} <= set(SENTENCES)
+    start = datetime.now(UTC)
+    group, cora = group_convened_in_december(ledger)
+    bea = ledger.people.register_person("Bea").id
+    ledger.groups.add_member(group, bea, "member", DEC)
+    with acting_as(cora):
+        rejected = ledger.decisions.propose_decision(group, "Close Sundays", "Closed").id
+        ledger.decisions.reject_decision(rejected, "Need Sundays")
+        withdrawn = ledger.decisions.propose_decision(group, "Paint it blue", "Blue").id
+        ledger.decisions.withdraw_decision(withdrawn)
+        principle = ledger.principles.propose_principle(group, "Decide near the work").id
+        ledger.principles.respond_to_principle(principle, "endorse", "Yes")
+        ledger.principles.respond_to_principle(principle, "object", "Vague", bea)
+        conflict = ledger.conflicts.raise_conflict(
+            group, [{"kind": "person", "id": bea}], "Rota"
+        ).id
+        ledger.conflicts.acknowledge_conflict(conflict, "Heard")
+        ledger.conflicts.add_conflict_note(conflict, "Met")
+        ledger.conflicts.withdraw_conflict(conflict, "Sorted")
+        held = ledger.accountabilities.define_accountability(
+            group, "Chair", {"kind": "person", "id": cora}, effective_at=MAR_1
+        ).id
+        offer = ledger.accountabilities.offer_handover(held, {"kind": "person", "id": bea})
+    with acting_as(bea):
+        ledger.accountabilities.decline_handover(held, offer.extra["handover_id"], "No")
+    with acting_as(cora):
+        again = ledger.accountabilities.offer_handover(held, {"kind": "person", "id": bea})
+        ledger.accountabilities.withdraw_handover(held, again.extra["handover_id"], "Later")
+    lines = ledger.changes.group_changes(group, start, datetime.now(UTC))["changes"]
+    assert (
+        [line["change"] for line in lines]
+        == [
+            "member_joined",  # (effective in December: not in the window)
+            "decision_proposed",
+            "decision_rejected",
+            "decision_proposed",
+            "decision_withdrawn",
+            "principle_proposed",
+            "principle_endorsed",
+            "principle_objected_to",
+            "conflict_raised",
+            "conflict_acknowledged",
+            "conflict_worked_through",
+            "conflict_withdrawn",
+            "handover_offered",
+            "handover_declined",
+            "handover_offered",
+            "handover_withdrawn",
+        ][1:]
+    )
+    for line in lines:
+        assert line["effective_at"] and line["recorded_at"]
+        assert line["sentence"].endswith(f"(effective {line['effective_at'][:10]}).")
+    assert lines[1]["sentence"].startswith("A proposed decision was rejected: Close Sundays")
