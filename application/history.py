@@ -197,9 +197,15 @@ class HistoryQueries:
         facts = self.core.projector.store.select_facts(
             group_id, position, effective, live_only=True
         )
-        own = next((f["state"] for f in facts if f["key"] == f"group:{group_id}"), None)
+        by_key = {f["key"]: f["state"] for f in facts}
+        own = by_key.get(f"group:{group_id}")
         if own is None:
             raise RecordNotFound("group", f"{group_id} at that moment")
+        own = {
+            **own,
+            **by_key.get(f"purpose:{group_id}", {}),
+            **by_key.get(f"status:{group_id}", {}),
+        }
         records = [f["state"] for f in facts if f["key"].startswith("record:")]
         return {
             "group_id": group_id,

@@ -16,6 +16,7 @@ from domain.base import (
     NotAllowed,
     NotFound,
     effective,
+    not_before,
     optional_text,
     require_text,
 )
@@ -101,12 +102,14 @@ class Accountability(AccordAggregate):
         ref = party(holder.get("kind", ""), holder.get("id", ""), "holder")
         if ref["kind"] == "person":
             group.require_member(ref["id"], "holder.id")
+        when = effective(effective_at)
+        group.require_began(when)
         return cls(
             str(group.id),
             require_text(title, "title", 300),
             optional_text(scope, "scope"),
             ref,
-            effective(effective_at),
+            when,
         )
 
     @property
@@ -150,17 +153,9 @@ class Accountability(AccordAggregate):
         if ref["kind"] == "person":
             group.require_member(ref["id"], "to.id")
         when = effective(effective_at)
-        if when < self.holders[-1]["from"]:
-            # It would override the current holding from an earlier time (see facts.py).
-            raise AccountabilityInvalid(
-                "effective_at must not precede the current holder's start", "effective_at"
-            )
+        self._require_after_holder_start(when)
         self._handover_offered(
-            handover_id,
-            dict(self.holder),
-            ref,
-            optional_text(reason, "reason"),
-            effective(effective_at),
+            handover_id, dict(self.holder), ref, optional_text(reason, "reason"), when
         )
 
     def accept_handover(
@@ -178,7 +173,9 @@ class Accountability(AccordAggregate):
         if handover["to"]["kind"] == "person":
             # The recipient must still be a member when they take the work on.
             group.require_member(handover["to"]["id"], "to.id")
-        self._handover_accepted(handover_id, dict(handover["to"]), effective(effective_at))
+        when = effective(effective_at)
+        self._require_after_holder_start(when)
+        self._handover_accepted(handover_id, dict(handover["to"]), when)
 
     def decline_handover(
         self, group: Group, handover_id: str, on_recipient_side: bool, reason: str | None
@@ -209,7 +206,9 @@ class Accountability(AccordAggregate):
             raise HandoverAlreadyOpen(
                 f"handover {self.open_handover_id} is still open", "handover_offered"
             )
-        self._returned(dict(previous), optional_text(reason, "reason"), effective(effective_at))
+        when = effective(effective_at)
+        self._require_after_holder_start(when)
+        self._returned(dict(previous), optional_text(reason, "reason"), when)
 
     def retire(
         self, group: Group, reason: str | None = None, effective_at: datetime | None = None
@@ -220,7 +219,14 @@ class Accountability(AccordAggregate):
             raise HandoverAlreadyOpen(
                 f"handover {self.open_handover_id} is still open", "handover_offered"
             )
-        self._retired(optional_text(reason, "reason"), effective(effective_at))
+        when = effective(effective_at)
+        self._require_after_holder_start(when)
+        self._retired(optional_text(reason, "reason"), when)
+
+    def _require_after_holder_start(self, when: datetime) -> None:
+        """A change before the current holder's start would override that holding from an
+        earlier time (the valid-time rule, docs/time.md): refused."""
+        not_before(when, self.holders[-1]["from"], "the current holder's start")
 
     def _change_holder(self, holder: dict[str, str], effective_at: datetime) -> None:
         self.holder = dict(holder)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID, uuid4
 
+import eventsourcing.domain as es_domain
 from eventsourcing.domain import AggregateCreated as Created
 from eventsourcing.domain import AggregateEvent, BaseAggregate, Snapshot
 
@@ -32,6 +33,49 @@ class InvalidInput(AccordError):
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+class TooEarly(InvalidInput):
+    """A change would take effect before what it depends on existed or began."""
+
+
+def not_before(when: datetime, start: datetime | None, what: str) -> None:
+    """Refuse an effective time earlier than `start`, the moment `what` began."""
+    if start is not None and when < start:
+        raise TooEarly(
+            f"effective_at {when.isoformat()} is before {what} ({start.isoformat()})",
+            "effective_at",
+        )
+
+
+def periods(changes: list[tuple[datetime | None, Any]]) -> list[tuple[datetime | None, Any]]:
+    """The states in effect, as (start, state), from a fact's changes in recording order,
+    by the valid-time rule (docs/time.md): each change holds from its effective time (None:
+    from the beginning of time) until the next start, and a change recorded later with an
+    earlier effective time overrides from that time on. Equal neighbours are merged, so
+    two histories that say the same thing give the same periods."""
+    earliest = datetime.min.replace(tzinfo=UTC)
+    starts = [when or earliest for when, _ in changes]
+    for i in range(len(starts) - 2, -1, -1):
+        starts[i] = min(starts[i], starts[i + 1])
+    result: list[tuple[datetime | None, Any]] = [(earliest, None)]
+    for i, (_, state) in enumerate(changes):
+        if i + 1 < len(changes) and starts[i + 1] <= starts[i]:
+            continue  # overridden before it began
+        if result and result[-1][0] == starts[i]:
+            result.pop()
+        if not result or result[-1][1] != state:
+            result.append((starts[i], state))
+    return result
+
+
+def in_effect(changes: list[tuple[datetime | None, Any]], when: datetime) -> Any:
+    """The state in effect at `when` (None before the first change)."""
+    current = None
+    for start, state in periods(changes):
+        if start is not None and start <= when:
+            current = state
+    return current
 
 
 class LifecycleError(AccordError):
@@ -73,6 +117,42 @@ class AccordAggregate(BaseAggregate[UUID]):
         # annotation would make eventsourcing treat the aggregate as a dataclass.
         last_actor: str | None
 
+    # An effective time left out is the event's recorded time, to the microsecond: the
+    # moment `effective()` took is also given to the event as its timestamp.
+    def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
+        super().trigger_event(event_class, **_stamped(kwargs))
+
+    @classmethod
+    def _create(cls, event_class: Any, *, id: Any = None, **kwargs: Any) -> Any:
+        return super()._create(event_class, id=id, **_stamped(kwargs))
+
+
+class RecordedNow(datetime):
+    """The moment of recording, standing in for an effective time that was left out."""
+
+    def plain(self) -> datetime:
+        return datetime(
+            self.year,
+            self.month,
+            self.day,
+            self.hour,
+            self.minute,
+            self.second,
+            self.microsecond,
+            self.tzinfo,
+        )
+
+
+def _stamped(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Give the event the recorded moment its defaulted effective time names, as a plain
+    datetime, so that effective time and recorded time are one instant."""
+    recorded = [v for v in kwargs.values() if isinstance(v, RecordedNow)]
+    if not recorded:
+        return kwargs
+    stamped = {k: v.plain() if isinstance(v, RecordedNow) else v for k, v in kwargs.items()}
+    stamped.setdefault("timestamp", recorded[0].plain())
+    return stamped
+
 
 def require_aware(value: datetime | None, field_name: str) -> datetime | None:
     """Reject naive datetimes: the ledger compares instants, never wall-clock readings."""
@@ -108,14 +188,23 @@ def require_text(value: str, field_name: str, max_length: int = 10_000) -> str:
     return value.strip()
 
 
-def now() -> datetime:
-    """The current instant in UTC; called only from public methods, never from event bodies."""
-    return datetime.now(UTC)
-
-
 def effective(value: datetime | None, field_name: str = "effective_at") -> datetime:
-    """The real-world time a change took effect: as given, or now when not given."""
-    return require_aware(value, field_name) or now()
+    """The real-world time a change took effect: as given, or, when not given, the moment
+    the event is recorded (the same instant becomes the event's timestamp)."""
+    given = require_aware(value, field_name)
+    if given is not None:
+        return given
+    moment = es_domain.datetime_now_with_tzinfo()
+    return RecordedNow(
+        moment.year,
+        moment.month,
+        moment.day,
+        moment.hour,
+        moment.minute,
+        moment.second,
+        moment.microsecond,
+        moment.tzinfo,
+    )
 
 
 def optional_text(value: str | None, field_name: str, max_length: int = 10_000) -> str | None:

@@ -95,6 +95,8 @@ class Conflict(AccordAggregate):
         """
         group.require_open()
         group.require_member(raised_by, "raised_by")
+        when = effective(effective_at)
+        group.require_began(when)
         refs: list[dict[str, str]] = []
         for index, given in enumerate(parties):
             ref = party(given.get("kind", ""), given.get("id", ""), f"parties[{index}]")
@@ -108,7 +110,7 @@ class Conflict(AccordAggregate):
             refs,
             require_text(about, "about", 500),
             optional_text(description, "description"),
-            effective(effective_at),
+            when,
         )
 
     def _require_open(self) -> None:

@@ -15,6 +15,7 @@ from domain.base import (
     LifecycleError,
     effective,
     id_list,
+    not_before,
     optional_text,
     require_text,
 )
@@ -147,6 +148,7 @@ class Decision(AccordAggregate):
                     f"principles[{index}]",
                 )
         when = effective(effective_at)
+        group.require_began(when)
         superseded: list[Decision] = []
         for index, earlier in enumerate(supersedes or []):
             if earlier.id == self.id or earlier.group_id != self.group_id:
@@ -188,7 +190,9 @@ class Decision(AccordAggregate):
     def revoke(self, group: Group, reason: str, effective_at: datetime | None = None) -> None:
         self._require("agreed")
         self._require_group(group)
-        self._revoked(require_text(reason, "reason"), effective(effective_at))
+        when = effective(effective_at)
+        not_before(when, self.effective_at, f"decision {self.id} took effect")
+        self._revoked(require_text(reason, "reason"), when)
 
     def _require_group(self, group: Group) -> None:
         group.require_own(self.group_id)

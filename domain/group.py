@@ -14,7 +14,10 @@ from domain.base import (
     LifecycleError,
     NotFound,
     effective,
+    in_effect,
+    not_before,
     optional_text,
+    periods,
     require_text,
 )
 from domain.values import Role, parse
@@ -72,9 +75,13 @@ class Group(AccordAggregate):
         self.purpose = purpose
         self.parent_group_id = parent_group_id
         self.status = "open"
+        self.began_at = effective_at
         self.members: dict[str, str] = {}
+        # Each person's membership changes in recording order: [(effective_at, role or None)].
+        self.memberships: dict[str, list[tuple[datetime, str | None]]] = {}
         if convener_id is not None:
             self.members[convener_id] = Role.CONVENER.value
+            self.memberships[convener_id] = [(effective_at, Role.CONVENER.value)]
 
     @classmethod
     def convene(
@@ -90,15 +97,17 @@ class Group(AccordAggregate):
 
         `effective_at` is when the group began meeting, if earlier than its recording.
         """
+        when = effective(effective_at)
         if parent is not None:
             parent.require_open()
+            parent.require_began(when)
         return cls(
             require_text(name, "name", 300),
             require_text(kind, "kind", 100),
             require_text(purpose, "purpose"),
             str(parent.id) if parent is not None else None,
             convener_id,
-            effective(effective_at),
+            when,
         )
 
     # Rules other aggregates ask of their group.
@@ -106,6 +115,27 @@ class Group(AccordAggregate):
     def require_open(self) -> None:
         if self.status != "open":
             raise GroupClosed(f"group {self.id} is closed", self.status)
+
+    def require_began(self, when: datetime) -> None:
+        """Nothing in the group takes effect before the group was convened."""
+        not_before(when, getattr(self, "began_at", None), f"group {self.id} was convened")
+
+    def role_at(self, person_id: str, when: datetime) -> str | None:
+        """The person's role in effect at `when` (None: not a member), by the valid-time
+        rule: a change recorded later with an earlier effective time overrides from then on."""
+        changes = getattr(self, "memberships", None)
+        if changes is None:  # a snapshot taken before memberships were kept
+            return self.members.get(person_id)
+        found = in_effect([(t, r) for t, r in changes.get(person_id, [])], when)
+        return None if found is None else str(found)
+
+    def _changes_nothing(self, person_id: str, role: str | None, when: datetime) -> bool:
+        """Whether recording this membership change would leave every period as it is."""
+        changes = getattr(self, "memberships", None)
+        if changes is None:
+            return self.members.get(person_id) == role
+        before = [(t, r) for t, r in changes.get(person_id, [])]
+        return periods([*before, (when, role)]) == periods(before)
 
     def is_member(self, person_id: str) -> bool:
         return person_id in self.members
@@ -125,43 +155,66 @@ class Group(AccordAggregate):
 
     def restate_purpose(self, purpose: str, effective_at: datetime | None = None) -> None:
         self.require_open()
-        self._purpose_restated(require_text(purpose, "purpose"), effective(effective_at))
+        when = effective(effective_at)
+        self.require_began(when)
+        self._purpose_restated(require_text(purpose, "purpose"), when)
 
     def join(self, person_id: str, role: str, effective_at: datetime | None = None) -> None:
         self.require_open()
         role = parse(Role, role, "role")
         person_id = require_text(person_id, "person_id", 64)
-        if person_id in self.members:
+        when = effective(effective_at)
+        self.require_began(when)
+        already = self.role_at(person_id, when)
+        if already is not None:
             raise AlreadyAMember(
-                f"person {person_id} is already a member, as {self.members[person_id]}", self.status
+                f"person {person_id} is already a member at effective_at, as {already}",
+                self.status,
             )
-        self._member_joined(person_id, role, effective(effective_at))
+        self._member_joined(person_id, role, when)
 
     def change_role(self, person_id: str, role: str, effective_at: datetime | None = None) -> None:
         self.require_open()
         role = parse(Role, role, "role")
-        self._require_membership(person_id)
-        if self.members[person_id] == role:
-            raise InvalidInput(f"person {person_id} already has the role {role}", "role")
-        self._require_another_convener(person_id)
-        self._member_role_changed(person_id, role, effective(effective_at))
+        when = effective(effective_at)
+        self.require_began(when)
+        self._require_membership(person_id, when)
+        if self._changes_nothing(person_id, role, when):
+            raise InvalidInput(
+                f"person {person_id} already has the role {role} from effective_at on", "role"
+            )
+        self._require_another_convener(person_id, when)
+        self._member_role_changed(person_id, role, when)
 
     def leave(self, person_id: str, effective_at: datetime | None = None) -> None:
         self.require_open()
-        self._require_membership(person_id)
-        self._require_another_convener(person_id)
-        self._member_left(person_id, effective(effective_at))
+        when = effective(effective_at)
+        self.require_began(when)
+        self._require_membership(person_id, when)
+        self._require_another_convener(person_id, when)
+        self._member_left(person_id, when)
 
     def close(self, reason: str | None = None, effective_at: datetime | None = None) -> None:
         self.require_open()
-        self._closed(optional_text(reason, "reason"), effective(effective_at))
+        when = effective(effective_at)
+        self.require_began(when)
+        self._closed(optional_text(reason, "reason"), when)
 
-    def _require_membership(self, person_id: str) -> None:
-        if person_id not in self.members:
-            raise MemberNotFound(f"person {person_id} is not a member of group {self.id}")
+    def _require_membership(self, person_id: str, when: datetime) -> str:
+        role = self.role_at(person_id, when)
+        if person_id not in self.members or role is None:
+            raise MemberNotFound(
+                f"person {person_id} is not a member of group {self.id} at effective_at"
+            )
+        return role
 
-    def _require_another_convener(self, person_id: str) -> None:
-        conveners = [p for p, r in self.members.items() if r == Role.CONVENER.value]
+    def _require_another_convener(self, person_id: str, when: datetime) -> None:
+        conveners = [
+            p
+            for p in self.members
+            if self.role_at(p, when) == Role.CONVENER.value
+            or self.members[p] == Role.CONVENER.value
+        ]
         if conveners == [person_id]:
             raise LastConvener(f"person {person_id} is the group's only convener", "open")
 
@@ -172,14 +225,22 @@ class Group(AccordAggregate):
     @event("MemberJoined", topic="accord.Group.MemberJoined")
     def _member_joined(self, person_id: str, role: str, effective_at: datetime) -> None:
         self.members[person_id] = role
+        self._membership_changed(person_id, role, effective_at)
 
     @event("MemberRoleChanged", topic="accord.Group.MemberRoleChanged")
     def _member_role_changed(self, person_id: str, role: str, effective_at: datetime) -> None:
         self.members[person_id] = role
+        self._membership_changed(person_id, role, effective_at)
 
     @event("MemberLeft", topic="accord.Group.MemberLeft")
     def _member_left(self, person_id: str, effective_at: datetime) -> None:
         self.members.pop(person_id, None)
+        self._membership_changed(person_id, None, effective_at)
+
+    def _membership_changed(self, person_id: str, role: str | None, when: datetime) -> None:
+        """Called only from event bodies: keeps each person's membership changes."""
+        if hasattr(self, "memberships"):
+            self.memberships.setdefault(person_id, []).append((when, role))
 
     @event("Closed", topic="accord.Group.Closed")
     def _closed(self, reason: str | None, effective_at: datetime) -> None:

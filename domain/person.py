@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar
 
 from eventsourcing.domain import event
@@ -14,7 +14,9 @@ from domain.base import (
     InvalidInput,
     LifecycleError,
     effective,
+    in_effect,
     optional_text,
+    periods,
     require_text,
 )
 
@@ -96,11 +98,20 @@ class Person(AccordAggregate):
     def change_affiliation(
         self, organisation_id: str | None, effective_at: datetime | None
     ) -> None:
-        """Record that the person now belongs to another organisation (or none)."""
+        """Record that the person belongs to another organisation (or none) from `effective_at`.
+
+        Checked against the history as now known, not the latest recorded organisation:
+        a correction is refused only when it would change nothing at all (see docs/time.md).
+        """
         self._require_not_forgotten()
-        if organisation_id == self.organisation_id:
-            raise InvalidInput("the person already belongs to that organisation", "organisation_id")
-        self._affiliation_changed(organisation_id, effective(effective_at))
+        when = effective(effective_at)
+        after = [*self.affiliations, {"organisation_id": organisation_id, "effective_at": when}]
+        if periods(_changes(after)) == periods(_changes(self.affiliations)):
+            raise InvalidInput(
+                "the person already belongs to that organisation from effective_at on",
+                "organisation_id",
+            )
+        self._affiliation_changed(organisation_id, when)
 
     def forget(
         self, basis: str, requested_by: str | None, effective_at: datetime | None = None
@@ -125,17 +136,14 @@ class Person(AccordAggregate):
         recorded later with an earlier effective time overrides from that time on (the
         first affiliation, given at registration, holds from the beginning of time).
         """
-        earliest = datetime.min.replace(tzinfo=UTC)
-        starts = [a["effective_at"] or earliest for a in self.affiliations]
-        for i in range(len(starts) - 2, -1, -1):
-            starts[i] = min(starts[i], starts[i + 1])
-        current: str | None = None
-        for start, affiliation in zip(starts, self.affiliations, strict=True):
-            if start <= when:
-                current = affiliation["organisation_id"]
-        return current
+        found = in_effect(_changes(self.affiliations), when)
+        return None if found is None else str(found)
 
     @event("AffiliationChanged", topic="accord.Person.AffiliationChanged")
     def _affiliation_changed(self, organisation_id: str | None, effective_at: datetime) -> None:
         self.organisation_id = organisation_id
         self.affiliations.append({"organisation_id": organisation_id, "effective_at": effective_at})
+
+
+def _changes(affiliations: list[dict[str, Any]]) -> list[tuple[datetime | None, Any]]:
+    return [(a["effective_at"], a["organisation_id"]) for a in affiliations]

@@ -14,6 +14,7 @@ from domain.base import (
     InvalidInput,
     LifecycleError,
     effective,
+    not_before,
     optional_text,
     require_text,
 )
@@ -92,7 +93,9 @@ class Principle(AccordAggregate):
     def agree(self, group: Group, effective_at: datetime | None = None) -> None:
         self._require("proposed")
         self._require_group(group)
-        self._agreed(effective(effective_at))
+        when = effective(effective_at)
+        group.require_began(when)
+        self._agreed(when)
 
     def amend(
         self,
@@ -107,14 +110,18 @@ class Principle(AccordAggregate):
         statement = require_text(statement, "statement")
         if statement == self.statement:
             raise InvalidInput("statement is unchanged", "statement")
-        self._amended(statement, optional_text(rationale, "rationale"), effective(effective_at))
+        when = effective(effective_at)
+        not_before(when, getattr(self, "agreed_at", None), f"principle {self.id} was agreed")
+        self._amended(statement, optional_text(rationale, "rationale"), when)
 
     def retire(
         self, group: Group, reason: str | None = None, effective_at: datetime | None = None
     ) -> None:
         self._require("agreed")
         self._require_group(group)
-        self._retired(optional_text(reason, "reason"), effective(effective_at))
+        when = effective(effective_at)
+        not_before(when, getattr(self, "agreed_at", None), f"principle {self.id} was agreed")
+        self._retired(optional_text(reason, "reason"), when)
 
     def _require_group(self, group: Group) -> None:
         group.require_own(self.group_id)

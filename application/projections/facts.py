@@ -1,7 +1,7 @@
 """Bitemporal facts: what each event asserts, and when each state held in the real world.
 
-A fact is one subject (a group's own fields, one membership, one record, one person's
-affiliation) whose state changes event by event. Each change takes effect at its
+A fact is one subject (a group's identity, its purpose, its status, one membership, one
+record, one person's affiliation) whose state changes event by event. Each change takes effect at its
 effective time; a change recorded later with an earlier effective time overrides what
 was recorded before it from that time on ("the later record wins from its effective
 time"). So the effective starts are the running minimum, from the end, of the
@@ -127,6 +127,8 @@ def assertions(d: Described, group_of: Callable[[str], str | None]) -> list[Asse
 def _group(d: Described) -> list[Assertion]:
     gid = d.record_id
     own = f"group:{gid}"
+    # The purpose and the status are facts of their own (docs/time.md): a back-dated close
+    # must not carry a purpose restated for a later date back with it.
     if d.type == "Group.Convened":
         found = [
             Assertion(
@@ -137,11 +139,11 @@ def _group(d: Described) -> list[Assertion]:
                     "id": gid,
                     "name": d.data["name"],
                     "group_kind": d.data["kind"],
-                    "purpose": d.data["purpose"],
                     "parent_group_id": d.data["parent_group_id"],
-                    "status": "open",
                 },
-            )
+            ),
+            Assertion(f"purpose:{gid}", gid, {"purpose": d.data["purpose"]}),
+            Assertion(f"status:{gid}", gid, {"status": "open"}),
         ]
         if d.data.get("convener_id"):
             person = d.data["convener_id"]
@@ -150,9 +152,9 @@ def _group(d: Described) -> list[Assertion]:
             )
         return found
     if d.type == "Group.PurposeRestated":
-        return [Assertion(own, gid, {"purpose": d.data["purpose"]})]
+        return [Assertion(f"purpose:{gid}", gid, {"purpose": d.data["purpose"]})]
     if d.type == "Group.Closed":
-        return [Assertion(own, gid, {"status": "closed"})]
+        return [Assertion(f"status:{gid}", gid, {"status": "closed"})]
     person = d.data["person_id"]
     member = f"member:{gid}:{person}"
     if d.type == "Group.MemberLeft":

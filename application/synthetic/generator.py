@@ -93,11 +93,13 @@ class Generator:
         self.pending = []
         self.touched = {}
 
-    def when(self, chance: float, max_days: float) -> datetime:
-        """Now, or (with `chance`) back-dated by up to `max_days`."""
+    def when(self, chance: float, max_days: float, not_before: datetime | None = None) -> datetime:
+        """Now, or (with `chance`) back-dated by up to `max_days`, but never before
+        `not_before` (what the change depends on began then: docs/time.md)."""
         if self.rng.random() < chance:
             self.backdated += 1
-            return self.clock.now - timedelta(days=self.rng.uniform(0.1, max_days))
+            moment = self.clock.now - timedelta(days=self.rng.uniform(0.1, max_days))
+            return moment if not_before is None else max(moment, not_before)
         return self.clock.now
 
     @staticmethod

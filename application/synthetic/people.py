@@ -61,7 +61,7 @@ def join(g: Generator, work: GroupWork, back_days: float = 21) -> None:
         return
     g.act_as(g.member(work, voting=True))
     role = g.rng.choices(["member", "observer", "convener"], [80, 15, 5])[0]
-    group.join(str(candidates[0].id), role, g.when(0.35, back_days))
+    group.join(str(candidates[0].id), role, g.when(0.35, back_days, group.began_at))
     g.record(group)
 
 
@@ -99,6 +99,9 @@ def close_a_group(g: Generator) -> None:
     g.closed_one = True
     work = g.work[-1]
     g.act_as(g.member(work, voting=True))
-    work.group.close("Its work is done; what remains moves to its parent group.", g.when(0.5, 14))
+    work.group.close(
+        "Its work is done; what remains moves to its parent group.",
+        g.when(0.5, 14, work.group.began_at),
+    )
     g.record(work.group)
     g.reopen_work()

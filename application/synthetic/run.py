@@ -78,7 +78,7 @@ def setup(g: Generator) -> None:
             f"{rng.choice(AREAS)}, and to agree how we share the work.",
             parent,
             str(convener.id),
-            g.when(0.5, 90),
+            g.when(0.5, 90, parent.began_at if parent is not None else None),
         )
         g.record(group)
         # Bounded activity: the busiest groups record 3 times as much as the quietest.

@@ -6,7 +6,7 @@ from __future__ import annotations
 TRACKING = "ledger"
 # Bump when the read models' tables or contents change: they are then rebuilt from zero.
 SCHEMA = "read_model_schema"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # An interval still in force in recorded time has no replacement position: as the largest
 # position, it is after every position a query asks about.
 RECORDED_TO = "COALESCE(recorded_to, 9223372036854775807)"

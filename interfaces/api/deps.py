@@ -72,13 +72,38 @@ def if_match(
 
 IfMatch = Annotated[int | None, Depends(if_match)]
 
+# On a record, `as_of` alone is the record as last recorded by then; on a group's state it
+# also sets the effective moment. Each parameter says which (docs/time.md, "Reading the past").
 AsOf = Annotated[
     Moment | None,
-    Query(description="Transaction time: what the ledger said at this moment."),
+    Query(
+        description="Transaction time: the record as the ledger last recorded it by this "
+        "moment. Alone, it does not set an effective moment: changes recorded by then that "
+        "take effect later (future-dated) are shown. With effective_at: what the ledger "
+        "said at this moment about effective_at."
+    ),
 ]
 EffectiveAt = Annotated[
     Moment | None,
-    Query(description="Valid time: what was in effect at this moment, by what is known now."),
+    Query(
+        description="Valid time: the version of the record in effect at this moment, by "
+        "what is known now (or at as_of, if given)."
+    ),
+]
+StateAsOf = Annotated[
+    Moment | None,
+    Query(
+        description="Transaction time: what the ledger knew at this moment. Alone, it also "
+        "sets effective_at to the same moment: the state in effect then, as known then "
+        "(changes future-dated beyond it are not shown)."
+    ),
+]
+StateEffectiveAt = Annotated[
+    Moment | None,
+    Query(
+        description="Valid time: the state in effect at this moment, by what is known now "
+        "(or at as_of, if given). Defaults to as_of, or now."
+    ),
 ]
 
 MinPosition = Annotated[

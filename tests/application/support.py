@@ -19,6 +19,8 @@ LISTED_KINDS = ("organisation", "group", "decision", "conflict", "principle", "a
 JAN = datetime(2024, 1, 15, 9, 0, tzinfo=UTC)
 MAR = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 JUN = datetime(2024, 6, 1, 8, 30, tzinfo=UTC)
+# When the world's groups began meeting: before every effective time the tests give.
+BEGAN = datetime(2020, 1, 1, tzinfo=UTC)
 
 
 class Tape:
@@ -67,13 +69,13 @@ def build_world(ledger: Ledger) -> World:
     outsider = ledger.people.register_person("Oscar Outsider").id
     with acting_as(convener):
         group = ledger.groups.convene_group(
-            "Transformation group", "transformation", "Join up care"
+            "Transformation group", "transformation", "Join up care", effective_at=BEGAN
         ).id
         other_group = ledger.groups.convene_group(
-            "Coordinating group", "coordinating", "Coordinate"
+            "Coordinating group", "coordinating", "Coordinate", effective_at=BEGAN
         ).id
-    ledger.groups.add_member(group, alice)
-    ledger.groups.add_member(group, bob)
+    ledger.groups.add_member(group, alice, effective_at=BEGAN)
+    ledger.groups.add_member(group, bob, effective_at=BEGAN)
     return World(org_a, org_b, convener, alice, bob, outsider, group, other_group)
 
 
@@ -145,7 +147,9 @@ def rich_scenario(ledger: Ledger) -> dict[str, list[str]]:
     ledger.organisations.rename_organisation(w.org_b, "Riverside Borough Council")
     ledger.organisations.change_organisation_sector(w.org_b, "commissioner")
     with acting_as(q):
-        sub = ledger.groups.convene_group("Hub design", "design", "Design the hub", w.group).id
+        sub = ledger.groups.convene_group(
+            "Hub design", "design", "Design the hub", w.group, effective_at=JAN
+        ).id
         ledger.groups.restate_purpose(sub, "Design and open the hub", JUN)
         ledger.groups.add_member(sub, w.alice, "observer")
         principle = ledger.principles.propose_principle(
@@ -189,7 +193,10 @@ def rich_scenario(ledger: Ledger) -> dict[str, list[str]]:
         withdrawn = ledger.decisions.propose_decision(sub, "Paint it blue", "Blue").id
         ledger.decisions.withdraw_decision(withdrawn)
         revoked = ledger.decisions.record_decision(
-            sub, "Hire a designer", "Hire", {"method": "single_lead", "participants": [q]}
+            sub,
+            "Hire a designer",
+            "Hire",
+            {"method": "single_lead", "participants": [q], "effective_at": MAR},
         ).id
         ledger.decisions.revoke_decision(revoked, "Budget cut", JUN)
         open_decision = ledger.decisions.propose_decision(w.group, "Open Saturdays", "Saturdays").id

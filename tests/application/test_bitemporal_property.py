@@ -188,22 +188,22 @@ def fact_changes(log: list[Logged], group_id: str) -> dict[str, list[Change]]:
         if kind == "Group":
             if event.record_id != group_id:
                 continue
-            own = state.get("group") or {}
+            # The group's identity, its purpose and its status are three facts.
             if name == "Convened":
                 own = {
                     "name": data["name"],
                     "kind": data["kind"],
-                    "purpose": data["purpose"],
-                    "status": "open",
                     "parent_group_id": data["parent_group_id"],
                 }
                 change("group", event, own)
+                change("purpose", event, {"purpose": data["purpose"]})
+                change("status", event, {"status": "open"})
                 if data["convener_id"]:
                     change(f"member:{data['convener_id']}", event, {"role": "convener"})
             elif name == "PurposeRestated":
-                change("group", event, {**own, "purpose": data["purpose"]})
+                change("purpose", event, {"purpose": data["purpose"]})
             elif name == "Closed":
-                change("group", event, {**own, "status": "closed"})
+                change("status", event, {"status": "closed"})
             elif name == "MemberLeft":
                 change(f"member:{data['person_id']}", event, None)
             else:  # MemberJoined, MemberRoleChanged
@@ -243,7 +243,11 @@ def oracle_state(log: list[Logged], group_id: str, position: int, when: datetime
             in_effect[key] = (known[-1], known[-1].state)
     if "group" not in in_effect:
         return None
-    own = in_effect["group"][1]
+    own = {
+        **in_effect["group"][1],
+        **in_effect.get("purpose", (None, {}))[1],
+        **in_effect.get("status", (None, {}))[1],
+    }
     records = sorted(
         (state for key, (_, state) in in_effect.items() if key.startswith("record:")),
         key=lambda r: r["id"],
@@ -668,13 +672,18 @@ def play(ledger: Ledger, data: Any) -> History:
             command()
         except AccordError:
             # A step the rules refuse (the last convener leaving, superseding a decision that
-            # takes effect later, ...) records nothing.
+            # takes effect later, anything effective before the group was convened, ...)
+            # records nothing.
             assert ledger.head_position() == head
         taken += 1
         if taken == steps:
             break
     if data.draw(st.booleans(), label="close the group"):
-        history.close()()
+        head = ledger.head_position()
+        try:
+            history.close()()
+        except AccordError:  # a close effective before the group was convened
+            assert ledger.head_position() == head
     return history
 
 

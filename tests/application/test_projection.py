@@ -110,8 +110,10 @@ def back_dated_changes(ledger: Ledger, ids: dict[str, list[str]]) -> None:
     ledger.groups.add_member(group, alice, "observer", JUN)
     with acting_as(ids["person"][0]):
         principle = ledger.principles.propose_principle(group, "Share the data").id
-        ledger.principles.agree_principle(principle, JUN)
-        ledger.principles.retire_principle(principle, "Done", MAR)  # retired before it was agreed
+        ledger.principles.agree_principle(principle, MAR)
+        ledger.principles.amend_principle(principle, "Share the data weekly", None, JUN)
+        # Amended again, earlier than the amendment before.
+        ledger.principles.amend_principle(principle, "Share it", None, MAR + timedelta(days=1))
 
 
 # Killed mid-page.

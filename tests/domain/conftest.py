@@ -22,6 +22,8 @@ from domain.group import Group
 AWARE = datetime(2024, 3, 1, 9, 30, tzinfo=UTC)
 LATER = datetime(2024, 9, 1, 14, 0, tzinfo=UTC)
 NAIVE = datetime(2024, 3, 1, 9, 30)
+# When the test groups began meeting: before every effective time the tests give.
+BEGAN = datetime(2020, 1, 1, tzinfo=UTC)
 
 
 def open_group(
@@ -30,9 +32,11 @@ def open_group(
     name: str = "Older people's care",
 ) -> Group:
     """An open group with `convener` as its only convener and `members` as plain members."""
-    group = Group.convene(name, "transformation", "Join up care for older people", None, convener)
+    group = Group.convene(
+        name, "transformation", "Join up care for older people", None, convener, BEGAN
+    )
     for person_id in members:
-        group.join(person_id, "member")
+        group.join(person_id, "member", BEGAN)
     return group
 
 

@@ -21,6 +21,7 @@ from domain.base import AccordError, InvalidInput, LifecycleError, NotAllowed, N
 from domain.group import Group, GroupClosed, NotAMember
 from tests.domain.conftest import (
     AWARE,
+    BEGAN,
     LATER,
     NAIVE,
     Allowed,
@@ -49,9 +50,9 @@ def define(group: Group, holder: dict[str, str] = P1, **given: Any) -> Accountab
 
 def handed_over(group: Group) -> Accountability:
     """Held first by p1, then by p2 through accepted handover h0."""
-    accountability = define(group)
-    accountability.offer_handover(group, "h0", P2, "Rotating the chair")
-    accountability.accept_handover(group, "h0", on_recipient_side=True)
+    accountability = define(group, effective_at=BEGAN)
+    accountability.offer_handover(group, "h0", P2, "Rotating the chair", BEGAN)
+    accountability.accept_handover(group, "h0", on_recipient_side=True, effective_at=BEGAN)
     return accountability
 
 
@@ -283,7 +284,7 @@ def test_a_handover_id_already_used_cannot_be_offered_again() -> None:
 def test_an_accepted_handover_changes_the_holder() -> None:
     group = open_group()
     accountability = define(group, effective_at=AWARE)
-    accountability.offer_handover(group, "h1", P2, None)
+    accountability.offer_handover(group, "h1", P2, None, AWARE)
     accountability.accept_handover(group, "h1", on_recipient_side=True, effective_at=LATER)
     assert accountability.holder == P2
     assert accountability.previous_holder == P1
@@ -426,7 +427,7 @@ def test_with_one_holder_and_an_open_handover_there_is_still_nothing_to_return()
 
 def test_retiring_stops_every_change() -> None:
     group = open_group()
-    accountability = define(group)
+    accountability = define(group, effective_at=AWARE)
     accountability.collect_events()
     accountability.retire(group, "The huddle stopped", effective_at=AWARE)
     assert accountability.status == "retired"
@@ -514,7 +515,7 @@ def test_replaying_a_long_handover_history_rebuilds_the_accountability() -> None
     group = open_group()
     with acting_as("p1"):
         accountability = define(group, scope="Mondays", effective_at=AWARE)
-        accountability.offer_handover(group, "h1", P2, "Rotating")
+        accountability.offer_handover(group, "h1", P2, "Rotating", AWARE)
         accountability.accept_handover(group, "h1", True, effective_at=LATER)
     with acting_as("p2"):
         accountability.offer_handover(group, "h2", P3, None)

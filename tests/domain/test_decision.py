@@ -15,6 +15,7 @@ from domain.principle import Principle
 from domain.values import Method
 from tests.domain.conftest import (
     AWARE,
+    BEGAN,
     LATER,
     NAIVE,
     Allowed,
@@ -61,7 +62,7 @@ STATES = ["proposed", "agreed", "rejected", "withdrawn", "superseded", "revoked"
 def decision_in(state: str, group: Group) -> Decision:
     decision = propose(group)
     if state in ("agreed", "superseded", "revoked"):
-        agree(decision, group)
+        agree(decision, group, effective_at=BEGAN)
     if state == "rejected":
         decision.reject(group, "Not now")
     elif state == "withdrawn":

@@ -12,6 +12,7 @@ from domain.group import Group, GroupClosed, NotAMember
 from domain.principle import Principle, PrincipleNotAgreed, PrincipleNotProposed
 from tests.domain.conftest import (
     AWARE,
+    BEGAN,
     LATER,
     NAIVE,
     Allowed,
@@ -43,7 +44,7 @@ STATES = ["proposed", "agreed", "retired"]
 def principle_in(state: str, group: Group) -> Principle:
     principle = propose(group)
     if state in ("agreed", "retired"):
-        principle.agree(group)
+        principle.agree(group, BEGAN)
     if state == "retired":
         principle.retire(group, "Superseded by the new charter")
     principle.collect_events()

@@ -278,15 +278,20 @@ class Api:
         self, name: str, as_: Actor | None = None, parent: str | None = None, **extra: Any
     ) -> dict[str, Any]:
         body = {"name": name, "kind": "design team", "purpose": f"Purpose of {name}"}
+        # Convened long ago unless told otherwise, so that the tests may back-date what
+        # happens in the group (nothing takes effect before its group: docs/time.md).
+        body["effective_at"] = CONVENED
         if parent is not None:
             body["parent_group_id"] = parent
         return self.create("/groups", {**body, **extra}, "/groups", as_)
 
-    def add_member(self, group_id: str, person: Actor, role: str = "member") -> dict[str, Any]:
+    def add_member(
+        self, group_id: str, person: Actor, role: str = "member", **extra: Any
+    ) -> dict[str, Any]:
         return self.write(
             "POST",
             f"/groups/{group_id}/members",
-            json={"person_id": person.person_id, "role": role},
+            json={"person_id": person.person_id, "role": role, **extra},
             status=201,
         )
 
@@ -300,6 +305,7 @@ class Api:
 
 TOO_LONG = "x" * 10_001
 NAIVE = "2026-03-01T09:00:00"
+CONVENED = "2000-01-01T00:00:00Z"
 EXTRA = "unexpected_field"
 
 

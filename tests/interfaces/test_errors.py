@@ -1620,7 +1620,7 @@ def test_extreme_but_valid_effective_times_are_recorded_and_read_back(api):
         f"/people/{mia.person_id}/affiliation",
         json={"organisation_id": river, "effective_at": latest},
     )
-    group = api.group("Group")["id"]
+    group = api.group("Group", effective_at="0001-01-01T00:00:00Z")["id"]
     api.write(
         "POST",
         f"/groups/{group}/members",

@@ -735,7 +735,7 @@ def test_timeline_and_history_pages_return_every_event_exactly_once_even_while_w
             api.write(
                 "POST",
                 f"/decisions/{made[0]}/agree",
-                json={"method": "vote", "participants": [mia.person_id]},
+                json={"method": "vote", "participants": [mia.person_id], "effective_at": JAN},
             )
         elif round_ == 1:
             api.create(f"/groups/{gid}/decisions", {"title": "Late", "decision": "L"}, "/decisions")
@@ -1109,7 +1109,7 @@ def test_an_instant_outside_the_years_1_to_9999_in_utc_is_refused_and_the_projec
     api, monkeypatch
 ):
     monkeypatch.setattr(api.ledger, "read_timeout", 0.5)
-    gid = api.group("Hub group")["id"]
+    gid = api.group("Hub group", effective_at="0001-01-01T00:00:00Z")["id"]
     refused = api.client.post(
         f"/groups/{gid}/purpose",
         json={"purpose": "Since the beginning", "effective_at": "0001-01-01T00:00:00+14:00"},

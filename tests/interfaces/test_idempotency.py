@@ -99,7 +99,7 @@ WRITES: dict[str, Callable[[Api, str, str], tuple[str, str, Any, dict[str, Any]]
         "DELETE",
         f"/groups/{group}/members/{member_of(api, group)}",
         None,
-        {"params": {"effective_at": "2026-03-01T09:00:00+00:00"}},
+        {"params": {"effective_at": "2099-03-01T09:00:00+00:00"}},
     ),
 }
 

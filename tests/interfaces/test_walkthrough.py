@@ -165,7 +165,7 @@ def walk_groups(api: Api) -> list[str]:
     assert group["kind"] == "design team"
 
     api.add_member(gid, mia)
-    added = api.add_member(gid, bob, "observer")
+    added = api.add_member(gid, bob, "observer", effective_at=MARCH)
     assert added["members"][-1] == {"person_id": bob.person_id, "role": "observer"}
     promoted = api.write(
         "POST",
@@ -306,7 +306,7 @@ def walk_decisions(api: Api) -> list[str]:
     revoked = api.write(
         "POST",
         f"/decisions/{second['id']}/revoke",
-        json={"reason": "The pilot showed weekend demand", "effective_at": MAY},
+        json={"reason": "The pilot showed weekend demand"},
         if_match=replacing["version"],
     )
     assert (revoked["status"], revoked["outcome_reason"]) == (
@@ -692,7 +692,7 @@ def walk_accountabilities(api: Api) -> list[str]:
     returned = api.write(
         "POST",
         f"{url}/return",
-        json={"reason": "Back to the team", "effective_at": MAY},
+        json={"reason": "Back to the team"},
         if_match=withdrawn["version"],
     )
     assert returned["holder"] == team

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from application.access import Access
 from interfaces.api.access import allow
-from interfaces.api.deps import AsOf, EffectiveAt, LedgerDep, MinPosition
+from interfaces.api.deps import LedgerDep, MinPosition, StateAsOf, StateEffectiveAt
 from interfaces.api.errors import problems
 from interfaces.api.names import with_member_names, with_recorders
 from interfaces.api.schemas.common import Moment
@@ -81,7 +81,15 @@ def timeline(
     type: Annotated[
         list[str] | None, Query(description="Event types, e.g. Decision.Agreed.")
     ] = None,
-    person: Annotated[str | None, Query(max_length=64, description="A person named.")] = None,
+    person: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            description="Events that person recorded or is named in: as member, convener, "
+            "proposer, participant, objector, raiser, party, holder, offering holder or "
+            "recipient of a handover, or the person the event is about.",
+        ),
+    ] = None,
     organisation: Annotated[
         str | None, Query(max_length=64, description="An organisation named.")
     ] = None,
@@ -137,8 +145,8 @@ def group_state(
     ledger: LedgerDep,
     access: Annotated[Access, allow("read", "group", "group_id")],
     min_position: MinPosition = None,
-    as_of: AsOf = None,
-    effective_at: EffectiveAt = None,
+    as_of: StateAsOf = None,
+    effective_at: StateEffectiveAt = None,
 ) -> dict[str, Any]:
     state = ledger.history.group_state(group_id, as_of, effective_at, min_position)
     return with_member_names(ledger, access, state)

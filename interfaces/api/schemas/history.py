@@ -76,6 +76,12 @@ class Change(BaseModel):
     record_kind: str
     record_id: str
     title: str | None
+    sentence: str = Field(
+        description="One line for the minutes: what happened, to what, and when.",
+        examples=[
+            "A decision was agreed: Open at nine (effective 2026-03-01, recorded 2026-03-20)."
+        ],
+    )
     effective_at: str
     recorded_at: str
     recorded_by: str | None

@@ -1,0 +1,78 @@
+"""The rules of docs/time.md over HTTP, on every store: corrections and back-dating."""
+
+from __future__ import annotations
+
+from tests.interfaces.support import Actor, Api, assert_problem
+
+MAR_15 = "2026-03-15T00:00:00Z"
+MAY_1 = "2026-05-01T00:00:00Z"
+
+
+def test_a_correction_of_an_affiliation_to_an_earlier_date_is_recorded(api: Api):
+    river = api.organisation("River")["id"]
+    voices = api.organisation("Voices")["id"]
+    ben = api.person("Ben", river)
+    url = f"/people/{ben.person_id}/affiliation"
+    api.write("POST", url, json={"organisation_id": voices, "effective_at": MAY_1})
+    corrected = api.write("POST", url, json={"organisation_id": voices, "effective_at": MAR_15})
+    assert corrected["organisation_id"] == voices
+    # Moving to Voices again from 1 May would change nothing now: refused, naming why.
+    refused = api.call(
+        "POST", url, api.admin, json={"organisation_id": voices, "effective_at": MAY_1}
+    )
+    problem = assert_problem(refused, 422)
+    assert [e["field"] for e in problem["errors"]] == ["organisation_id"]
+
+
+def test_a_decision_effective_before_its_group_was_convened_is_refused_naming_effective_at(
+    api: Api,
+):
+    group = api.group("Hub", effective_at="2025-12-01T00:00:00Z")["id"]
+    decision = api.create(
+        f"/groups/{group}/decisions", {"title": "Nine", "decision": "9am"}, "/decisions"
+    )
+    refused = api.call(
+        "POST",
+        f"/decisions/{decision['id']}/agree",
+        api.admin,
+        json={
+            "method": "consent",
+            "participants": [api.admin_id],
+            "effective_at": "2025-03-01T00:00:00Z",
+        },
+    )
+    problem = assert_problem(refused, 422)
+    assert [e["field"] for e in problem["errors"]] == ["effective_at"]
+    assert "convened" in problem["detail"]
+
+
+def test_as_of_alone_means_what_each_parameter_says_on_a_record_and_on_a_group_state(
+    api: Api, admin: Actor
+):
+    """Issue 17, point 4: on a record, as_of alone shows a future-dated change recorded by
+    then; on a group's state it also sets effective_at. Each parameter says so."""
+    group = api.group("Hub")
+    gid = group["id"]
+    restated = api.write(
+        "POST",
+        f"/groups/{gid}/purpose",
+        json={"purpose": "Later purpose", "effective_at": "2099-01-01T00:00:00Z"},
+    )
+    as_of = restated["modified_on"]
+    record = api.read(f"/groups/{gid}?as_of={as_of.replace('+', '%2B')}")
+    assert record["purpose"] == "Later purpose"
+    state = api.client.get(
+        f"/groups/{gid}/state",
+        params={"as_of": as_of, "min_position": api.last_position},
+        headers=admin.headers,
+    )
+    assert state.status_code == 200, state.text
+    assert state.json()["purpose"] == group["purpose"]
+    parameters = api.client.get("/openapi.json").json()["paths"]
+
+    def described(path: str, name: str) -> str:
+        found = [p for p in parameters[path]["get"]["parameters"] if p["name"] == name]
+        return str(found[0]["description"])
+
+    assert "future-dated" in described("/groups/{group_id}", "as_of")
+    assert "also sets effective_at" in described("/groups/{group_id}/state", "as_of")
