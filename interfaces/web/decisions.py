@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from application.ledger import Ledger
 from interfaces.api.deps import LedgerDep
+from interfaces.web.moments import read_day
 from interfaces.web.sentences import Namer, sentence
 from interfaces.web.signin import SessionDep, mark_page
 from interfaces.web.templating import page
@@ -18,16 +19,6 @@ from interfaces.web.templating import page
 router = APIRouter(include_in_schema=False, dependencies=[Depends(mark_page)])
 STATUSES = ("proposed", "agreed", "rejected", "withdrawn", "superseded", "revoked")
 METHODS = ("consent", "consensus", "vote", "delegated_authority", "single_lead")
-
-
-def _day(value: str, name: str, errors: dict[str, str]) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        errors[name] = "Enter a date as year-month-day, for example 2026-03-01."
-        return None
 
 
 def _all(ledger: Ledger, group_id: str, status: str | None) -> list[dict[str, Any]]:
@@ -60,7 +51,7 @@ def register(
 ) -> Response:
     ledger.access.authorize(session.caller, "read", "group", group_id)
     errors: dict[str, str] = {}
-    first, last = _day(start, "start", errors), _day(end, "end", errors)
+    first, last = read_day(start, "start", errors), read_day(end, "end", errors)
     if status and status not in STATUSES:
         errors["status"] = "Choose one of the statuses listed."
     if method and method not in METHODS:

@@ -50,21 +50,27 @@ def end_of(day: date) -> datetime:
     return datetime.combine(day, time.max, tzinfo=UTC)
 
 
+def read_day(value: str | None, name: str, errors: dict[str, str]) -> date | None:
+    """A day from a form field (year-month-day); a bad one is None, with a message for its
+    field in `errors`."""
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        errors[name] = "Enter a date as year-month-day, for example 2026-03-01."
+        return None
+    if not 2 <= day.year <= 9998:
+        errors[name] = "Enter a date between the years 2 and 9998."
+        return None
+    return day
+
+
 def read_time_settings(on: str | None, known: str | None) -> TimeSettings:
     """Parse the two days; a bad one is left out, with a message for its field."""
     settings = TimeSettings()
-    for name, value in (("on", on), ("known", known)):
-        if not value:
-            continue
-        try:
-            day = date.fromisoformat(value)
-        except ValueError:
-            settings.errors[name] = "Enter a date as year-month-day, for example 2026-03-01."
-            continue
-        if not 2 <= day.year <= 9998:
-            settings.errors[name] = "Enter a date between the years 2 and 9998."
-            continue
-        setattr(settings, name, day)
+    settings.on = read_day(on, "on", settings.errors)
+    settings.known = read_day(known, "known", settings.errors)
     if settings.known and settings.known > datetime.now(UTC).date():
         settings.errors["known"] = "The ledger cannot know the future: choose today or earlier."
         settings.known = None

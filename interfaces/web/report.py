@@ -4,7 +4,7 @@ report to open or download (HTML, Markdown, CSV), always within the person's acc
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,6 +16,7 @@ from interfaces.api.documents import report_document
 from interfaces.reports.common import Names
 from interfaces.reports.figures import key_figures, period_text, scope_text
 from interfaces.reports.tables import TABLE_NAMES
+from interfaces.web.moments import read_day
 from interfaces.web.pages import visible_groups
 from interfaces.web.signin import SessionDep, mark_page
 from interfaces.web.templating import page
@@ -27,20 +28,6 @@ FORMATS = {"html": "text/html", "md": "text/markdown", "csv": "text/csv"}
 DOCUMENT_POLICY = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
 )
-
-
-def _day(value: str | None, name: str, errors: dict[str, str]) -> date | None:
-    if not value:
-        return None
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        errors[name] = "Enter a date as year-month-day, for example 2026-03-01."
-        return None
-    if not 2 <= day.year <= 9998:
-        errors[name] = "Enter a date between the years 2 and 9998."
-        return None
-    return day
 
 
 @router.get("/console/report", response_class=HTMLResponse)
@@ -59,7 +46,7 @@ def report_page(
     access = ledger.access.access_for(session.caller)
     groups = visible_groups(ledger, access.visible_groups())
     errors: dict[str, str] = {}
-    first, last = _day(start, "start", errors), _day(end, "end", errors)
+    first, last = read_day(start, "start", errors), read_day(end, "end", errors)
     if group and group not in {g["id"] for g in groups}:
         errors["group"] = "Choose one of your groups, or everything you may see."
     if interval not in INTERVALS:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
 
 from interfaces.api.deps import LedgerDep
+from interfaces.web.moments import read_day
 from interfaces.web.sentences import Namer, sentence
 from interfaces.web.signin import SessionDep, mark_page
 from interfaces.web.templating import page
@@ -17,16 +18,6 @@ from interfaces.web.templating import page
 router = APIRouter(include_in_schema=False, dependencies=[Depends(mark_page)])
 KINDS = ("group", "decision", "conflict", "principle", "accountability")
 PAGE = 50
-
-
-def _day(value: str, name: str, errors: dict[str, str]) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        errors[name] = "Enter a date as year-month-day, for example 2026-03-01."
-        return None
 
 
 @router.get("/console/groups/{group_id}/timeline", response_class=HTMLResponse)
@@ -43,7 +34,7 @@ def timeline_page(
 ) -> Response:
     ledger.access.authorize(session.caller, "read", "group", group_id)
     errors: dict[str, str] = {}
-    first, last = _day(start, "start", errors), _day(end, "end", errors)
+    first, last = read_day(start, "start", errors), read_day(end, "end", errors)
     if kind and kind not in KINDS:
         errors["kind"] = "Choose one of the kinds of record listed."
     if first and last and last < first:
