@@ -59,7 +59,10 @@ def test_as_of_alone_means_what_each_parameter_says_on_a_record_and_on_a_group_s
         json={"purpose": "Later purpose", "effective_at": "2099-01-01T00:00:00Z"},
     )
     as_of = restated["modified_on"]
-    record = api.read(f"/groups/{gid}?as_of={as_of.replace('+', '%2B')}")
+    # Read-your-writes: the read models include the restatement (min_position).
+    record = api.read(
+        f"/groups/{gid}?as_of={as_of.replace('+', '%2B')}&min_position={api.last_position}"
+    )
     assert record["purpose"] == "Later purpose"
     state = api.client.get(
         f"/groups/{gid}/state",
