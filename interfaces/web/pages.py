@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,17 +13,28 @@ from application.errors import RecordNotFound
 from application.ledger import Ledger
 from interfaces.api.deps import LedgerDep
 from interfaces.web.moments import TimeSettings, read_time_settings
+from interfaces.web.sentences import Namer, sentence
 from interfaces.web.signin import SessionDep, mark_page
 from interfaces.web.templating import page
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(mark_page)])
 REVIEW_SOON = timedelta(days=30)
+# Changes shown under each group on the home page.
+LATEST = 3
 
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, ledger: LedgerDep, session: SessionDep) -> Response:
     access = ledger.access.access_for(session.caller)
     groups = visible_groups(ledger, access.visible_groups())
+    head = ledger.head_position()
+    for group in groups:
+        # The group's latest changes, newest first, as sentences.
+        latest = ledger.history.group_timeline(
+            group["id"], limit=LATEST, min_position=head, before=head + 1
+        )["items"]
+        sees = functools.partial(ledger.access.sees_person, access)
+        group["latest"] = [sentence(Namer(ledger.directory, latest, sees), i) for i in latest]
     me = ledger.directory.person(session.caller.person_id)
     return page(request, "home.html", me=me, tree=_tree(groups))
 

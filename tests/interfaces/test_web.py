@@ -56,6 +56,9 @@ def test_a_person_signs_in_with_their_key_sees_their_groups_and_signs_out(api, a
     assert home.status_code == 200
     assert "Ada Lovelace" in home.text and "Hope Street" in home.text
     assert "Design team" in home.text and "Other team" not in home.text
+    # The group's latest changes, newest first, as sentences.
+    text = re.sub(r"\s+", " ", home.text)
+    assert text.index("Ada Lovelace joined as member") < text.index("convened the group")
     out = api.client.post("/signout", data={"csrf": csrf_of(home.text)}, follow_redirects=False)
     assert out.status_code == 303
     # The session is over on the server, not only in this browser.
