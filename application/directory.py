@@ -6,6 +6,7 @@ destroyed, and this answers "Forgotten person" for them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -77,6 +78,21 @@ class DirectoryQueries:
         conflict's subject), read from the record index in one query."""
         rows = self.core.store.find_records(sorted(set(record_ids))) if record_ids else []
         return {row["record_id"]: str(row["title"] or "") for row in rows}
+
+    def names_for(self, sees: Callable[[str], bool]) -> Callable[[str | None], str | None]:
+        """A reader's view of people's names, each read once: a person's name if the reader
+        may see them (`sees`, the access policy), None for anyone else or no one."""
+        known: dict[str, str | None] = {}
+
+        def name(person_id: str | None) -> str | None:
+            if not person_id:
+                return None
+            if person_id not in known:
+                seen = sees(person_id)
+                known[person_id] = str(self.person(person_id)["name"]) if seen else None
+            return known[person_id]
+
+        return name
 
     def party(self, party: dict[str, str], at: datetime | None = None) -> str:
         """A holder or party ({"kind", "id"}) as a name."""

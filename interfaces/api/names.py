@@ -6,6 +6,7 @@ their personal data appears.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from application.access import Access
@@ -15,17 +16,7 @@ from application.ledger import Ledger
 def _namer(ledger: Ledger, access: Access) -> Any:
     """Names of the people the caller may see (who share a group with them, or everyone for
     administrators and auditors); None for anyone else, as for no one."""
-    known: dict[str, str | None] = {}
-
-    def name(person_id: str | None) -> str | None:
-        if not person_id:
-            return None
-        if person_id not in known:
-            seen = ledger.access.sees_person(access, person_id)
-            known[person_id] = str(ledger.directory.person(person_id)["name"]) if seen else None
-        return known[person_id]
-
-    return name
+    return ledger.directory.names_for(functools.partial(ledger.access.sees_person, access))
 
 
 def with_recorders(ledger: Ledger, access: Access, page: dict[str, Any]) -> dict[str, Any]:

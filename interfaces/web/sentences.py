@@ -21,22 +21,15 @@ class Namer:
         sees: Callable[[str], bool] = lambda _: True,
     ) -> None:
         self.directory = directory
-        self.sees = sees
         self.titles = directory.titles([i["record_id"] for i in items])
-        self._people: dict[str, str] = {}
+        self._name = directory.names_for(sees)
 
     def person(self, person_id: str | None) -> str:
         """Their name, if the reader may see them (they share a group, or the reader
         sees everyone); otherwise who they are not."""
         if not person_id:
             return "someone"
-        if person_id not in self._people:
-            seen = self.sees(person_id)
-            name = (
-                self.directory.person(person_id)["name"] if seen else "someone outside your groups"
-            )
-            self._people[person_id] = str(name)
-        return self._people[person_id]
+        return self._name(person_id) or "someone outside your groups"
 
     def party(self, party: Data | None) -> str:
         if not party:
