@@ -28,13 +28,19 @@ def home(request: Request, ledger: LedgerDep, session: SessionDep) -> Response:
     access = ledger.access.access_for(session.caller)
     groups = visible_groups(ledger, access.visible_groups())
     head = ledger.head_position()
-    for group in groups:
-        # The group's latest changes, newest first, as sentences.
-        latest = ledger.history.group_timeline(
-            group["id"], limit=LATEST, min_position=head, before=head + 1
+    # Each group's latest changes, newest first, as sentences; names read once for them all.
+    latest = {
+        g["id"]: ledger.history.group_timeline(
+            g["id"], limit=LATEST, min_position=head, before=head + 1
         )["items"]
-        sees = functools.partial(ledger.access.sees_person, access)
-        group["latest"] = [sentence(Namer(ledger.directory, latest, sees), i) for i in latest]
+        for g in groups
+    }
+    everything = [item for items in latest.values() for item in items]
+    namer = Namer(
+        ledger.directory, everything, functools.partial(ledger.access.sees_person, access)
+    )
+    for group in groups:
+        group["latest"] = [sentence(namer, item) for item in latest[group["id"]]]
     me = ledger.directory.person(session.caller.person_id)
     return page(request, "home.html", me=me, tree=_tree(groups))
 
