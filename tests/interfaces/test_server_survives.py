@@ -24,14 +24,14 @@ from typing import IO, Any
 import httpx
 import pytest
 
-from tests.conftest import FULL, postgres_schema
+from tests.conftest import postgres_schema
 from tests.interfaces.test_processes import free_port, wait_until_up
 
 # The installed command (the virtual environment's, beside this interpreter), as
 # `make run` and the Dockerfile start it: not main() called in-process.
 ACCORD = Path(sys.executable).parent / "accord"
-# The bar in `make check`; a few rounds in the quick loop.
-ROUNDS = 20 if FULL else 3
+# Rounds of resets and load (the test is in `make check`, marked slow).
+ROUNDS = 20
 CONNECTIONS = 50
 
 
