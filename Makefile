@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run demo test check lint format bench clean
+.PHONY: install run demo test check lint format bench bench-record clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -43,8 +43,13 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Figures to var/bench/; `make bench-record` rewrites the tracked bench/results.json and
+# docs/performance.md instead.
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+
+bench-record: $(STAMP)
+	BENCH_RECORD=1 $(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

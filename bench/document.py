@@ -153,7 +153,7 @@ def main() -> None:
     """Write docs/performance.md again from bench/results.json (e.g. after editing this)."""
     root = Path(__file__).resolve().parent.parent
     document = json.loads((root / "bench" / "results.json").read_text())
-    write(document, root / "docs" / "performance.md", "make bench")
+    write(document, root / "docs" / "performance.md", "make bench-record")
 
 
 if __name__ == "__main__":

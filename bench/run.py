@@ -11,9 +11,14 @@ separated; default all of them):
               (bench/throughput.py)
   scale       as-of state, timeline page and report latency on growing ledgers
               (bench/scale.py)
+  pages       the review console's group, timeline and report pages beside the JSON
+              endpoints that answer the same questions (bench/pages.py); measured inside
+              the scale section on its ledgers, or alone on BENCH_PAGES_SIZES (default
+              1000000) when the scale section is not chosen
 
-It prints one table, writes the raw figures to bench/results.json and the method, machine
-and figures to docs/performance.md.
+It prints one table and writes the raw figures and a page of method, machine and figures to
+var/bench/ (not tracked). With BENCH_RECORD=1 (`make bench-record`) it writes them to the
+tracked bench/results.json and docs/performance.md instead, the figures the project quotes.
 
 Environment:
   BENCH_RUNS          repetitions of every measurement (default 3)
@@ -36,12 +41,20 @@ from typing import Any
 import psycopg
 
 from bench import importing, recording, scale
-from bench.common import PERFORMANCE, RESULTS, ROOT, env_int, jsonable, machine
+from bench.common import (
+    env_int,
+    env_text,
+    jsonable,
+    machine,
+    performance_path,
+    results_path,
+    shown,
+)
 from bench.document import all_rows, text_table, write
 from bench.throughput import throughput
 from tests.conftest import POSTGRES_URL
 
-SECTION_NAMES = ("recording", "import", "throughput", "scale")
+SECTION_NAMES = ("recording", "import", "throughput", "scale", "pages")
 
 
 def main() -> int:
@@ -71,8 +84,12 @@ def main() -> int:
         document["import"] = importing.section(url, runs, env_int("BENCH_IMPORT_EVENTS", events))
     if "throughput" in sections:
         document["throughput"] = throughput(url, events, runs)
+    pages = "pages" in sections
     if "scale" in sections:
-        document["scale"] = scale.section(url, runs)
+        document["scale"] = scale.section(url, runs, pages=pages)
+    elif pages:
+        sizes = env_text("BENCH_PAGES_SIZES", "1000000")
+        document["scale"] = scale.section(url, runs, scale.parse_sizes(sizes), pages=True)
     document["finished_at"] = datetime.now(UTC)
     rows = all_rows(document)
     print(
@@ -81,9 +98,11 @@ def main() -> int:
     )
     for line in text_table(rows):
         print(line)
-    RESULTS.write_text(json.dumps(jsonable(document), indent=2) + "\n")
-    write(document, PERFORMANCE, "make bench")
-    print(f"Wrote {RESULTS.relative_to(ROOT)} and {PERFORMANCE.relative_to(ROOT)}.")
+    results, performance = results_path(), performance_path()
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text(json.dumps(jsonable(document), indent=2) + "\n")
+    write(document, performance, "make bench-record")
+    print(f"Wrote {shown(results)} and {shown(performance)}.")
     return 0
 
 

@@ -40,3 +40,14 @@ def test_growth_is_judged_on_each_runs_own_ratio_to_its_floor() -> None:
     state = next(r for r in rows if "state" in r["figure"])
     assert state["ratio"] == "1.20x (across runs 2.40x)"
     assert state["value"] == "1.20x" and state["baseline_value"] == "0.50x"
+
+
+def test_an_ordinary_bench_run_leaves_the_tracked_figures_alone(monkeypatch) -> None:
+    from bench import common
+
+    monkeypatch.delenv("BENCH_RECORD", raising=False)
+    assert common.results_path() == common.ROOT / "var" / "bench" / "results.json"
+    assert common.performance_path() == common.ROOT / "var" / "bench" / "performance.md"
+    monkeypatch.setenv("BENCH_RECORD", "1")
+    assert common.results_path() == common.ROOT / "bench" / "results.json"
+    assert common.performance_path() == common.ROOT / "docs" / "performance.md"
