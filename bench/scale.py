@@ -50,6 +50,7 @@ import psycopg
 from psycopg.sql import SQL, Identifier
 
 from application.synthetic import Dataset, generate, groups_for, years_for
+from bench import pages as console_pages
 from bench.api import api_server
 from bench.common import EVENTS_TABLE, env_int, fmt_ms, run_alone
 from bench.document import text_table
@@ -73,7 +74,11 @@ REPORT_KINDS = ("group", "ledger")
 
 
 def sizes_from_env() -> list[int]:
-    text = os.environ.get("BENCH_SCALE_SIZES", "").strip() or DEFAULT_SIZES
+    return parse_sizes(os.environ.get("BENCH_SCALE_SIZES", "").strip() or DEFAULT_SIZES)
+
+
+def parse_sizes(text: str) -> list[int]:
+    """Comma-separated ledger sizes ("10000,1_000_000")."""
     return [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
 
 
@@ -189,7 +194,7 @@ def reports(
     return result
 
 
-def measure_size(url: str, events: int, runs: int) -> dict[str, Any]:
+def measure_size(url: str, events: int, runs: int, pages: bool = False) -> dict[str, Any]:
     requests = env_int("BENCH_SCALE_REQUESTS", 400)
     limit = env_int("BENCH_SCALE_REPORTS", 20)
     budget = float(env_int("BENCH_SCALE_BUDGET", 20))
@@ -225,6 +230,11 @@ def measure_size(url: str, events: int, runs: int) -> dict[str, Any]:
                 timed = latencies(client, conn, schema, dataset, head, keys, requests, rng)
                 reported = reports(client, conn, schema, preparation["report_group"], limit, budget)
                 run = {"latency": timed, "reports": reported}
+                if pages:
+                    run["pages"] = console_pages.latencies(
+                        base, dataset.admin_key, dataset, head, preparation["report_group"], rng
+                    )
+                    print(f"  {console_pages.summary_line(run['pages'])}", flush=True)
                 results.append(run)
                 print(
                     f"  run {index + 1}/{runs}: state p99 {fmt_ms(timed['state']['p99'])} ms, "
@@ -264,6 +274,9 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
             add(f"report.{kind}.mean_bytes", rep[kind]["mean_bytes"])
             for q in ("p50", "p99"):
                 add(f"report.{kind}.{q}/scan.{q}", rep[kind][q] / rep["scan"][q])
+        if "pages" in run:
+            for name, figure in console_pages.figures(run["pages"]).items():
+                add(name, figure)
     return {name: spread(values) for name, values in figures.items()}
 
 
@@ -343,6 +356,30 @@ def size_rows(events: int, summary: dict[str, Any], largest: bool) -> list[dict[
                     (median < REPORT_MS if largest else None) if q == "p99" else None,
                 )
             )
+    if "pages.group.page.p99_ms" in summary:
+        rows += page_rows(at, summary, largest)
+    return rows
+
+
+def page_rows(at: str, summary: dict[str, Any], largest: bool) -> list[dict[str, Any]]:
+    """The console's pages beside their JSON twins (bench/pages.py)."""
+    rows = []
+    for kind in console_pages.KINDS:
+        page_label, twin_label = console_pages.LABELS[kind]
+        for q in ("p50", "p99"):
+            judged = q == "p99"
+            median = summary[f"pages.{kind}.{q}/json.{q}"]["median"]
+            rows.append(
+                row(
+                    f"{at}{page_label} {q}",
+                    value(summary, f"pages.{kind}.page.{q}_ms"),
+                    f"{twin_label} {q}",
+                    value(summary, f"pages.{kind}.json.{q}_ms"),
+                    ratio(summary, f"pages.{kind}.{q}/json.{q}"),
+                    f"ratio <= {console_pages.TARGET:g}x" if judged else "",
+                    (median <= console_pages.TARGET if largest else None) if judged else None,
+                )
+            )
     return rows
 
 
@@ -388,8 +425,11 @@ def growth_rows(
 # The section.
 
 
-def section(url: str, runs: int, sizes: list[int] | None = None) -> dict[str, Any]:
-    """Measure every size, print the table; returns what goes under "scale" in results.json."""
+def section(
+    url: str, runs: int, sizes: list[int] | None = None, pages: bool = False
+) -> dict[str, Any]:
+    """Measure every size, print the table; returns what goes under "scale" in results.json.
+    With `pages`, the console's pages are measured too, beside their JSON twins."""
     sizes = sorted(sizes or sizes_from_env())
     started_at = datetime.now(UTC)
     print(
@@ -397,7 +437,7 @@ def section(url: str, runs: int, sizes: list[int] | None = None) -> dict[str, An
         f"{runs} run(s) each; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
         flush=True,
     )
-    measured = [measure_size(url, events, runs) for events in sizes]
+    measured = [measure_size(url, events, runs, pages) for events in sizes]
     summaries = [(m["events"], summarise(m["runs"])) for m in measured]
     table: list[dict[str, Any]] = []
     for index, (events, summary) in enumerate(summaries):
@@ -420,7 +460,7 @@ def section(url: str, runs: int, sizes: list[int] | None = None) -> dict[str, An
             f" MiB, read models {p['read_model_bytes'] / 2**20:.0f} MiB."
         )
     return {
-        "config": {"sizes": sizes, "runs": runs},
+        "config": {"sizes": sizes, "runs": runs, "pages": pages},
         "started_at": started_at,
         "finished_at": datetime.now(UTC),
         "method": {
@@ -431,6 +471,10 @@ def section(url: str, runs: int, sizes: list[int] | None = None) -> dict[str, An
             "reports": f"interval={INTERVAL}, default period (the year up to now), as_of now; "
             "G = the group with the most timeline rows; blocks of one scan, one group report "
             "and one whole-ledger report, rotating order",
+            "pages": "bench.pages: each console page and its JSON twin interleaved pair by "
+            "pair, on the same server and ledger"
+            if pages
+            else "not measured",
             "targets": f"state and timeline p99 < {STATE_P99_MS:g} ms, report < {REPORT_MS:g} "
             f"ms (its p99), growth largest/smallest <= {FLAT:g}x, judged at the largest size",
         },
