@@ -6,7 +6,7 @@ destroyed, and this answers "Forgotten person" for them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -41,31 +41,59 @@ class DirectoryQueries:
 
     def person(self, person_id: str, at: datetime | None = None) -> dict[str, Any]:
         """A person's name and, at `at` (now if None), their organisation and its sector."""
-        try:
-            person = self.core.read(Person, person_id)
-        except RecordNotFound:
-            return {"id": person_id, "name": "Unknown person", "forgotten": False}
-        forgotten = bool(person.erased or person.forgotten)
-        organisation_id = person.organisation_at(at) if at else person.organisation_id
-        found: dict[str, Any] = {
-            "id": person_id,
-            "name": FORGOTTEN if forgotten else person.name,
-            "forgotten": forgotten,
-            "organisation_id": organisation_id,
-        }
-        if organisation_id is not None:
-            found.update(self.organisation(organisation_id, prefix="organisation_"))
+        return self.people([person_id], at)[person_id]
+
+    def people(
+        self, person_ids: Iterable[str], at: datetime | None = None
+    ) -> dict[str, dict[str, Any]]:
+        """`person` for each of these people, their records and their organisations' each
+        brought up to date with one read of the log (a page's worth of names at once)."""
+        ids = list(dict.fromkeys(str(p) for p in person_ids))
+        persons = self.core.load_each(Person, ids, to_change=False) if ids else {}
+        organisation_of: dict[str, str | None] = {}
+        for person_id, person in persons.items():
+            if person is not None:
+                organisation_of[person_id] = (
+                    person.organisation_at(at) if at else person.organisation_id
+                )
+        organisations = self._organisations([o for o in organisation_of.values() if o is not None])
+        found: dict[str, dict[str, Any]] = {}
+        for person_id in ids:
+            person = persons.get(person_id)
+            if person is None:
+                found[person_id] = {"id": person_id, "name": "Unknown person", "forgotten": False}
+                continue
+            forgotten = bool(person.erased or person.forgotten)
+            organisation_id = organisation_of[person_id]
+            found[person_id] = {
+                "id": person_id,
+                "name": FORGOTTEN if forgotten else person.name,
+                "forgotten": forgotten,
+                "organisation_id": organisation_id,
+            }
+            if organisation_id is not None:
+                found[person_id].update(
+                    {f"organisation_{k}": v for k, v in organisations[organisation_id].items()}
+                )
         return found
 
     def organisation(self, organisation_id: str, prefix: str = "") -> dict[str, Any]:
-        try:
-            organisation = self.core.read(Organisation, organisation_id)
-        except RecordNotFound:
-            return {f"{prefix}name": "Unknown organisation", f"{prefix}sector": ""}
-        return {
-            f"{prefix}name": organisation.name,
-            f"{prefix}sector": sector_label(organisation.sector),
-        }
+        found = self._organisations([organisation_id])[organisation_id]
+        return {f"{prefix}{k}": v for k, v in found.items()}
+
+    def _organisations(self, organisation_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """Each organisation's name and sector label, read together."""
+        ids = list(dict.fromkeys(organisation_ids))
+        read = self.core.load_each(Organisation, ids, to_change=False) if ids else {}
+        found: dict[str, dict[str, Any]] = {}
+        for organisation_id in ids:
+            organisation = read.get(organisation_id)
+            found[organisation_id] = (
+                {"name": organisation.name, "sector": sector_label(organisation.sector)}
+                if organisation is not None
+                else {"name": "Unknown organisation", "sector": ""}
+            )
+        return found
 
     def group_name(self, group_id: str) -> str:
         try:
@@ -79,19 +107,29 @@ class DirectoryQueries:
         rows = self.core.store.find_records(sorted(set(record_ids))) if record_ids else []
         return {row["record_id"]: str(row["title"] or "") for row in rows}
 
-    def names_for(self, sees: Callable[[str], bool]) -> Callable[[str | None], str | None]:
+    def names_for(
+        self, sees: Callable[[str], bool], expected: Iterable[str] = ()
+    ) -> Callable[[str | None], str | None]:
         """A reader's view of people's names, each read once: a person's name if the reader
-        may see them (`sees`, the access policy), None for anyone else or no one."""
+        may see them (`sees`, the access policy), None for anyone else or no one. The names
+        of the `expected` people (those a page will ask for) are read together at once."""
         known: dict[str, str | None] = {}
+
+        def read(person_ids: Iterable[str]) -> None:
+            wanted = [p for p in dict.fromkeys(person_ids) if p and p not in known]
+            seen = [p for p in wanted if sees(p)]
+            names = self.people(seen) if seen else {}
+            for person_id in wanted:
+                known[person_id] = str(names[person_id]["name"]) if person_id in names else None
 
         def name(person_id: str | None) -> str | None:
             if not person_id:
                 return None
             if person_id not in known:
-                seen = sees(person_id)
-                known[person_id] = str(self.person(person_id)["name"]) if seen else None
+                read([person_id])
             return known[person_id]
 
+        read(expected)
         return name
 
     def party(self, party: dict[str, str], at: datetime | None = None) -> str:

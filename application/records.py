@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import functools
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -92,6 +92,12 @@ class RecordQueries:
 
     def get_group(self, record_id: str, version: int | None = None) -> dict[str, Any]:
         return views.group(self.core.load(Group, record_id, at_version=version))
+
+    def get_groups(self, record_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """The groups with these ids as they are now, read together and not copied (a view
+        is built afresh from each); ids that name no group are left out."""
+        found = self.core.load_each(Group, record_ids, to_change=False)
+        return [views.group(g) for g in found.values() if g is not None]
 
     def get_decision(self, record_id: str, version: int | None = None) -> dict[str, Any]:
         return views.decision(self.core.load(Decision, record_id, at_version=version))

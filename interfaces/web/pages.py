@@ -75,20 +75,17 @@ def visible_groups(ledger: Ledger, visible: frozenset[str] | None) -> list[dict[
         cursor = found["next_cursor"]
         if cursor is None:
             break
-    described = []
-    for item in groups:
-        group = ledger.records.get_group(item["id"])
-        described.append(
-            {
-                "id": item["id"],
-                "name": group["name"],
-                "purpose": group["purpose"],
-                "status": group["status"],
-                "parent": group["parent_group_id"],
-                "members": len(group["members"]),
-            }
-        )
-    return described
+    return [
+        {
+            "id": group["id"],
+            "name": group["name"],
+            "purpose": group["purpose"],
+            "status": group["status"],
+            "parent": group["parent_group_id"],
+            "members": len(group["members"]),
+        }
+        for group in ledger.records.get_groups([item["id"] for item in groups])
+    ]
 
 
 def _tree(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:

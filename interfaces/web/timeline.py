@@ -67,7 +67,7 @@ def timeline_page(
         items = [sentence(namer, item) for item in found["items"]]
         next_before = found["next_before"]
     people = sorted(
-        ({"id": pid, "name": ledger.directory.person(pid)["name"]} for pid in members),
+        ({"id": pid, "name": p["name"]} for pid, p in ledger.directory.people(members).items()),
         key=lambda p: p["name"],
     )
     query = {k: v for k, v in filters.items() if v}
