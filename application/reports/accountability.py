@@ -128,9 +128,15 @@ class ReportQueries:
             "distribution": [holdings.distribution(context, point) for point in points],
             "handovers": handovers.handovers(context, end, pending_days),
             "holding_on": handovers.holding_on(context, end, unchanged_days, holding_on_threshold),
-            "decisions": decisions.decisions(context, end),
+            "decisions": decisions.decisions(context, end, self._titles),
             "conflicts": conflicts.conflicts(context, end),
             "principles": principles.principles(context),
+        }
+
+    def _titles(self, record_ids: list[str]) -> dict[str, str]:
+        return {
+            row["record_id"]: str(row["title"] or "")
+            for row in self.core.store.find_records(record_ids)
         }
 
 

@@ -102,6 +102,7 @@ def render_markdown(report: Mapping[str, Any], names: Mapping[str, str] | None =
 
     heading("decisions")
     blocks(table(p.decision_figures, always=True), "### By method", table(p.decisions_by_method))
+    blocks("### Agreed in the period", table(p.decisions_agreed, always=True))
     blocks("### Past their review date", table(p.decisions_past_review))
 
     heading("conflicts")

@@ -155,6 +155,7 @@ class Paper:
     decision_figures: Table
     decisions_by_method: Table
     decisions_past_review: Table
+    decisions_agreed: Table
     conflict_figures: Table
     conflicts_by_age: Table
     principles_agreed: int
@@ -254,6 +255,29 @@ def build(report: Mapping[str, Any], extra_names: Mapping[str, str] | None = Non
         decisions_past_review=Table(
             ("Decision", "Review date"),
             [(d["title"], d["review_date"]) for d in decisions["past_review_date"]],
+        ),
+        decisions_agreed=Table(
+            (
+                "Decision",
+                "In effect from",
+                "Method",
+                "Lived experience",
+                "Organisations",
+                "Sectors",
+            ),
+            [
+                (
+                    d["title"],
+                    fmt_time(d["effective_at"]),
+                    words(d["method"] or ""),
+                    "yes" if d["lived_experience"] else "no",
+                    d["organisations"],
+                    d["sectors"],
+                )
+                for d in decisions.get("agreed_in_period", [])
+            ],
+            2,
+            "No decisions agreed in the period.",
         ),
         conflict_figures=Table(("Figure", "Value"), conflict_figures(conflicts), 1),
         conflicts_by_age=Table(

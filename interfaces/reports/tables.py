@@ -62,6 +62,7 @@ TABLE_NAMES = (
     "accountabilities_unchanged_longer",
     "decisions_by_method",
     "decisions_past_review_date",
+    "decisions_agreed",
     "conflicts_open_by_age",
     "principles",
 )
@@ -200,6 +201,30 @@ def tables(report: Mapping[str, Any], names: Names) -> list[Table]:
             each(
                 decisions["past_review_date"],
                 lambda r: (r["decision_id"], r["title"], r["review_date"]),
+            ),
+        ),
+        table(
+            "decisions_agreed",
+            (
+                "decision_id",
+                "title",
+                "effective_at",
+                "method",
+                "organisations",
+                "sectors",
+                "lived_experience",
+            ),
+            each(
+                decisions.get("agreed_in_period", []),
+                lambda r: (
+                    r["decision_id"],
+                    r["title"],
+                    r["effective_at"],
+                    r["method"],
+                    r["organisations"],
+                    r["sectors"],
+                    r["lived_experience"],
+                ),
             ),
         ),
         table("conflicts_open_by_age", ("age", "count"), list(conflicts["open_by_age"].items())),

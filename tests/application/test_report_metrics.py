@@ -283,6 +283,7 @@ def test_a_group_with_no_records_reports_nothing_held_and_no_rates(ledger):
         "superseded": 0,
         "revoked": 0,
         "past_review_date": [],
+        "agreed_in_period": [],
     }
     assert report["conflicts"] == {
         "raised": 0,
@@ -820,7 +821,7 @@ def test_decisions_count_organisations_sectors_and_lived_experience_per_decision
         "Two trusts", [c.ann, c.eve], "vote", T(2024, 3, 1), review=date(2024, 12, 1)
     )
     nobody = decide("Dan alone", [c.dan], when=T(2024, 4, 1), review=date(2024, 1, 2))
-    decide("River", [c.ben], "delegated_authority", T(2024, 5, 1), supersedes=[two_trusts])
+    river = decide("River", [c.ben], "delegated_authority", T(2024, 5, 1), supersedes=[two_trusts])
     voices = decide("Voices", [c.cat], when=T(2024, 1, 20), review=date(2024, 3, 1))
     ledger.decisions.revoke_decision(nobody, "No longer", T(2024, 5, 15))
     ledger.decisions.revoke_decision(voices, "No longer", T(2024, 5, 20))
@@ -842,6 +843,25 @@ def test_decisions_count_organisations_sectors_and_lived_experience_per_decision
         "past_review_date": [
             {"decision_id": first, "title": "Everyone", "review_date": "2024-04-30"},
             {"decision_id": due, "title": "Due", "review_date": "2024-05-31"},
+        ],
+        # The board paper's table: each, oldest first, with its breadth.
+        "agreed_in_period": [
+            {
+                "decision_id": decision,
+                "title": title,
+                "effective_at": stamp(when),
+                "method": method,
+                "organisations": organisations,
+                "sectors": sectors,
+                "lived_experience": lived,
+            }
+            for decision, title, when, method, organisations, sectors, lived in [
+                (voices, "Voices", T(2024, 1, 20), "consent", 1, 1, True),
+                (first, "Everyone", T(2024, 2, 1), "consent", 3, 3, True),
+                (two_trusts, "Two trusts", T(2024, 3, 1), "vote", 2, 1, False),
+                (nobody, "Dan alone", T(2024, 4, 1), "consent", 0, 0, False),
+                (river, "River", T(2024, 5, 1), "delegated_authority", 1, 1, False),
+            ]
         ],
     }
 

@@ -236,6 +236,18 @@ def expected_tables(report: dict[str, Any]) -> dict[str, tuple[list[str], int]]:
             ["decision_id", "title", "review_date"],
             len(report["decisions"]["past_review_date"]),
         ),
+        "decisions_agreed": (
+            [
+                "decision_id",
+                "title",
+                "effective_at",
+                "method",
+                "organisations",
+                "sectors",
+                "lived_experience",
+            ],
+            len(report["decisions"]["agreed_in_period"]),
+        ),
         "conflicts_open_by_age": (["age", "count"], len(report["conflicts"]["open_by_age"])),
         "principles": (
             ["principle_id", "statement", "cited_by_decisions", "endorsers", "objectors"],
@@ -264,7 +276,12 @@ def test_the_csv_report_writes_one_file_per_table_with_headers_and_rows_matching
         assert tables[name][0] == headers, name
         assert len(tables[name][1]) == count, name
     # The scenario fills the tables that matter, so that the counts above compare something.
-    for name in ("distribution", "handover_flows_between_organisations", "principles"):
+    for name in (
+        "distribution",
+        "handover_flows_between_organisations",
+        "principles",
+        "decisions_agreed",
+    ):
         assert tables[name][1], name
     assert len(tables["handovers_pending_longer"][1]) == 1  # the offer to the other group
 
