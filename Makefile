@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run demo test check lint format bench bench-record clean
+.PHONY: install run demo test check lint format bench bench-record bench-docs clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,8 @@ bench: $(STAMP)
 
 bench-record: $(STAMP)
 	BENCH_RECORD=1 $(BIN)/python -m bench.run
+
+bench-docs: bench-record
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

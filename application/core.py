@@ -35,7 +35,7 @@ from application.ports import (
 )
 from application.projections.projector import Projector
 from domain.accountability import Accountability
-from domain.base import AccordAggregate, AccordError, current_actor
+from domain.base import AccordAggregate, AccordError, InvalidInput, current_actor
 from domain.conflict import Conflict
 from domain.decision import Decision
 from domain.group import Group
@@ -182,16 +182,24 @@ class LedgerCore(Application[UUID]):
         self.writes.set()
 
     def fresh(self, min_position: int | None = None) -> None:
-        """Make the read models include `min_position` (waiting a bounded time) before a read."""
+        """Make the read models include `min_position` (waiting a bounded time) before a read;
+        a position beyond the newest event is refused at once (no wait would reach it)."""
         if self.inline_projection:
             self.projector.catch_up()
+        if not min_position or self.projector.position() >= min_position:
             return
-        if min_position:
-            self.writes.set()
-            if not self.projector.wait_for(min_position, self.read_timeout):
-                raise ReadModelsBehind(
-                    f"the read models have not reached position {min_position} yet"
-                )
+        head = self.head_position()
+        if min_position > head:
+            raise InvalidInput(
+                f"min_position {min_position} is beyond the newest event in the ledger "
+                f"({head}); use a position a write answered",
+                "min_position",
+            )
+        if self.inline_projection:
+            return
+        self.writes.set()
+        if not self.projector.wait_for(min_position, self.read_timeout):
+            raise ReadModelsBehind(f"the read models have not reached position {min_position} yet")
 
     def require_kind(self, kind: str, record_id: str) -> None:
         """404 unless the id names a record of this kind (read from the event log itself)."""

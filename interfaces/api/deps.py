@@ -112,7 +112,8 @@ MinPosition = Annotated[
         ge=0,
         le=2**62,
         description="Wait (a few seconds at most) until the read models include this ledger "
-        "position, e.g. one a write returned; 503 with Retry-After if they do not in time.",
+        "position, e.g. one a write returned; 503 with Retry-After if they do not in time. "
+        "A position beyond the newest event in the ledger is refused at once with 422.",
     ),
 ]
 
