@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -62,7 +63,11 @@ A = TypeVar("A", bound=AccordAggregate)
 P = ParamSpec("P")
 R = TypeVar("R")
 
-ATTEMPTS = 3
+# A command that loses a race without If-Match is re-applied to the new state, up to ATTEMPTS
+# runs in all, each after a short random pause that grows with the attempt (at most
+# BACKOFF * 2**attempt seconds), so that racing writers spread out instead of colliding again.
+ATTEMPTS = 12
+BACKOFF = 0.001
 
 
 def _uuid(record_id: Any) -> UUID | None:
@@ -111,7 +116,8 @@ def command(method: Callable[P, R]) -> Callable[P, R]:
 
     The re-run reloads every record: with an expected version (If-Match) the reload
     finds the record moved on and raises VersionMismatch (412); without one, the
-    command is re-applied to the current state, up to three times in all.
+    command is re-applied to the current state, up to ATTEMPTS times in all, after a short
+    random pause (`_pause`); then ConcurrentUpdate (409 "the record kept changing").
 
     Each run saves an idempotency token with its events (see application.idempotency).
     A request whose token is stored already is answered with what it wrote, not run
@@ -137,6 +143,8 @@ def command(method: Callable[P, R]) -> Callable[P, R]:
                         raise ConcurrentUpdate(
                             "the record kept changing; read it and retry", "busy"
                         ) from None
+                    if found is None:
+                        _pause(attempt)
                 except AccordError:
                     # A duplicate that loaded the state its first request had just written.
                     if token.client and (found := ledger.recall(token)) is not None:
@@ -145,6 +153,11 @@ def command(method: Callable[P, R]) -> Callable[P, R]:
             return cast(R, found)
 
     return wrapper
+
+
+def _pause(attempt: int) -> None:
+    """A random pause before re-running a command that lost a race (full jitter)."""
+    time.sleep(random.uniform(0, BACKOFF * 2 ** min(attempt, 6)))
 
 
 class LedgerCore(Application[UUID]):
