@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     max_header_bytes: int = Field(default=16_384, ge=1024)
     # Seconds SIGTERM waits for requests in flight before the server stops anyway.
     shutdown_timeout: int = Field(default=8, ge=0)
+    # GET /ready answers 503 when the read models are more than ready_max_lag events behind
+    # (0: no bound), or have not moved for ready_stall_seconds while events wait.
+    ready_max_lag: int = Field(default=10_000, ge=0)
+    ready_stall_seconds: float = Field(default=60.0, gt=0)
     # The web console's sessions: minutes of inactivity, and hours in all, before sign-in again.
     session_idle_minutes: int = Field(default=30, ge=1)
     session_hours: int = Field(default=12, ge=1)

@@ -27,6 +27,7 @@ from interfaces.api.routes import (
     reports,
 )
 from interfaces.api.routes import ledger as ledger_routes
+from interfaces.api.routes.health import Readiness
 from interfaces.bootstrap import build_ledger
 from interfaces.settings import Settings
 
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         sessions.idle = timedelta(minutes=config.session_idle_minutes)
         sessions.lifetime = timedelta(hours=config.session_hours)
         app.state.projector = None
+        app.state.readiness = Readiness(config.ready_max_lag, config.ready_stall_seconds)
         if config.projector == "thread":
             app.state.projector = ProjectorThread(app.state.ledger.projector).start()
         try:
