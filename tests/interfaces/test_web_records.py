@@ -382,3 +382,20 @@ def test_the_timeline_filters_by_an_organisation_it_names(api, admin):
 def test_a_record_page_needs_a_session(api, kind):
     answer = api.client.get(f"/console/{kind}/x", follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"].startswith("/signin")
+
+
+def test_a_decision_page_honours_the_time_settings_and_links_what_it_names(api, admin):
+    s = story(api, admin)
+    sign_in(api, admin)
+    now = api.client.get(f"/console/decisions/{s.decision}")
+    assert f'href="/console/principles/{s.principle}"' in now.text
+    assert f'href="/console/people/{s.ben.person_id}"' in now.text
+    march = api.client.get(f"/console/decisions/{s.decision}?on=2026-03-01")
+    assert march.status_code == 200
+    text = words(march.text)
+    assert "You are looking at the past" in text and "In effect from 10 February 2026" in text
+    assert f'href="/console/principles/{s.principle}?on=2026-03-01"' in march.text
+    before = api.client.get(f"/console/decisions/{s.decision}?on=2026-01-01")
+    assert "did not exist yet" in before.text and "Triage at the hub" in before.text
+    bad = api.client.get(f"/console/decisions/{s.decision}?known=2999-01-01")
+    assert bad.status_code == 422 and 'id="known-error"' in bad.text
