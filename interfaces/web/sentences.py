@@ -103,7 +103,7 @@ class Namer:
             return Markup("a record")
         shown = text or self.title(record_id)
         if kind not in RECORDS:
-            return _quoted(shown)
+            return escape(shown)
         if kind == "group":
             return link(page_of(kind, record_id, self.query), shown)
         return _quoted(link(page_of(kind, record_id, self.query), shown))
