@@ -78,7 +78,9 @@ class Reading:
             "query": self.moments.query(),
             "steps": steps,
             "history": [sentence(self.namer, e) for e in reversed(self.events)],
-            "group": self.namer.group(self.record["group_id"]) if self.record else None,
+            "group": self.namer.group(self.record["group_id"], linked=True)
+            if self.record
+            else None,
             **more,
         }
 

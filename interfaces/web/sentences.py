@@ -25,7 +25,7 @@ PAGES = {
     "accountability": "/console/accountabilities/",
     "person": "/console/people/",
 }
-RECORDS = ("group", "decision", "conflict", "principle", "accountability")
+RECORDS = ("decision", "conflict", "principle", "accountability")
 # Names that stand for no one a reader could open a page about.
 NOT_A_PERSON = (FORGOTTEN, "Unknown person")
 
@@ -74,11 +74,13 @@ class Namer:
             return escape(self.name(person_id))
         return link(page_of("person", person_id, self.query), name)
 
-    def group(self, group_id: str | None) -> Markup:
+    def group(self, group_id: str | None, linked: bool = False) -> Markup:
+        """A group's name; linked to its page only if asked (sentences leave groups unlinked,
+        so that the one link to a group on a page is the page's own) and the reader sees it."""
         if not group_id:
             return Markup("a group")
         name = self.directory.group_name(group_id)
-        if self.sees_group(group_id):
+        if linked and self.sees_group(group_id):
             return link(page_of("group", group_id, self.query), name)
         return escape(name)
 
@@ -104,8 +106,6 @@ class Namer:
         shown = text or self.title(record_id)
         if kind not in RECORDS:
             return escape(shown)
-        if kind == "group":
-            return link(page_of(kind, record_id, self.query), shown)
         return _quoted(link(page_of(kind, record_id, self.query), shown))
 
 

@@ -204,7 +204,7 @@ def test_a_conflict_shows_who_raised_it_between_whom_its_notes_outcome_and_lifec
     assert page.status_code == 200
     text = words(page.text)
     assert "Who triages self-referrals" in text and "Two teams both think it is theirs." in text
-    assert "Raised by Ada Lovelace, between Ben Okri, Hope Street." in text
+    assert "Raised by Ada Lovelace. Parties: Ben Okri, Hope Street." in text
     assert "Met on Tuesday" in text
     assert "Outcome: The hub triages (resolved by the decision “Triage at the hub”)" in text
     assert f'href="/console/decisions/{s.decision}"' in page.text
