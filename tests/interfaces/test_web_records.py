@@ -253,6 +253,7 @@ def test_the_group_page_links_its_records_and_members_keeping_the_time(api, admi
     assert f'href="/console/decisions/{s.decision}?on=2026-01-20"' not in past  # not yet agreed
 
 
+@pytest.mark.store_independent  # how sentences are written
 def test_the_timeline_links_records_and_people(api, admin):
     s = story(api, admin)
     sign_in(api, admin)
@@ -307,6 +308,7 @@ def test_another_groups_records_are_not_found_like_unknown_ids(api, admin):
     assert api.client.get(f"/console/conflicts/{s.principle}").status_code == 404
 
 
+@pytest.mark.store_independent  # escaping
 def test_hostile_text_on_record_pages_and_in_sentences_renders_as_text(api, admin):
     evil = f"{HOSTILE} {LONG_WORD}"
     org = api.organisation(evil)["id"]
@@ -378,6 +380,7 @@ def test_the_timeline_filters_by_an_organisation_it_names(api, admin):
     assert bad.status_code == 422 and 'id="organisation-error"' in bad.text
 
 
+@pytest.mark.store_independent  # the sign-in redirect
 @pytest.mark.parametrize("kind", ["conflicts", "principles", "accountabilities"])
 def test_a_record_page_needs_a_session(api, kind):
     answer = api.client.get(f"/console/{kind}/x", follow_redirects=False)
