@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from application.ledger import Ledger
 from interfaces.api.deps import LedgerDep
 from interfaces.web.moments import read_day
-from interfaces.web.sentences import Namer, sentence
+from interfaces.web.records import Reading, read
 from interfaces.web.signin import SessionDep, mark_page
 from interfaces.web.templating import page
 
@@ -90,42 +90,45 @@ def register(
 
 @router.get("/console/decisions/{decision_id}", response_class=HTMLResponse)
 def decision_page(
-    request: Request, decision_id: str, ledger: LedgerDep, session: SessionDep
+    request: Request,
+    decision_id: str,
+    ledger: LedgerDep,
+    session: SessionDep,
+    on: str | None = None,
+    known: str | None = None,
 ) -> Response:
-    ledger.access.authorize(session.caller, "read", "decision", decision_id)
-    decision = ledger.records.get_decision(decision_id)
+    reading = read(ledger, session, "decision", decision_id, on, known)
+    decision = reading.record
+    context = reading.context(d=decision)
+    if decision is not None:
+        context.update(_described(ledger, reading, decision))
+    status = 422 if reading.moments.errors else 200
+    return page(request, "decision.html", status=status, **context)
+
+
+def _described(ledger: Ledger, reading: Reading, decision: dict[str, Any]) -> dict[str, Any]:
+    """Who took part from where, and the records it names, linked."""
     at = decision["effective_at"]
-    names = ledger.directory
+    namer = reading.namer
     objections = {o["person_id"]: o["reason"] for o in decision["objections"]}
+    people = ledger.directory.people(decision["participants"], at)
     participants = [
-        {**names.person(pid, at), "objection": objections.get(pid)}
+        {
+            **people[pid],
+            "link": namer.person(pid),
+            "objection": objections.get(pid),
+        }
         for pid in decision["participants"]
     ]
-    cited = names.titles(decision["principles"])
-    related = names.titles([*decision["supersedes"], decision["superseded_by"] or ""])
-    history = ledger.history.record_history("decision", decision_id, limit=500)["items"]
-    access = ledger.access.access_for(session.caller)
-    namer = Namer(names, history, lambda person: ledger.access.sees_person(access, person))
     sectors = sorted(
         {p["organisation_sector"] for p in participants if p.get("organisation_sector")}
     )
-    return page(
-        request,
-        "decision.html",
-        d=decision,
-        group_name=names.group_name(decision["group_id"]),
-        proposed_by=names.person(decision["proposed_by"])["name"]
-        if decision["proposed_by"]
-        else None,
-        participants=participants,
-        sectors=sectors,
-        principles=[(pid, cited.get(pid, "a principle")) for pid in decision["principles"]],
-        supersedes=[(did, related.get(did, "a decision")) for did in decision["supersedes"]],
-        superseded_by=(
-            decision["superseded_by"],
-            related.get(decision["superseded_by"] or "", "a decision"),
-        )
-        if decision["superseded_by"]
-        else None,
-        history=[sentence(namer, item) for item in reversed(history)],
-    )
+    superseded_by = decision["superseded_by"]
+    return {
+        "proposed_by": namer.person(decision["proposed_by"]) if decision["proposed_by"] else None,
+        "participants": participants,
+        "sectors": sectors,
+        "principles": [namer.record("principle", pid) for pid in decision["principles"]],
+        "supersedes": [namer.record("decision", did) for did in decision["supersedes"]],
+        "superseded_by": namer.record("decision", superseded_by) if superseded_by else None,
+    }

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
 
+from application.access import Access
 from application.errors import RecordNotFound
 from application.ledger import Ledger
 from interfaces.api.deps import LedgerDep
@@ -37,7 +38,10 @@ def home(request: Request, ledger: LedgerDep, session: SessionDep) -> Response:
     }
     everything = [item for items in latest.values() for item in items]
     namer = Namer(
-        ledger.directory, everything, functools.partial(ledger.access.sees_person, access)
+        ledger.directory,
+        everything,
+        functools.partial(ledger.access.sees_person, access),
+        access.sees_group,
     )
     for group in groups:
         group["latest"] = [sentence(namer, item) for item in latest[group["id"]]]
@@ -54,12 +58,12 @@ def group_page(
     on: str | None = None,
     known: str | None = None,
 ) -> Response:
-    ledger.access.authorize(session.caller, "read", "group", group_id)
+    access = ledger.access.authorize(session.caller, "read", "group", group_id)
     moments = read_time_settings(on, known)
     state = _state_at(ledger, group_id, moments)
     context: dict[str, Any] = {"group_id": group_id, "moments": moments, "state": state}
     if state is not None:
-        context.update(_described(ledger, state, moments))
+        context.update(_described(ledger, access, state, moments))
     else:
         context["name"] = ledger.directory.group_name(group_id)
     status = 422 if moments.errors else 200
@@ -108,31 +112,41 @@ def _state_at(ledger: Ledger, group_id: str, moments: TimeSettings) -> dict[str,
         return None
 
 
-def _described(ledger: Ledger, state: dict[str, Any], moments: TimeSettings) -> dict[str, Any]:
-    """The state with names beside ids, and what needs attention."""
+def _described(
+    ledger: Ledger, access: Access, state: dict[str, Any], moments: TimeSettings
+) -> dict[str, Any]:
+    """The state with names beside ids, as far as the reader may see them (the same
+    visibility as sentences and the API's names), and what needs attention."""
     at = state["effective_at"]
     names = ledger.directory
+    namer = Namer(
+        names,
+        [],
+        functools.partial(ledger.access.sees_person, access),
+        access.sees_group,
+        moments.query(),
+    )
+    people = names.people([m["person_id"] for m in state["members"]], at)
     members = [
-        {**names.person(m["person_id"], at), "role": m["role"], "since": m["since"]}
+        {
+            **people[m["person_id"]],
+            "name": namer.name(m["person_id"]),
+            "link": namer.person(m["person_id"]),
+            "role": m["role"],
+            "since": m["since"],
+        }
         for m in state["members"]
     ]
     accountabilities = [
         {
             **a,
-            "holder_name": names.party(a["holder"], at) if a.get("holder") else "",
-            "offered_to": names.party(a["open_handover"]["to"], at)
-            if a.get("open_handover")
-            else None,
+            "holder_name": namer.party(a["holder"]) if a.get("holder") else "",
+            "offered_to": namer.party(a["open_handover"]["to"]) if a.get("open_handover") else None,
         }
         for a in state["accountabilities"]
     ]
     conflicts = [
-        {
-            **c,
-            "raised_by_name": names.person(c["raised_by"], at)["name"]
-            if c.get("raised_by")
-            else "",
-        }
+        {**c, "raised_by_name": namer.person(c["raised_by"]) if c.get("raised_by") else ""}
         for c in state["conflicts"]
     ]
     day = (moments.on or datetime.now(UTC).date()).isoformat()
@@ -151,4 +165,5 @@ def _described(ledger: Ledger, state: dict[str, Any], moments: TimeSettings) -> 
             "pending": [a for a in accountabilities if a["offered_to"]],
         },
         "parent": names.group_name(state["parent_group_id"]) if state["parent_group_id"] else None,
+        "query": moments.query(),
     }

@@ -28,6 +28,7 @@ def timeline_page(
     session: SessionDep,
     kind: str = "",
     person: str = "",
+    organisation: str = "",
     start: str = "",
     end: str = "",
     before: str = "",
@@ -43,8 +44,18 @@ def timeline_page(
     members = {m["person_id"] for m in group["members"]}
     if person and person not in members:
         errors["person"] = "Choose one of the group's members."
+    people = sorted(ledger.directory.people(members).values(), key=lambda p: str(p["name"]))
+    organisations = _organisations(people)
+    if organisation and organisation not in {o["id"] for o in organisations}:
+        errors["organisation"] = "Choose one of the organisations listed."
     position = int(before) if before.isdigit() else ledger.head_position() + 1
-    filters = {"kind": kind, "person": person, "start": start, "end": end}
+    filters = {
+        "kind": kind,
+        "person": person,
+        "organisation": organisation,
+        "start": start,
+        "end": end,
+    }
     items: list[dict[str, Any]] = []
     next_before = None
     if not errors:
@@ -53,6 +64,7 @@ def timeline_page(
             limit=PAGE,
             kinds=(kind,) if kind else (),
             person=person or None,
+            organisation=organisation or None,
             recorded_from=datetime.combine(first, time.min, tzinfo=UTC) if first else None,
             recorded_to=datetime.combine(last, time.max, tzinfo=UTC) if last else None,
             min_position=ledger.head_position(),
@@ -63,13 +75,10 @@ def timeline_page(
             ledger.directory,
             found["items"],
             lambda person: ledger.access.sees_person(access, person),
+            access.sees_group,
         )
         items = [sentence(namer, item) for item in found["items"]]
         next_before = found["next_before"]
-    people = sorted(
-        ({"id": pid, "name": p["name"]} for pid, p in ledger.directory.people(members).items()),
-        key=lambda p: p["name"],
-    )
     query = {k: v for k, v in filters.items() if v}
     return page(
         request,
@@ -82,5 +91,16 @@ def timeline_page(
         filters=filters,
         kinds=KINDS,
         people=people,
+        organisations=organisations,
         later=urlencode({**query, "before": next_before}) if next_before else None,
     )
+
+
+def _organisations(people: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The organisations the group's members belong to, by name: the choices for the filter."""
+    found = {
+        str(p["organisation_id"]): str(p.get("organisation_name", ""))
+        for p in people
+        if p.get("organisation_id")
+    }
+    return sorted(({"id": k, "name": v} for k, v in found.items()), key=lambda o: o["name"])
