@@ -10,7 +10,7 @@ from application.access import Access
 from interfaces.api.access import allow
 from interfaces.api.deps import LedgerDep, MinPosition, StateAsOf, StateEffectiveAt
 from interfaces.api.errors import problems
-from interfaces.api.names import with_member_names, with_recorders
+from interfaces.api.names import with_change_names, with_member_names, with_recorders
 from interfaces.api.schemas.common import Moment
 from interfaces.api.schemas.history import Changes, EventsPage, GroupState, HistoryPage
 
@@ -164,9 +164,10 @@ def group_state(
 def group_changes(
     group_id: str,
     ledger: LedgerDep,
-    _: Annotated[Access, allow("read", "group", "group_id")],
+    access: Annotated[Access, allow("read", "group", "group_id")],
     from_: Annotated[Moment, Query(alias="from", description="Start (inclusive).")],
     to: Annotated[Moment, Query(description="End (exclusive).")],
     min_position: MinPosition = None,
 ) -> dict[str, Any]:
-    return ledger.changes.group_changes(group_id, from_, to, min_position)
+    found = ledger.changes.group_changes(group_id, from_, to, min_position)
+    return with_change_names(ledger, access, found)
