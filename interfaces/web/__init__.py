@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from interfaces.web import decisions, pages, report, signin, timeline
+from interfaces.web import decisions, minutes, pages, people, report, signin, timeline
 from interfaces.web.templating import page
 
 STATIC = Path(__file__).parent / "static"
@@ -31,6 +31,8 @@ def install(app: FastAPI) -> None:
     app.include_router(report.router)
     app.include_router(timeline.router)
     app.include_router(decisions.router)
+    app.include_router(people.router)
+    app.include_router(minutes.router)
     app.add_exception_handler(signin.SignInRequired, signin.to_sign_in)
     for kind, handler in list(app.exception_handlers.items()):
         if kind is not signin.SignInRequired:

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pytest
+
+from interfaces import cli
 from tests.interfaces.support import Actor, Api
 
 JAN = "2026-01-10T09:00:00Z"
@@ -42,7 +45,11 @@ def story(api: Api, admin: Actor, mia_name: str = "Mia Walker") -> Story:
     )
     raised = api.create(
         f"/groups/{gid}/conflicts",
-        {"parties": [{"kind": "person", "id": mia.person_id}], "about": "Rota"},
+        {
+            "parties": [{"kind": "person", "id": mia.person_id}],
+            "about": "Rota",
+            "effective_at": MAR,
+        },
         "/conflicts",
         bob,
     )
@@ -150,3 +157,25 @@ def test_after_forget_no_change_carries_the_persons_name(api: Api, admin):
     assert "Wendeline" not in str(found)
     assert by_change(found, "decision_agreed")["names"][s.mia.person_id] == "Forgotten person"
     assert by_change(found, "decision_proposed")["recorded_by_name"] == "Forgotten person"
+
+
+@pytest.mark.stores("sqlite", "postgres")
+def test_accord_changes_prints_the_same_minutes_as_markdown(
+    api: Api, admin, settings, capsys, monkeypatch
+):
+    s = story(api, admin)
+    window = {"from": "2026-01-01T00:00:00Z", "to": "2026-05-01T00:00:00Z"}
+    document = api.client.get(
+        f"/groups/{s.group}/changes",
+        params={**window, "min_position": str(api.head())},
+        headers={**admin.headers, "Accept": "text/markdown"},
+    ).text
+    monkeypatch.setenv("ACCORD_POSTGRES_SCHEMA", settings.postgres_schema)
+    period = ["--from", window["from"], "--to", window["to"], "--format", "md"]
+    code = cli.main(
+        ["--database-url", settings.database_url, "changes", "--group", s.group, *period]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out == document
+    assert "## Accountabilities and handovers" in out and "Bob Baker accepted" in out
