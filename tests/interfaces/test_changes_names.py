@@ -4,6 +4,7 @@ within what the caller may see, and never a forgotten person's name."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -75,14 +76,14 @@ def story(api: Api, admin: Actor, mia_name: str = "Mia Walker") -> Story:
     return Story(gid, mia, bob, proposed["id"], defined["id"], raised["id"])
 
 
-def changes(api: Api, s: Story, as_: Actor | None = None) -> list[dict]:
+def changes(api: Api, s: Story, as_: Actor | None = None) -> list[dict[str, Any]]:
     params = {**WINDOW, "min_position": str(api.head())}
     answer = api.call("GET", f"/groups/{s.group}/changes", as_ or api.admin, params=params)
     assert answer.status_code == 200, answer.text
     return list(answer.json()["changes"])
 
 
-def by_change(found: list[dict], change: str) -> dict:
+def by_change(found: list[dict[str, Any]], change: str) -> dict[str, Any]:
     return next(c for c in found if c["change"] == change)
 
 

@@ -3,10 +3,12 @@ a forgotten person is listed as "Forgotten person" and never found by their old 
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.interfaces.support import Api, assert_problem, error_fields
 
 
-def people(api: Api, as_=None, **params) -> list[dict]:
+def people(api: Api, as_=None, **params) -> list[dict[str, Any]]:
     return api.listing("/people", as_, limit=2, min_position=api.head(), **params)
 
 
@@ -64,11 +66,11 @@ def test_a_member_finds_only_themselves_and_the_people_who_share_a_group_with_th
     assert [p["name"] for p in people(api, loner)] == ["Lone Walker"]
 
 
-def test_an_auditor_finds_everyone(api: Api):
+def test_an_auditor_finds_everyone(api: Api, admin):
     api.person("Sam Rivera")
     auditor = api.person("Aud Itor")
     made = api.client.post(
-        "/keys", json={"person_id": auditor.person_id, "role": "auditor"}, headers=api.admin.headers
+        "/keys", json={"person_id": auditor.person_id, "role": "auditor"}, headers=admin.headers
     )
     headers = {"Authorization": f"Bearer {made.json()['secret']}"}
     answer = api.client.get("/people", params={"q": "sam"}, headers=headers)
@@ -103,8 +105,8 @@ def test_pages_follow_the_cursor_without_repeating_anyone(api: Api):
     assert names == [f"Person {n}" for n in range(5)]
 
 
-def test_bad_search_parameters_are_refused_naming_the_parameter(api: Api):
-    headers = api.admin.headers
+def test_bad_search_parameters_are_refused_naming_the_parameter(api: Api, admin):
+    headers = admin.headers
     cases = {
         "cursor": {"cursor": "not-a-cursor"},
         "limit": {"limit": "0"},
