@@ -10,7 +10,6 @@ from application.ledger import Ledger
 from domain.base import InvalidInput
 from interfaces.bootstrap import build_ledger
 from interfaces.cli.output import as_json, table
-from interfaces.reports.minutes import minutes, render_markdown
 from interfaces.settings import Settings
 
 KINDS = ("organisation", "person", "group", "decision", "conflict", "principle", "accountability")
@@ -112,6 +111,8 @@ def changes(args: argparse.Namespace, settings: Settings) -> int:
     ledger = build_ledger(settings)
     try:
         if args.format == "md":
+            from interfaces.reports.minutes import minutes, render_markdown  # the web's sentences
+
             # The operator's command line sees everyone, as an administrator does.
             print(render_markdown(minutes(ledger, args.group, start, end, lambda _: True)), end="")
             return 0

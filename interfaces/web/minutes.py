@@ -10,7 +10,9 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from interfaces.api.deps import LedgerDep
-from interfaces.reports.minutes import filename, minutes, render_markdown
+
+# The module, not its names: it imports the console's sentences, which import this package.
+from interfaces.reports import minutes as document
 from interfaces.web.moments import read_day
 from interfaces.web.signin import SessionDep, mark_page
 from interfaces.web.templating import SECURITY_HEADERS, page
@@ -64,7 +66,7 @@ def minutes_page(
     }
     if errors:
         return page(request, "minutes.html", status=422, **context)
-    doc = minutes(
+    doc = document.minutes(
         ledger,
         group_id,
         datetime.combine(first, time.min, tzinfo=UTC),
@@ -74,11 +76,11 @@ def minutes_page(
     )
     if format == "md":
         return Response(
-            render_markdown(doc),
+            document.render_markdown(doc),
             media_type="text/markdown; charset=utf-8",
             headers={
                 **SECURITY_HEADERS,
-                "Content-Disposition": f'attachment; filename="{filename(doc)}"',
+                "Content-Disposition": f'attachment; filename="{document.filename(doc)}"',
             },
         )
     return page(request, "minutes.html", **{**context, "doc": doc})
