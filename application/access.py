@@ -245,6 +245,18 @@ class AccessPolicy:
         rows = self.core.store.select_members(person_id=person_id, group_ids=list(access.groups))
         return bool(rows)
 
+    def groups_shared(self, access: Access) -> dict[str, list[str]]:
+        """Each person who shares a group with the caller now, and the groups they share:
+        with the caller, the people `sees_person` lets anyone but an administrator or
+        auditor see."""
+        shared: dict[str, list[str]] = {}
+        if access.groups:
+            for group_id, person_id, _ in self.core.store.select_members(
+                group_ids=list(access.groups)
+            ):
+                shared.setdefault(person_id, []).append(group_id)
+        return shared
+
     def sees_contact(self, access: Access | None, person_id: str) -> bool:
         """Email is for the person, administrators, and conveners of a group they are in."""
         if access is None or access.administrator or person_id == access.person_id:

@@ -140,6 +140,9 @@ class ChangeQueries:
             path = f"/{PATHS[row['kind']]}/{row['record_id']}"
             line = {
                 "change": change,
+                # The event behind the line, for renderers that word it (the minutes).
+                "type": row["type"],
+                "data": row["data"],
                 "record_kind": row["kind"],
                 "record_id": row["record_id"],
                 "title": titles.get(row["record_id"]),

@@ -19,6 +19,7 @@ from application.organisations import OrganisationCommands
 from application.people import PeopleCommands
 from application.principles import PrincipleCommands
 from application.privacy import PrivacyCommands
+from application.profiles import ProfileQueries
 from application.records import RecordQueries
 from application.reports.accountability import ReportQueries
 from application.sessions import SessionCommands
@@ -53,6 +54,7 @@ class Ledger(LedgerCore):
         self.transfer = TransferCommands(self, self.privacy)
         self.sessions = SessionCommands(self, self.keys)
         self.directory = DirectoryQueries(self)
+        self.profiles = ProfileQueries(self, self.access, self.directory, self.history)
 
     def ping(self) -> None:
         """Raise if the store cannot be reached."""

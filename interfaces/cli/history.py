@@ -110,10 +110,16 @@ def changes(args: argparse.Namespace, settings: Settings) -> int:
     assert start is not None and end is not None  # argparse requires both
     ledger = build_ledger(settings)
     try:
+        if args.format == "md":
+            from interfaces.reports.minutes import minutes, render_markdown  # the web's sentences
+
+            # The operator's command line sees everyone, as an administrator does.
+            print(render_markdown(minutes(ledger, args.group, start, end, lambda _: True)), end="")
+            return 0
         found = ledger.changes.group_changes(args.group, start, end)
     finally:
         ledger.close()
-    if args.json:
+    if args.json or args.format == "json":
         print(as_json(found))
         return 0
     rows = [
@@ -147,4 +153,10 @@ def register(commands: Any) -> None:
     run.add_argument("--from", dest="start", required=True)
     run.add_argument("--to", dest="end", required=True)
     run.add_argument("--json", action="store_true")
+    run.add_argument(
+        "--format",
+        choices=("table", "json", "md"),
+        default="table",
+        help="md: minutes as Markdown, grouped by kind, with names and both times",
+    )
     run.set_defaults(func=changes)

@@ -15,7 +15,17 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from interfaces.web import accountabilities, decisions, pages, records, report, signin, timeline
+from interfaces.web import (
+    accountabilities,
+    decisions,
+    minutes,
+    pages,
+    people,
+    records,
+    report,
+    signin,
+    timeline,
+)
 from interfaces.web.templating import page
 
 STATIC = Path(__file__).parent / "static"
@@ -33,6 +43,8 @@ def install(app: FastAPI) -> None:
     app.include_router(decisions.router)
     app.include_router(records.router)
     app.include_router(accountabilities.router)
+    app.include_router(people.router)
+    app.include_router(minutes.router)
     app.add_exception_handler(signin.SignInRequired, signin.to_sign_in)
     for kind, handler in list(app.exception_handlers.items()):
         if kind is not signin.SignInRequired:

@@ -181,6 +181,7 @@ MATRIX: dict[str, tuple[str, str]] = {
         "/organisations/{organisation_id}/sector",
     ),
     "POST /people": ("register", "/people"),
+    "GET /people": ("authenticated", "/people"),
     "GET /people/{person_id}": ("read person", "/people/{member}"),
     "POST /people/{person_id}/affiliation": ("change person", "/people/{member}/affiliation"),
     "POST /groups": ("writer", "/groups"),

@@ -2,19 +2,39 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 
 from application.access import Access
 from interfaces.api.access import allow
 from interfaces.api.deps import LedgerDep, MinPosition, StateAsOf, StateEffectiveAt
+from interfaces.api.documents import wanted
 from interfaces.api.errors import problems
-from interfaces.api.names import with_member_names, with_recorders
+from interfaces.api.names import with_change_names, with_member_names, with_recorders
 from interfaces.api.schemas.common import Moment
 from interfaces.api.schemas.history import Changes, EventsPage, GroupState, HistoryPage
+from interfaces.reports.minutes import minutes, render_markdown
 
 router = APIRouter(tags=["history"])
+MINUTES_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The changes: JSON by default; with `Accept: text/markdown` minutes "
+        "as one Markdown document.",
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/Changes"}},
+            "text/markdown": {
+                "schema": {"type": "string"},
+                "example": "# Changes in Community Hub Design Team\n\nWhat took effect from "
+                "1 March 2026 to 31 March 2026, as the ledger knew it on 2 April 2026.\n\n"
+                "## Decisions\n\n- “Open at nine” was agreed by consent, with 2 "
+                "organisations taking part; in effect 1 March 2026, recorded 3 March 2026 "
+                "by Sam Rivera.\n",
+            },
+        },
+    }
+}
 
 After = Annotated[int, Query(ge=0, le=2**62, description="Only events after this position.")]
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size (at most 500).")]
@@ -158,15 +178,23 @@ def group_state(
     summary="What changed in a group between two moments",
     description="A minutes-style summary of changes that took effect in [from, to): members "
     "joining and leaving, decisions, principles, conflicts and handovers, each linked to the "
-    "record and history behind it.",
-    responses=problems(404, 422),
+    "record and history behind it, with the names of the people it mentions. With "
+    "`Accept: text/markdown`: the same changes as minutes, grouped by kind, one sentence "
+    "each with both times (the document the console downloads).",
+    responses={**problems(404, 422), **MINUTES_RESPONSES},
 )
 def group_changes(
+    request: Request,
     group_id: str,
     ledger: LedgerDep,
-    _: Annotated[Access, allow("read", "group", "group_id")],
+    access: Annotated[Access, allow("read", "group", "group_id")],
     from_: Annotated[Moment, Query(alias="from", description="Start (inclusive).")],
     to: Annotated[Moment, Query(description="End (exclusive).")],
     min_position: MinPosition = None,
-) -> dict[str, Any]:
-    return ledger.changes.group_changes(group_id, from_, to, min_position)
+) -> dict[str, Any] | Response:
+    if wanted(request) == "text/markdown":
+        sees = functools.partial(ledger.access.sees_person, access)
+        doc = minutes(ledger, group_id, from_, to, sees, min_position)
+        return Response(render_markdown(doc), media_type="text/markdown; charset=utf-8")
+    found = ledger.changes.group_changes(group_id, from_, to, min_position)
+    return with_change_names(ledger, access, found)

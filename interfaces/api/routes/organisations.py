@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 
 from application.access import Access
 from interfaces.api.access import allow
@@ -26,6 +26,7 @@ from interfaces.api.schemas.organisations import (
     OrganisationPublic,
     OrganisationRename,
     OrganisationSectorChange,
+    PeoplePage,
     PersonCreate,
     PersonForget,
     PersonPublic,
@@ -141,6 +142,36 @@ def register_person(
     result = ledger.people.register_person(body.name, body.email, body.organisation_id)
     response.headers["Location"] = f"/people/{result.id}"
     return written(response, ledger.records.get_person(result.id, result.version), result)
+
+
+@router.get(
+    "/people",
+    response_model=PeoplePage,
+    summary="Find people by name and organisation",
+    description="The people the caller may see: everyone for an administrator or auditor, "
+    "otherwise the caller and the people who share a group with them now. Oldest "
+    "registration first, in pages (`cursor`, `limit`). `q` keeps those whose name contains "
+    'it, ignoring case; a forgotten person is listed as "Forgotten person" and never '
+    "matched by their old name. Names are sealed in each person's own events, so a search "
+    "reads the people the caller may see one pass at a time (see the README).",
+    responses=problems(422),
+)
+def list_people(
+    ledger: LedgerDep,
+    access: Annotated[Access, allow("read")],
+    q: Annotated[
+        str | None,
+        Query(max_length=100, description="Part of the name, any case.", examples=["riv"]),
+    ] = None,
+    organisation_id: Annotated[
+        str | None,
+        Query(max_length=64, description="Only people who belong to this organisation now."),
+    ] = None,
+    cursor: Annotated[str | None, Query(description="From a previous page's next_cursor.")] = None,
+    limit: Annotated[int, Query(ge=1, le=200, description="Page size (at most 200).")] = 50,
+    min_position: MinPosition = None,
+) -> dict[str, Any]:
+    return ledger.profiles.find_people(access, q, organisation_id, cursor, limit, min_position)
 
 
 @router.get(

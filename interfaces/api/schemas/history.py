@@ -87,6 +87,23 @@ class Change(BaseModel):
     recorded_by: str | None
     position: int
     details: dict[str, Any]
+    recorded_by_name: str | None = Field(
+        default=None,
+        description='Who recorded it ("Forgotten person" once forgotten); null for someone '
+        "outside the caller's groups.",
+    )
+    names: dict[str, str] = Field(
+        default_factory=dict,
+        description="Id -> name of each person, group and organisation the details mention "
+        "(member, proposer, convener, raiser, participants, parties, holders), for those the "
+        'caller may see; "Forgotten person" once forgotten.',
+        examples=[{"0b6f3c1e-8a41-4d4e-9a57-1f2b9c3d4e5f": "Sam Rivera"}],
+    )
+    titles: dict[str, str] = Field(
+        default_factory=dict,
+        description="Id -> title of each other record the details mention (a superseded or "
+        "superseding decision, a resolving decision, a group escalated to), if visible.",
+    )
     links: dict[str, str] = Field(description="The record and the history behind this line.")
 
 
