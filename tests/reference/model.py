@@ -48,6 +48,7 @@ class Verdict:
 
 
 ACCEPT = Verdict(True)
+ANY_REFUSAL = frozenset(range(400, 500))
 CLOSED = Verdict(None, frozenset(), "a change in a closed group (time.md is silent)")
 
 
@@ -60,14 +61,13 @@ def unspecified(why: str) -> Verdict:
 
 
 def first_refusal(*checks: Verdict | None) -> Verdict:
-    """The first refusal among the checks, else the first silence, else acceptance."""
-    for check in checks:
-        if check is not None and check.accept is False:
-            return check
-    for check in checks:
-        if check is not None and check.accept is None:
-            return check
-    return ACCEPT
+    """The first refusal among the checks, else the first silence, else acceptance. A
+    refusal beside a silence is still a refusal, but the docs do not say which status."""
+    refusals = [c for c in checks if c is not None and c.accept is False]
+    silences = [c for c in checks if c is not None and c.accept is None]
+    if refusals and silences:
+        return Verdict(False, ANY_REFUSAL, f"{refusals[0].why}; {silences[0].why}")
+    return (refusals or silences or [ACCEPT])[0]
 
 
 # ------------------------------------------------------------------ facts
@@ -354,7 +354,7 @@ class Reference:
                 continue
             state = record.fact.state(effective, as_of)
             if state is not None and state["status"] in SHOWN[record.kind]:
-                shown[record.kind + "s"][record_id] = state
+                shown[PLURAL[record.kind]][record_id] = state
         return shown
 
     # -------------------------------------------------------------- records
@@ -709,3 +709,11 @@ def gini(counts: list[int]) -> float:
 
 def mean(values: list[int], digits: int) -> float | None:
     return round(sum(values) / len(values), digits) if values else None
+
+
+PLURAL = {
+    "decision": "decisions",
+    "principle": "principles",
+    "conflict": "conflicts",
+    "accountability": "accountabilities",
+}

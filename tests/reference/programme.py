@@ -16,7 +16,7 @@ import httpx
 from hypothesis import strategies as st
 
 from tests.interfaces.support import Actor, Api
-from tests.reference.model import Reference, Verdict
+from tests.reference.model import CLOSED, Reference, Verdict
 
 SECTORS = ("statutory_health", "local_authority", "lived_experience", "statutory_health")
 PEOPLE = 4
@@ -109,6 +109,9 @@ class Programme:
         apply: Apply,
         as_: Actor | None = None,
     ) -> dict[str, Any] | None:
+        group = self.group_of(url)
+        if group is not None and self.model._closed(group, datetime.now(UTC)):
+            verdict = CLOSED
         response = self.api.call(method, url, as_ or self.api.admin, json=body)
         self.outcomes.append(Outcome(name, verdict, response.status_code))
         assert verdict.allows(response.status_code), (
@@ -123,6 +126,14 @@ class Programme:
         self.head = int(answer["position"])
         apply(answer)
         return answer
+
+    def group_of(self, url: str) -> str | None:
+        """The group a write is in (None for people and for convening)."""
+        parts = url.split("?")[0].strip("/").split("/")
+        if parts[0] == "groups" and len(parts) > 1:
+            return parts[1]
+        record = self.model.records.get(parts[1]) if len(parts) > 1 else None
+        return record.group_id if record else None
 
     def get(self, url: str, **params: Any) -> httpx.Response:
         query = {k: iso(v) if isinstance(v, datetime) else v for k, v in params.items()}
