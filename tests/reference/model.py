@@ -67,6 +67,10 @@ def first_refusal(*checks: Verdict | None) -> Verdict:
     silences = [c for c in checks if c is not None and c.accept is None]
     if refusals and silences:
         return Verdict(False, ANY_REFUSAL, f"{refusals[0].why}; {silences[0].why}")
+    if len(refusals) > 1:
+        # Which of several reasons is reported first is not documented.
+        statuses = frozenset().union(*(r.statuses for r in refusals))
+        return Verdict(False, statuses, "; ".join(r.why for r in refusals))
     return (refusals or silences or [ACCEPT])[0]
 
 
@@ -480,7 +484,7 @@ class Reference:
         early = None
         if effective < self.latest(record_id)["raised_at"]:
             early = refuse("a resolution before the raising (issue 17, being decided)", 422)
-        return first_refusal(self.status(record_id, OPEN_CONFLICT, "resolve"), early)
+        return first_refusal(self.status(record_id, OPEN_CONFLICT[1:], "resolve"), early)
 
     # -------------------------------------------------------------- accountabilities
 

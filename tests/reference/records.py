@@ -321,7 +321,8 @@ def work_on_conflict(p: Programme) -> None:
             change(p, "Conflict.Resolved", record, effective, status="resolved"),
         )
         return
-    wanted = ("raised",) if how == "acknowledge" else open_
+    # The lifecycle (PRODUCT.md): raised -> acknowledged -> worked through.
+    wanted = {"acknowledge": ("raised",), "notes": open_[1:]}.get(how, open_)
     verdict = p.model.status(record, wanted, how) or ACCEPT
     status, name, body = {
         "acknowledge": ("acknowledged", "Conflict.Acknowledged", {}),

@@ -32,7 +32,7 @@ from tests.reference.records import RECORD_STEPS
 
 STORES = ["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 # Each example is a programme of a few dozen writes and a few dozen reads over HTTP.
-EXAMPLES = {"memory": 60, "sqlite": 30, "postgres": 20}
+EXAMPLES = {"memory": 25, "sqlite": 12, "postgres": 10}
 STEPS = (8, 30)
 ALL_STEPS = [
     *GROUP_STEPS,
@@ -132,6 +132,28 @@ def test_the_api_answers_what_the_reference_model_of_time_says(store, tmp_path, 
     def run(data: Any) -> None:
         with_api(
             store, tmp_path, request, lambda api: check_everything(run_programme(api, data), data)
+        )
+
+    run()
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="issue 17, being fixed beside this test: participants are to be checked against "
+    "membership at effective_at, and a resolution dated before its raising refused with 422 "
+    "(docs/time.md still calls the latter an open question)",
+)
+@pytest.mark.store_independent
+@pytest.mark.parametrize("store", STORES)
+def test_commands_pending_in_issue_17_follow_the_reference_model(store, tmp_path, request):
+    @property_settings(store)
+    @given(st.data())
+    def run(data: Any) -> None:
+        with_api(
+            store,
+            tmp_path,
+            request,
+            lambda api: check_everything(run_programme(api, data, members_checked=False), data),
         )
 
     run()
