@@ -139,6 +139,11 @@ def walk_organisations_and_people(api: Api) -> list[str]:
     left = api.write("POST", f"/people/{mia.person_id}/affiliation", json={"organisation_id": None})
     assert left["organisation_id"] is None and len(left["affiliations"]) == 3
     assert api.read(f"/people/{mia.person_id}") == as_read(left)
+    # Found by part of the name, in any case; listed with no organisation now.
+    found = api.listing("/people", q="ngũgĩ", limit=200)
+    assert [(p["id"], p["name"], p["organisation_id"]) for p in found] == [
+        (mia.person_id, "Mia Ngũgĩ", None)
+    ]
     return [
         f"/organisations/{north['id']}",
         url,
