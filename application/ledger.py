@@ -22,6 +22,7 @@ from application.privacy import PrivacyCommands
 from application.records import RecordQueries
 from application.reports.accountability import ReportQueries
 from application.sessions import SessionCommands
+from application.signin_links import SignInLinkCommands
 from application.transfer import TransferCommands
 
 
@@ -52,6 +53,7 @@ class Ledger(LedgerCore):
         self.privacy = PrivacyCommands(self)
         self.transfer = TransferCommands(self, self.privacy)
         self.sessions = SessionCommands(self, self.keys)
+        self.sign_in_links = SignInLinkCommands(self)
         self.directory = DirectoryQueries(self)
 
     def ping(self) -> None:

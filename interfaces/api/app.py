@@ -72,6 +72,8 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         sessions = app.state.ledger.sessions
         sessions.idle = timedelta(minutes=config.session_idle_minutes)
         sessions.lifetime = timedelta(hours=config.session_hours)
+        app.state.ledger.sign_in_links.lifetime = timedelta(minutes=config.sign_in_link_minutes)
+        app.state.settings = config
         app.state.projector = None
         if config.projector == "thread":
             app.state.projector = ProjectorThread(app.state.ledger.projector).start()

@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from interfaces.web import decisions, pages, report, signin, timeline
+from interfaces.web import decisions, integrity, links, pages, report, signin, timeline
 from interfaces.web.templating import page
 
 STATIC = Path(__file__).parent / "static"
@@ -27,10 +27,13 @@ def install(app: FastAPI) -> None:
     """Mount the console's pages and assets, and show errors on pages as pages."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(signin.router)
+    app.include_router(links.router)
+    links.hide_tokens_in_access_log()
     app.include_router(pages.router)
     app.include_router(report.router)
     app.include_router(timeline.router)
     app.include_router(decisions.router)
+    app.include_router(integrity.router)
     app.add_exception_handler(signin.SignInRequired, signin.to_sign_in)
     for kind, handler in list(app.exception_handlers.items()):
         if kind is not signin.SignInRequired:
