@@ -144,18 +144,18 @@ def rotate_my_key(
     "presses a button: a console session starts with their rights, acting with a new key "
     "of theirs labelled `console sign-in link` (revoke it to end the session). The link "
     "works once, until `expires_at`; it is in this response only and never holds a key. "
-    "Nothing is recorded in the ledger: like API keys, links are kept beside it.",
+    "Nothing is recorded in the ledger: like API keys, links are kept beside it. "
+    "Send `{}` for a member's link that lasts the default time.",
     responses=problems(403, 404, 422),
 )
 def make_sign_in_link(
     person_id: str,
+    body: SignInLinkCreate,
     request: Request,
     ledger: LedgerDep,
     access: Annotated[Access, allow("invite", "person", "person_id")],
     response: Response,
-    body: SignInLinkCreate | None = None,
 ) -> dict[str, Any]:
-    body = body or SignInLinkCreate()
     link = ledger.sign_in_links.make_link(person_id, body.role, body.minutes, access)
     response.headers["Cache-Control"] = "no-store"
     return {
