@@ -45,6 +45,8 @@ def link_page(token: str, request: Request, ledger: LedgerDep) -> Response:
 def redeem_link(token: str, request: Request, ledger: LedgerDep, form: FormDep) -> Response:
     expected = request.cookies.get(SIGNIN_COOKIE)
     if not expected or not secrets.compare_digest(expected, form.get("csrf", "")):
+        if not ledger.sign_in_links.usable(token):
+            return _unusable(request)
         message = "The page had expired. Please press the button again."
         return _confirm(request, token, message, 403)
     try:
