@@ -1,8 +1,9 @@
 """The review console: server-rendered pages over the same queries and access policy as the API.
 
 Pages are Jinja2 templates with autoescape; every asset is served by Accord itself; every
-page works without JavaScript. A browser signs in with a person's API key and then holds a
-session cookie, which only these pages accept (the JSON API keeps bearer keys).
+page works without JavaScript. A browser signs in with a person's API key or a one-time
+sign-in link and then holds a session cookie, which only these pages accept (the JSON API
+keeps bearer keys).
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ import subprocess
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,8 +20,14 @@ from tests.interfaces.test_server_survives import ACCORD
 LINK = re.compile(r"/signin/link/([A-Za-z0-9_-]{40,})$")
 
 
-def make(api: Api, person_id: str, as_: Actor, body: dict | None = None):
+def make(api: Api, person_id: str, as_: Actor, body: dict[str, Any] | None = None) -> Any:
     return api.call("POST", f"/people/{person_id}/sign-in-links", as_, json=body or {})
+
+
+def printed(label: str, out: str) -> str:
+    found = re.search(rf"^{re.escape(label)}:\s+(\S+)$", out, re.MULTILINE)
+    assert found, (label, out)
+    return found.group(1)
 
 
 def token_of(url: str) -> str:
@@ -176,7 +183,7 @@ def test_accord_keys_invite_prints_a_link_that_signs_the_person_in_once(ledger, 
     link = re.search(r"^sign-in link \(usable once\): (\S+)$", out, re.MULTILINE)
     assert link and link.group(1).startswith("https://accord.example.org/signin/link/")
     assert "acc_" not in out
-    expires = datetime.fromisoformat(re.search(r"^expires at:\s+(\S+)$", out, re.M).group(1))
+    expires = datetime.fromisoformat(printed("expires at", out))
     assert timedelta(minutes=4) < expires - datetime.now(UTC) <= timedelta(minutes=5)
     token = token_of(link.group(1))
     _, session = ledger.sessions.start_with(ledger.sign_in_links, token)
@@ -195,9 +202,7 @@ def test_the_installed_accord_invites_for_the_configured_minutes_and_refuses_an_
     )  # fmt: skip
     assert made.returncode == 0, made.stderr
     assert "http://127.0.0.1:8000/signin/link/" in made.stdout
-    expires = datetime.fromisoformat(
-        re.search(r"^expires at:\s+(\S+)$", made.stdout, re.M).group(1)
-    )
+    expires = datetime.fromisoformat(printed("expires at", made.stdout))
     assert timedelta(minutes=6) < expires - datetime.now(UTC) <= timedelta(minutes=7)
     assert ledger.sign_in_links.usable(token_of(made.stdout.splitlines()[0]))
     refused = subprocess.run(
