@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -98,6 +99,11 @@ def test_a_person_signs_in_with_a_link_from_accord_keys_invite_once_only(
     assert other.get_by_role("button", name="Sign in").count() == 0
     no_accessibility_violations(other)
     assert "/signin" in (other.goto(f"{served.url}/") and other.url)
+    # The server's access log shows the requests, never the link's token.
+    port = served.url.rsplit(":", 1)[1]
+    log = (Path(os.environ.get("TMPDIR", "/tmp")) / f"accord-web-{port}.log").read_text()
+    assert 'POST /signin/link/… HTTP/1.1" 303' in log
+    assert link.rsplit("/", 1)[1] not in log
 
 
 def test_an_auditor_opens_the_integrity_page_and_verifies_the_ledger(
