@@ -21,15 +21,19 @@ from application.core import LedgerCore
 from application.errors import RecordNotFound
 from application.keys import Caller
 from domain.accountability import Accountability
-from domain.base import InvalidInput, NotAllowed
+from domain.base import InvalidInput, NotAllowed, NotFound
 from domain.group import Group
 from domain.person import Person
 from domain.values import Role
 
 # read: see; write: record and act; convene: manage a group; respond: answer a handover
 # offered to you; register: register people; administer: keys and the like; own: act on
-# what is the caller's own (their keys), which any authenticated caller may.
-Action = Literal["read", "write", "convene", "respond", "register", "administer", "own"]
+# what is the caller's own (their keys), which any authenticated caller may; invite: make a
+# one-time sign-in link for a person (an administrator, or a convener of a group they are in);
+# audit: see and check the ledger's integrity (auditors and administrators).
+Action = Literal[
+    "read", "write", "convene", "respond", "register", "administer", "own", "invite", "audit"
+]
 # Record kinds whose records belong to a group.
 IN_A_GROUP = ("decision", "conflict", "principle", "accountability")
 ACTING = (Role.CONVENER.value, Role.MEMBER.value)
@@ -129,6 +133,11 @@ class AccessPolicy:
         access = self.access_for(caller)
         if action == "own":
             return access
+        if action == "audit":
+            # For anyone else the ledger's integrity checks are not there at all.
+            if not access.sees_everything:
+                raise NotFound("there is no such page")
+            return access
         if action != "read":
             access.require_writer()
         if action == "administer":
@@ -164,6 +173,12 @@ class AccessPolicy:
     def _authorize_person(self, access: Access, action: Action, person_id: str) -> None:
         if not self.sees_person(access, person_id):
             raise RecordNotFound("person", person_id)
+        if action == "invite":
+            if not (access.administrator or self.convenes_a_group_of(access, person_id)):
+                raise NotAllowed(
+                    "only an administrator, or a convener of a group they are in, may do this"
+                )
+            return
         if action != "read" and not (access.administrator or person_id == access.person_id):
             raise NotAllowed("only the person or an administrator may change their record")
 
@@ -257,14 +272,18 @@ class AccessPolicy:
                 shared.setdefault(person_id, []).append(group_id)
         return shared
 
-    def sees_contact(self, access: Access | None, person_id: str) -> bool:
-        """Email is for the person, administrators, and conveners of a group they are in."""
-        if access is None or access.administrator or person_id == access.person_id:
-            return True
+    def convenes_a_group_of(self, access: Access, person_id: str) -> bool:
+        """Is the caller a convener of a group this person is in (in any role)?"""
         conveners_of = [g for g, role in access.groups.items() if role == Role.CONVENER.value]
         if not conveners_of:
             return False
         return bool(self.core.store.select_members(person_id=person_id, group_ids=conveners_of))
+
+    def sees_contact(self, access: Access | None, person_id: str) -> bool:
+        """Email is for the person, administrators, and conveners of a group they are in."""
+        if access is None or access.administrator or person_id == access.person_id:
+            return True
+        return self.convenes_a_group_of(access, person_id)
 
     def visible_records(self, access: Access | None, record_ids: Collection[str]) -> set[str]:
         """Which of these records (of any kind) the caller may see; for feeds."""

@@ -28,7 +28,7 @@ from uuid import UUID
 
 from application.checkpoints import ChainError, Checkpoint
 from application.core import LedgerCore
-from application.ports import ChainStore, Row
+from application.ports import ChainStore, IntegrityLogStore, IntegrityRun, Row
 from application.projections.describe import describe, iso
 
 GENESIS = bytes(32)
@@ -168,6 +168,43 @@ class IntegrityQueries:
             if found
             else None
         )
+
+    @property
+    def log(self) -> IntegrityLogStore:
+        recorder = self.core.recorder
+        if not isinstance(recorder, IntegrityLogStore):
+            raise TypeError("the ledger needs one of Accord's recorders (see interfaces.bootstrap)")
+        return recorder
+
+    def record_verification(self, result: Verification, now: datetime | None = None) -> None:
+        """Keep a verification's result, for the console's integrity page."""
+        broken = result.broken
+        self.log.insert_integrity_run(
+            IntegrityRun(
+                kind="verification",
+                at=iso(now or datetime.now(UTC)),
+                position=result.position,
+                link=result.link.hex(),
+                events=result.events,
+                intact=broken is None,
+                detail=f"position {broken.position}: {broken.reason}" if broken else None,
+            )
+        )
+
+    def record_checkpoint(self, checkpoint: Checkpoint) -> None:
+        """Keep that a checkpoint of the head was signed (the signed file is kept elsewhere)."""
+        self.log.insert_integrity_run(
+            IntegrityRun(
+                kind="checkpoint",
+                at=checkpoint.signed_at,
+                position=checkpoint.position,
+                link=checkpoint.link.hex(),
+            )
+        )
+
+    def last_run(self, kind: str) -> IntegrityRun | None:
+        """The last verification ("verification") or signed checkpoint ("checkpoint")."""
+        return self.log.last_integrity_run(kind)
 
     def verify_chain(
         self,

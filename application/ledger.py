@@ -23,6 +23,7 @@ from application.profiles import ProfileQueries
 from application.records import RecordQueries
 from application.reports.accountability import ReportQueries
 from application.sessions import SessionCommands
+from application.signin_links import SignInLinkCommands
 from application.transfer import TransferCommands
 
 
@@ -53,6 +54,7 @@ class Ledger(LedgerCore):
         self.privacy = PrivacyCommands(self)
         self.transfer = TransferCommands(self, self.privacy)
         self.sessions = SessionCommands(self, self.keys)
+        self.sign_in_links = SignInLinkCommands(self)
         self.directory = DirectoryQueries(self)
         self.profiles = ProfileQueries(self, self.access, self.directory, self.history)
 

@@ -11,7 +11,13 @@ from uuid import UUID
 
 from application.core import LedgerCore, Written, command
 from application.personal import PersonalDataMapper, new_key
-from application.ports import ChainStore, Forgetting, PersonKeyStore, StateRewrite
+from application.ports import (
+    ChainStore,
+    Forgetting,
+    PersonKeyStore,
+    SignInLinkStore,
+    StateRewrite,
+)
 from domain.base import LifecycleError
 from domain.person import Person
 
@@ -74,6 +80,9 @@ class PrivacyCommands:
         )
         # Best effort, after the commit: the deleted key's bytes leave the store's files.
         self.person_keys.scrub_person_keys()
+        # Their unused sign-in links go too (redeeming one checks the person anyway).
+        if isinstance(self.core.recorder, SignInLinkStore):
+            self.core.recorder.delete_sign_in_links(person_id=str(person.id))
         return written
 
     def _require_sealed(self, person_id: UUID) -> None:

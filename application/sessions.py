@@ -3,8 +3,9 @@
 The session belongs to the key it was started with: revoking the key ends its sessions
 (each use checks the key), and signing out, or an idle or absolute expiry, ends it too.
 Only a digest of the token is stored. Each session has its own CSRF token, which every
-form that changes anything must carry. A single sign-on provider would start a session
-the same way `start` does, from a key the provider's identity maps to.
+form that changes anything must carry. Every way of signing in (an API key, a one-time
+sign-in link, later single sign-on) is an identity provider (application.identity) that
+`start_with` asks who the person is; docs/single-sign-on.md says how OIDC would plug in.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from application.core import LedgerCore
 from application.errors import Unauthenticated
+from application.identity import ApiKeyIdentities, Identity, IdentityProvider
 from application.keys import Caller, KeyCommands
 from application.ports import SessionRow, SessionStore
 
@@ -53,14 +55,30 @@ class SessionCommands:
     def start(self, secret: str | None, now: datetime | None = None) -> tuple[str, Session]:
         """A new session for the person behind this API key: its token (shown to the
         browser once, as a cookie) and the session."""
-        caller = self.keys.authenticate(secret)
+        return self.start_with(ApiKeyIdentities(self.keys), secret, now)
+
+    def start_with(
+        self, provider: IdentityProvider, credential: str | None, now: datetime | None = None
+    ) -> tuple[str, Session]:
+        """A new session for whoever `provider` says presented `credential`, or
+        Unauthenticated: its token (for the browser's cookie) and the session."""
         now = now or datetime.now(UTC)
+        identity = provider.identify(credential, now)
+        caller = self._caller(identity)
         self.store.delete_sessions((now - self.lifetime).isoformat(), (now - self.idle).isoformat())
         token = secrets.token_urlsafe(32)
         csrf = secrets.token_urlsafe(24)
         stamp = now.isoformat()
         self.store.insert_session(SessionRow(_digest(token), caller.key_id, csrf, stamp, stamp))
         return token, Session(caller, csrf, now)
+
+    def _caller(self, identity: Identity) -> Caller:
+        """Who the session acts as: the identity's key, or a key made for this session."""
+        if identity.key_id is not None:
+            return Caller(identity.person_id, identity.key_id, identity.role)
+        # Its secret is dropped: the session is the only thing that ever uses this key.
+        row, _ = self.keys.create_key(identity.person_id, identity.role, identity.via)
+        return Caller(row.person_id, row.key_id, row.role)
 
     def resume(self, token: str | None, now: datetime | None = None) -> Session:
         """The session behind a browser's token, or Unauthenticated: unknown, ended,

@@ -8,7 +8,7 @@ from typing import Any
 from eventsourcing.persistence import StoredEvent
 
 from application.ports import ApiKeyRow, IndexRow
-from infrastructure import idempotency, sessions
+from infrastructure import idempotency, integrity_log, sessions
 
 RECORD_COLUMNS = (
     "record_id, kind, group_id, title, status, version, created_position, updated_position"
@@ -40,6 +40,8 @@ def create_statements(prefix: str) -> list[str]:
         *idempotency.create_statements(prefix),
         # Signed-in browser sessions of the web console.
         *sessions.create_statements(prefix),
+        # When the hash chain was last verified and checkpointed.
+        *integrity_log.create_statements(prefix),
     ]
 
 

@@ -15,9 +15,10 @@ from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
 
 from application.ports import ApiKeyRow, ImportedEvent, IndexRow, PersonKey
 from application.transfer import ImportRefused
-from infrastructure import common, importing, readmodels, sessions
+from infrastructure import common, importing, integrity_log, readmodels, sessions
 from infrastructure.chain import MemoryChain
 from infrastructure.idempotency import MemoryIdempotency
+from infrastructure.integrity_log import SQLIntegrityLog
 from infrastructure.personal import MemoryPersonKeys
 from infrastructure.readmodels import SQLReadModels
 from infrastructure.sessions import SQLSessions
@@ -27,6 +28,7 @@ class AccordMemoryRecorder(
     MemoryChain,
     SQLReadModels,
     SQLSessions,
+    SQLIntegrityLog,
     MemoryIdempotency,
     MemoryPersonKeys,
     POPOApplicationRecorder,
@@ -42,7 +44,8 @@ class AccordMemoryRecorder(
         self._rm_db = sqlite3.connect(":memory:", check_same_thread=False)
         self._rm_db.row_factory = sqlite3.Row
         self._rm_lock = threading.RLock()
-        for statement in readmodels.create_statements("") + sessions.create_statements(""):
+        own = sessions.create_statements("") + integrity_log.create_statements("")
+        for statement in readmodels.create_statements("") + own:
             self._rm_db.execute(statement)
         self._rm_db.commit()
         self._records: dict[str, dict[str, Any]] = {}

@@ -28,6 +28,7 @@ from infrastructure import chain, common, importing, personal, readmodels
 from infrastructure.chain import SQLChain
 from infrastructure.groupcommit import GroupCommit, Save, persistence_error
 from infrastructure.idempotency import SQLIdempotency, with_position
+from infrastructure.integrity_log import SQLIntegrityLog
 from infrastructure.personal import PostgresPersonKeys
 from infrastructure.readmodels import SQLReadModels
 from infrastructure.sessions import SQLSessions
@@ -38,6 +39,7 @@ class AccordPostgresRecorder(
     SQLReadModels,
     SQLIdempotency,
     SQLSessions,
+    SQLIntegrityLog,
     PostgresPersonKeys,
     PostgresApplicationRecorder,
 ):

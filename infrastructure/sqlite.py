@@ -17,6 +17,7 @@ from infrastructure import chain, common, importing, personal, readmodels
 from infrastructure.chain import SQLChain
 from infrastructure.groupcommit import GroupCommit, Save, persistence_error
 from infrastructure.idempotency import SQLIdempotency
+from infrastructure.integrity_log import SQLIntegrityLog
 from infrastructure.personal import SQLitePersonKeys
 from infrastructure.readmodels import SQLReadModels
 from infrastructure.sessions import SQLSessions
@@ -27,6 +28,7 @@ class AccordSQLiteRecorder(
     SQLReadModels,
     SQLIdempotency,
     SQLSessions,
+    SQLIntegrityLog,
     SQLitePersonKeys,
     SQLiteApplicationRecorder,
 ):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -108,6 +109,7 @@ def build_ledger(
     """
     settings = settings or Settings()
     ledger = Ledger(env={**eventsourcing_env(settings), **record_cache(settings)})
+    ledger.sign_in_links.lifetime = timedelta(minutes=settings.sign_in_link_minutes)
     # Read models made by an older version are dropped here and rebuilt by the projector.
     ledger.projector.store.prepare_read_models()
     # Ledgers recorded before the membership index existed get it here, once.

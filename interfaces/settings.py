@@ -68,6 +68,12 @@ class Settings(BaseSettings):
     # The web console's sessions: minutes of inactivity, and hours in all, before sign-in again.
     session_idle_minutes: int = Field(default=30, ge=1)
     session_hours: int = Field(default=12, ge=1)
+    # Minutes a one-time sign-in link (`accord keys invite`) may be used within, by default.
+    sign_in_link_minutes: int = Field(default=15, ge=1, le=7 * 24 * 60)
+    # The address people reach the console at (https://accord.example.org), for the links
+    # Accord makes; without it, the address a request came to (or, on the command line,
+    # http://host:port).
+    public_url: str | None = None
 
     def resolved_database_url(self) -> str:
         if self.database_url:

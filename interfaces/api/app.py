@@ -73,6 +73,8 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         sessions = app.state.ledger.sessions
         sessions.idle = timedelta(minutes=config.session_idle_minutes)
         sessions.lifetime = timedelta(hours=config.session_hours)
+        app.state.ledger.sign_in_links.lifetime = timedelta(minutes=config.sign_in_link_minutes)
+        app.state.settings = config
         app.state.projector = None
         app.state.readiness = Readiness(config.ready_max_lag, config.ready_stall_seconds)
         if config.projector == "thread":

@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,10 +44,20 @@ def verify(args: argparse.Namespace, settings: Settings) -> int:
             total=head, unit="event", unit_scale=True, file=sys.stderr, disable=_quiet(head)
         ) as bar:
             result = ledger.integrity.verify_chain(checkpoint, progress=bar.update)
+        _keep(lambda: ledger.integrity.record_verification(result))
     finally:
         ledger.close()
     _report(result)
     return 0 if result.intact else 1
+
+
+def _keep(write: Callable[[], None]) -> None:
+    """Keep the result for the console's integrity page; a role that may only read the
+    database cannot, and that does not change what was verified."""
+    try:
+        write()
+    except Exception as error:  # any driver's refusal: the verification stands anyway
+        print(f"accord: the result was not kept for the console: {error}", file=sys.stderr)
 
 
 def _checkpoint(args: argparse.Namespace) -> Checkpoint:
@@ -83,7 +94,9 @@ def checkpoint(args: argparse.Namespace, settings: Settings) -> int:
     # Signs the head as it stands, so that a role that may only read can checkpoint.
     ledger = build_ledger(settings, chain=False)
     try:
-        document = sign_checkpoint(ledger.integrity.checkpoint(), private_key)
+        point = ledger.integrity.checkpoint()
+        document = sign_checkpoint(point, private_key)
+        _keep(lambda: ledger.integrity.record_checkpoint(point))
     finally:
         ledger.close()
     text = json.dumps(document, indent=2, sort_keys=True) + "\n"

@@ -1,4 +1,5 @@
-"""`accord keys`: bootstrap, create, list, revoke and rotate API keys.
+"""`accord keys`: bootstrap, create, list, revoke and rotate API keys; invite a person to
+the console with a one-time sign-in link.
 
 A secret is printed once, to stdout, and never taken as an argument (so it stays out of
 shell history and process lists) nor logged.
@@ -12,6 +13,7 @@ from typing import Any
 
 from application.errors import AlreadyBootstrapped
 from application.keys import ROLES
+from application.signin_links import MAX_MINUTES
 from interfaces.bootstrap import build_ledger
 from interfaces.settings import Settings
 
@@ -79,6 +81,25 @@ def keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def keys_invite(args: argparse.Namespace, settings: Settings) -> int:
+    ledger = build_ledger(settings)
+    try:
+        link = ledger.sign_in_links.make_link(args.person, args.role, args.minutes)
+    finally:
+        ledger.close()
+    base = args.base_url or settings.public_url or f"http://{settings.host}:{settings.port}"
+    print(f"sign-in link (usable once): {base.rstrip('/')}/signin/link/{link.token}")
+    print(f"expires at:                 {link.expires_at.isoformat(timespec='seconds')}")
+    return 0
+
+
+def _minutes(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= MAX_MINUTES:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_MINUTES}")
+    return value
+
+
 def register(commands: Any) -> None:
     keys = commands.add_parser("keys", help="manage API keys").add_subparsers(
         dest="keys", required=True
@@ -103,3 +124,17 @@ def register(commands: Any) -> None:
     )
     rotate.add_argument("key_id")
     rotate.set_defaults(func=keys_rotate)
+    invite = keys.add_parser(
+        "invite", help="a one-time link that signs a person in to the console (no key shown)"
+    )
+    invite.add_argument("--person", required=True, help="the person's id")
+    invite.add_argument(
+        "--role", default="member", choices=ROLES, help="the role the session carries"
+    )
+    invite.add_argument(
+        "--minutes", type=_minutes, help="how long it may be used (ACCORD_SIGN_IN_LINK_MINUTES)"
+    )
+    invite.add_argument(
+        "--base-url", help="the console's address (ACCORD_PUBLIC_URL, else http://host:port)"
+    )
+    invite.set_defaults(func=keys_invite)

@@ -1,8 +1,9 @@
 """The review console: server-rendered pages over the same queries and access policy as the API.
 
 Pages are Jinja2 templates with autoescape; every asset is served by Accord itself; every
-page works without JavaScript. A browser signs in with a person's API key and then holds a
-session cookie, which only these pages accept (the JSON API keeps bearer keys).
+page works without JavaScript. A browser signs in with a person's API key or a one-time
+sign-in link and then holds a session cookie, which only these pages accept (the JSON API
+keeps bearer keys).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from fastapi.staticfiles import StaticFiles
 from interfaces.web import (
     accountabilities,
     decisions,
+    integrity,
+    links,
     minutes,
     pages,
     people,
@@ -37,6 +40,8 @@ def install(app: FastAPI) -> None:
     """Mount the console's pages and assets, and show errors on pages as pages."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(signin.router)
+    app.include_router(links.router)
+    links.hide_tokens_in_access_log()
     app.include_router(pages.router)
     app.include_router(report.router)
     app.include_router(timeline.router)
@@ -45,6 +50,7 @@ def install(app: FastAPI) -> None:
     app.include_router(accountabilities.router)
     app.include_router(people.router)
     app.include_router(minutes.router)
+    app.include_router(integrity.router)
     app.add_exception_handler(signin.SignInRequired, signin.to_sign_in)
     for kind, handler in list(app.exception_handlers.items()):
         if kind is not signin.SignInRequired:

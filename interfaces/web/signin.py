@@ -79,7 +79,7 @@ def _safe_next(value: str | None) -> str:
 def signin_form(request: Request, next: str = "/", message: str = "") -> Response:
     token = secrets.token_urlsafe(24)
     response = page(request, "signin.html", csrf=token, next=_safe_next(next), message=message)
-    _set_cookie(request, response, SIGNIN_COOKIE, token, max_age=3600)
+    set_cookie(request, response, SIGNIN_COOKIE, token, max_age=3600)
     return response
 
 
@@ -96,7 +96,7 @@ def signin(request: Request, ledger: LedgerDep, form: FormDep) -> Response:
         return _signin_again(request, next_page, "That key is not valid, or it was revoked.", 401)
     response = RedirectResponse(next_page, status_code=303)
     lifetime = int(ledger.sessions.lifetime.total_seconds())
-    _set_cookie(request, response, SESSION_COOKIE, token, max_age=lifetime)
+    set_cookie(request, response, SESSION_COOKIE, token, max_age=lifetime)
     response.delete_cookie(SIGNIN_COOKIE, path="/")
     return response
 
@@ -121,11 +121,11 @@ def _signin_again(request: Request, next_page: str, message: str, status: int) -
     response = page(
         request, "signin.html", status=status, csrf=token, next=next_page, message=message
     )
-    _set_cookie(request, response, SIGNIN_COOKIE, token, max_age=3600)
+    set_cookie(request, response, SIGNIN_COOKIE, token, max_age=3600)
     return response
 
 
-def _set_cookie(request: Request, response: Response, name: str, value: str, max_age: int) -> None:
+def set_cookie(request: Request, response: Response, name: str, value: str, max_age: int) -> None:
     response.set_cookie(
         name,
         value,

@@ -10,6 +10,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from application.access import Access
+
 TEMPLATES = Path(__file__).parent / "templates"
 
 # Only Accord's own styles and scripts; no frames, no plug-ins, no form posts elsewhere.
@@ -46,5 +48,9 @@ environment.filters["long_date"] = long_date
 def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     """A page rendered from `template`, with the security headers."""
     session = getattr(request.state, "session", None)
-    body = environment.get_template(template).render(request=request, session=session, **context)
+    # The integrity page is in the menu of those who may open it (auditors, administrators).
+    audits = session is not None and Access(session.caller).sees_everything
+    body = environment.get_template(template).render(
+        request=request, session=session, audits=audits, **context
+    )
     return HTMLResponse(body, status_code=status, headers=SECURITY_HEADERS)

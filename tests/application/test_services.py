@@ -21,7 +21,7 @@ SERVICES = [
 
 
 def test_every_service_stands_alone_and_the_ledger_holds_one_of_each(ledger):
-    assert len(SERVICES) == 19
+    assert len(SERVICES) == 20
     for cls in SERVICES:
         assert cls.__bases__ == (object,), f"{cls.__name__} inherits {cls.__bases__}"
         assert sum(isinstance(service, cls) for service in vars(ledger).values()) == 1

@@ -57,6 +57,15 @@ CLASSES: dict[str, dict[str, int | str]] = {
         "observer": LET_THROUGH,
         "other": 404,
     },
+    # A one-time sign-in link for a person: an administrator, or a convener of their group.
+    "invite person": {
+        "administrator": LET_THROUGH,
+        "auditor": 403,
+        "convener": LET_THROUGH,
+        "member": 403,
+        "observer": 403,
+        "other": 404,
+    },
     # Answering a handover: whoever sees it reaches the domain's recipient check.
     "respond": dict.fromkeys(CALLERS[:5], LET_THROUGH) | {"auditor": 403, "other": 404},
     # The member's own record: they and administrators change it; the group sees it.
@@ -267,6 +276,10 @@ MATRIX["GET /organisations/{record_id}/history"] = (
 )
 MATRIX["GET /people/{record_id}/history"] = ("read person", "/people/{member}/history")
 MATRIX["POST /people/{person_id}/forget"] = ("administrator", "/people/{member}/forget")
+MATRIX["POST /people/{person_id}/sign-in-links"] = (
+    "invite person",
+    "/people/{member}/sign-in-links",
+)
 
 # What a route the policy lets through answers, when the request records nothing.
 THROUGH_STATUS: dict[str, set[int]] = {

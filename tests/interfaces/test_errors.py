@@ -404,6 +404,7 @@ EXAMPLES: dict[str, Body] = {
     "POST /keys/{key_id}/rotate": None,
     "GET /me/keys": None,
     "POST /me/keys/{key_id}/rotate": None,
+    "POST /people/{person_id}/sign-in-links": lambda w: {"role": "member", "minutes": 5},
 }
 
 # /{collection}/{record_id}/history: a record of that collection's kind.

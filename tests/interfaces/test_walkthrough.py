@@ -851,6 +851,9 @@ def walk_keys(api: Api) -> list[str]:
     kim_now = Actor(kim.person_id, renewed.json()["key_id"], renewed.json()["secret"])
     assert api.call("GET", "/me", kim_now).json()["key_id"] == kim_now.key_id
     assert api.call("GET", "/me", kim).status_code == 401
+    # A one-time link to the console for Kim, who need never handle a key there.
+    link = api.call("POST", f"/people/{kim.person_id}/sign-in-links", admin, json={})
+    assert link.status_code == 201 and "/signin/link/" in link.json()["url"]
     return [f"/people/{kim.person_id}"]
 
 

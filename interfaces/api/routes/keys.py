@@ -1,18 +1,26 @@
-"""API keys: administrators manage everyone's; every caller lists and rotates their own."""
+"""API keys: administrators manage everyone's; every caller lists and rotates their own.
+And one-time sign-in links, so that a person can use the console without handling a key."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from application.access import Access
 from application.ports import ApiKeyRow
 from interfaces.api.access import Own, allow
 from interfaces.api.deps import LedgerDep
 from interfaces.api.errors import problems
-from interfaces.api.schemas.keys import KeyCreate, KeyCreated, KeyPublic, KeysPublic
+from interfaces.api.schemas.keys import (
+    KeyCreate,
+    KeyCreated,
+    KeyPublic,
+    KeysPublic,
+    SignInLinkCreate,
+    SignInLinkCreated,
+)
 
 router = APIRouter(tags=["keys"])
 
@@ -124,3 +132,42 @@ def rotate_my_key(
 ) -> dict[str, Any]:
     row, secret = ledger.keys.rotate_key(key_id, access.person_id)
     return created(response, row, secret)
+
+
+@router.post(
+    "/people/{person_id}/sign-in-links",
+    status_code=201,
+    response_model=SignInLinkCreated,
+    summary="Make a one-time sign-in link to the console for a person",
+    description="An administrator may make one for anyone; a group's convener for the "
+    "people in a group they convene (a `member` link only). The person opens the link and "
+    "presses a button: a console session starts with their rights, acting with a new key "
+    "of theirs labelled `console sign-in link` (revoke it to end the session). The link "
+    "works once, until `expires_at`; it is in this response only and never holds a key. "
+    "Nothing is recorded in the ledger: like API keys, links are kept beside it. "
+    "Send `{}` for a member's link that lasts the default time.",
+    responses=problems(403, 404, 422),
+)
+def make_sign_in_link(
+    person_id: str,
+    body: SignInLinkCreate,
+    request: Request,
+    ledger: LedgerDep,
+    access: Annotated[Access, allow("invite", "person", "person_id")],
+    response: Response,
+) -> dict[str, Any]:
+    link = ledger.sign_in_links.make_link(person_id, body.role, body.minutes, access)
+    response.headers["Cache-Control"] = "no-store"
+    return {
+        "url": sign_in_url(request, link.token),
+        "person_id": link.person_id,
+        "role": link.role,
+        "expires_at": link.expires_at,
+    }
+
+
+def sign_in_url(request: Request, token: str) -> str:
+    """The link's address: ACCORD_PUBLIC_URL if set, else the address this request came to."""
+    settings = getattr(request.app.state, "settings", None)
+    base = getattr(settings, "public_url", None) or str(request.base_url)
+    return f"{base.rstrip('/')}/signin/link/{token}"

@@ -50,3 +50,30 @@ class KeysPublic(Body):
     """Keys, oldest first."""
 
     items: list[KeyPublic]
+
+
+class SignInLinkCreate(Body):
+    role: Role = Field(
+        default="member",
+        description="The role the session carries; only an administrator may give another.",
+    )
+    minutes: int | None = Field(
+        default=None,
+        ge=1,
+        le=7 * 24 * 60,
+        description="How long the link may be used; by default ACCORD_SIGN_IN_LINK_MINUTES (15).",
+        examples=[15],
+    )
+
+
+class SignInLinkCreated(Body):
+    """A one-time sign-in link: shown in this response only; usable once, until it expires."""
+
+    url: Annotated[str, StringConstraints(max_length=2000)] = Field(
+        description="Open it in a browser and press the button to sign in as the person. "
+        "Only a digest of its token is stored, so it cannot be shown again.",
+        examples=["https://accord.example.org/signin/link/Zm9v..."],
+    )
+    person_id: Id
+    role: Role
+    expires_at: datetime
