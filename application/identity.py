@@ -15,6 +15,10 @@ from typing import Protocol
 
 from application.keys import KeyCommands
 
+# The label of a key made for one console session alone (see Identity.key_id): the session
+# ends it when it ends (sign-out, expiry), so no unused key outlives its session.
+SESSION_KEY_LABEL = "console sign-in link"
+
 
 @dataclass(frozen=True)
 class Identity:

@@ -18,7 +18,12 @@ from datetime import UTC, datetime, timedelta
 
 from application.core import LedgerCore
 from application.errors import Unauthenticated
-from application.identity import ApiKeyIdentities, Identity, IdentityProvider
+from application.identity import (
+    SESSION_KEY_LABEL,
+    ApiKeyIdentities,
+    Identity,
+    IdentityProvider,
+)
 from application.keys import Caller, KeyCommands
 from application.ports import SessionRow, SessionStore
 
@@ -92,7 +97,7 @@ class SessionCommands:
         started = datetime.fromisoformat(row.created_at)
         seen = datetime.fromisoformat(row.last_seen_at)
         if now - started > self.lifetime or now - seen > self.idle:
-            self.store.delete_session(row.session_hash)
+            self._close(row)
             raise Unauthenticated("your session has expired; sign in again")
         found = self.core.store.find_caller(row.key_id)
         if found is None or found[0].revoked_at is not None:
@@ -106,9 +111,16 @@ class SessionCommands:
         return Session(caller, row.csrf, started)
 
     def end(self, token: str | None) -> None:
-        """Sign out: the session cannot be used again."""
-        if token:
-            self.store.delete_session(_digest(token))
+        """Sign out: the session cannot be used again (nor a key made for it alone)."""
+        if token and (row := self.store.find_session(_digest(token))) is not None:
+            self._close(row)
+
+    def _close(self, row: SessionRow) -> None:
+        """Delete the session, and revoke its key if the key was made for it alone."""
+        self.store.delete_session(row.session_hash)
+        found = self.core.store.find_caller(row.key_id)
+        if found is not None and found[0].label == SESSION_KEY_LABEL and not found[0].revoked_at:
+            self.core.store.revoke_api_key(row.key_id, datetime.now(UTC).isoformat())
 
     @staticmethod
     def csrf_matches(session: Session, sent: str | None) -> bool:

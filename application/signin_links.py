@@ -22,13 +22,13 @@ from application.access import Access
 from application.core import LedgerCore
 from application.errors import RecordNotFound, Unauthenticated
 from application.idempotency import unrepeatable
-from application.identity import Identity
+from application.identity import SESSION_KEY_LABEL, Identity
 from application.keys import ROLES
 from application.ports import SignInLinkRow, SignInLinkStore
 from domain.base import InvalidInput, NotAllowed
 from domain.person import Person
 
-LABEL = "console sign-in link"
+LABEL = SESSION_KEY_LABEL
 MAX_MINUTES = 7 * 24 * 60
 # One sentence for an unknown, used and expired link alike: which it was is nobody's business.
 UNUSABLE = "this sign-in link cannot be used: it is unknown, used already or expired"

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from application.errors import Unauthenticated
 from application.integrity import Break, Verification
 from interfaces import cli
 from interfaces.web.links import HideLinkTokens
@@ -84,6 +86,28 @@ def test_pressing_the_button_signs_the_person_in_with_their_own_rights(api, sam)
     # The session acts with a key of Sam's made for it, never shown to anyone.
     labels = [k.label for k in api.ledger.keys.list_keys(sam.person_id)]
     assert labels == [None, "console sign-in link"]
+
+
+def test_signing_out_revokes_the_key_made_for_the_session_and_expiry_does_too(api, sam):
+    def session_keys() -> list[bool]:
+        """Whether each key made for a session is revoked."""
+        keys = api.ledger.keys.list_keys(sam.person_id)
+        return [k.revoked_at is not None for k in keys if k.label == "console sign-in link"]
+
+    assert press(api, link_for(api, sam)).status_code == 303
+    assert session_keys() == [False]
+    csrf = csrf_of(api.client.get("/").text)
+    out = api.client.post("/signout", data={"csrf": csrf}, follow_redirects=False)
+    assert out.status_code == 303
+    assert session_keys() == [True]  # no unused key outlives its session
+    # A session that expires ends its key the next time it is presented.
+    api.client.cookies.clear()
+    assert press(api, link_for(api, sam)).status_code == 303
+    token = api.client.cookies["accord_session"]
+    later = datetime.now(UTC) + api.ledger.sessions.idle + timedelta(minutes=1)
+    with pytest.raises(Unauthenticated):
+        api.ledger.sessions.resume(token, later)
+    assert session_keys() == [True, True]
 
 
 def test_a_link_used_once_cannot_be_used_again(api, sam):
