@@ -105,7 +105,7 @@ def group_convened_in_december(ledger) -> tuple[str, str]:
 
 def test_a_decision_effective_before_its_group_was_convened_is_refused(ledger):
     group, cora = group_convened_in_december(ledger)
-    proposed = ledger.decisions.propose_decision(group, "Open at nine", "9am").id
+    proposed = ledger.decisions.propose_decision(group, "Open at nine", "9am", effective_at=DEC).id
     error = assert_nothing_recorded(
         ledger,
         lambda: ledger.decisions.agree_decision(
@@ -237,7 +237,7 @@ def test_a_timeline_filtered_by_a_person_lists_the_events_naming_them_in_any_rol
     for name in names[1:7]:
         ledger.groups.add_member(group, p[name], "member", DEC)
     with acting_as(p["bea"]):
-        decision = ledger.decisions.propose_decision(group, "Nine", "9am").id
+        decision = ledger.decisions.propose_decision(group, "Nine", "9am", effective_at=DEC).id
     with acting_as(p["ivy"]):  # ivy records these, and is named in none of them
         ledger.decisions.agree_decision(
             decision,
