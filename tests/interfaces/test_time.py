@@ -146,3 +146,46 @@ def test_a_group_record_in_effect_agrees_with_its_state_after_corrections(api: A
     left = iso(now, 1).replace("+", "%2B")
     api.write("DELETE", f"{members}/{dan.person_id}?effective_at={left}")
     _compare_record_and_state(api, admin, gid, now)
+
+
+def test_a_participant_who_joined_later_is_refused_naming_effective_at(api: Api):
+    gid = api.group("Hub")["id"]
+    bea = api.person("Bea")
+    api.add_member(gid, bea, effective_at="2026-06-01T00:00:00Z")
+    body = {
+        "title": "Nine",
+        "decision": "9am",
+        "agreement": {
+            "method": "consent",
+            "participants": [api.admin_id, bea.person_id],
+            "effective_at": "2026-05-01T00:00:00Z",
+        },
+    }
+    problem = assert_problem(
+        api.call("POST", f"/groups/{gid}/decisions", api.admin, json=body), 422
+    )
+    assert [e["field"] for e in problem["errors"]] == ["agreement.effective_at"]
+    assert "not a member" in problem["detail"] and "2026-06-01" in problem["detail"]
+
+
+def test_an_agreement_before_its_proposal_is_refused_naming_effective_at(api: Api):
+    gid = api.group("Hub")["id"]
+    decision = api.create(
+        f"/groups/{gid}/decisions",
+        {"title": "Nine", "decision": "9am", "effective_at": "2026-03-01T00:00:00Z"},
+        "/decisions",
+    )
+    assert decision["status"] == "proposed"
+    refused = api.call(
+        "POST",
+        f"/decisions/{decision['id']}/agree",
+        api.admin,
+        json={
+            "method": "consent",
+            "participants": [api.admin_id],
+            "effective_at": "2026-02-01T00:00:00Z",
+        },
+    )
+    problem = assert_problem(refused, 422)
+    assert [e["field"] for e in problem["errors"]] == ["effective_at"]
+    assert "was proposed" in problem["detail"]
