@@ -181,7 +181,9 @@ class Story:
 
     def principle(self, handle: str, group: str, by: str, statement: str, why: str) -> None:
         with self.acting(by):
-            written = self.ledger.principles.propose_principle(self.ids[group], statement, why)
+            written = self.ledger.principles.propose_principle(
+                self.ids[group], statement, why, self.at()
+            )
         self.new(handle, "principle", written.id, group)
 
     def respond(self, handle: str, person: str, stance: str, reason: str | None = None) -> None:
@@ -249,7 +251,9 @@ class Story:
 
     def propose(self, handle: str, group: str, by: str, title: str, text: str) -> None:
         with self.acting(by):
-            written = self.ledger.decisions.propose_decision(self.ids[group], title, text)
+            written = self.ledger.decisions.propose_decision(
+                self.ids[group], title, text, effective_at=self.at()
+            )
         self.new(handle, "decision", written.id, group)
 
     def close_proposal(self, handle: str, by: str, outcome: str, reason: str) -> None:

@@ -864,10 +864,13 @@ def test_conflicts_time_to_resolution_runs_from_raised_to_the_resolutions_effect
     other = ledger.groups.convene_group("Board", "coordinating", "Oversee", None, CONVENED).id
     parties = [person(c.ben)]
 
-    def raise_one(about):
-        return ledger.conflicts.raise_conflict(c.group, parties, about, None, c.ann).id
+    def raise_one(about, effective_at=None):
+        return ledger.conflicts.raise_conflict(
+            c.group, parties, about, None, c.ann, effective_at
+        ).id
 
-    resolved = [raise_one(f"Resolved {n}") for n in range(4)]
+    resolved = [raise_one(f"Resolved {n}") for n in range(3)]
+    resolved.append(raise_one("Resolved 3", T(2024, 6, 1)))
     escalated, withdrawn, _open, working = (raise_one(a) for a in ("Up", "Gone", "Open", "Working"))
     for conflict in (*resolved, working):
         ledger.conflicts.acknowledge_conflict(conflict)
@@ -876,7 +879,7 @@ def test_conflicts_time_to_resolution_runs_from_raised_to_the_resolutions_effect
     for conflict, at, days in zip(resolved[:3], raised, (2, 4, 10), strict=False):
         ledger.conflicts.resolve_conflict(conflict, "Agreed", None, at + timedelta(days=days))
     ledger.conflicts.resolve_conflict(
-        resolved[3], "Settled long ago", None, T(2024, 6, 1)
+        resolved[3], "Settled as it was raised", None, T(2024, 6, 1)
     )  # -> 0 days
     ledger.conflicts.escalate_conflict(escalated, other, "Needs the board")
     ledger.conflicts.withdraw_conflict(withdrawn)

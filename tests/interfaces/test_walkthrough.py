@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.interfaces.support import Actor, Api, api_routes
+from tests.interfaces.support import CONVENED, Actor, Api, api_routes
 
 MARCH = "2026-03-01T09:00:00+01:00"
 APRIL = "2026-04-01T09:00:00+00:00"
@@ -58,8 +58,9 @@ def cast(api: Api) -> Cast:
     gus = api.person("Gus Hub", hub)
     otto = api.person("Otto Outsider")
     group = api.group("Living Well transformation group")["id"]
-    api.add_member(group, mia)
-    api.add_member(group, bob)
+    # Members from the group's start, so that decisions may be back-dated (docs/time.md).
+    api.add_member(group, mia, effective_at=CONVENED)
+    api.add_member(group, bob, effective_at=CONVENED)
     return Cast(api.admin, north, river, hub, mia, bob, gus, otto, group)
 
 
@@ -242,6 +243,7 @@ def walk_decisions(api: Api) -> list[str]:
             "decision": "The hub takes self-referrals from 1 April.",
             "context": "Waiting lists are long.",
             "rationale": "People know when they need help.",
+            "effective_at": MARCH,
         },
         "/decisions",
         c.mia,
@@ -396,7 +398,12 @@ def walk_conflicts(api: Api) -> list[str]:
     ]
     raised = api.create(
         url,
-        {"parties": parties, "about": "Who triages self-referrals", "description": "Both do."},
+        {
+            "parties": parties,
+            "about": "Who triages self-referrals",
+            "description": "Both do.",
+            "effective_at": MARCH,
+        },
         "/conflicts",
         c.mia,
     )
@@ -503,7 +510,11 @@ def walk_principles(api: Api) -> list[str]:
     url = f"/groups/{c.group}/principles"
     proposed = api.create(
         url,
-        {"statement": "Work is placed where it belongs", "rationale": "Subsidiarity ∑ ≠ 中文"},
+        {
+            "statement": "Work is placed where it belongs",
+            "rationale": "Subsidiarity ∑ ≠ 中文",
+            "effective_at": MARCH,
+        },
         "/principles",
     )
     assert (proposed["status"], proposed["endorsements"], proposed["earlier_wordings"]) == (
