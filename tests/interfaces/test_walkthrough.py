@@ -614,8 +614,11 @@ def test_a_principle_is_proposed_endorsed_and_objected_to_agreed_amended_and_ret
 # ---------------------------------------------------------------- accountabilities
 
 
-def offer(api: Api, aid: str, to: dict[str, str], as_: Actor | None = None) -> dict[str, Any]:
-    offered = api.write("POST", f"/accountabilities/{aid}/handovers", as_, {"to": to}, status=201)
+def offer(
+    api: Api, aid: str, to: dict[str, str], as_: Actor | None = None, **extra: Any
+) -> dict[str, Any]:
+    body = {"to": to, **extra}
+    offered = api.write("POST", f"/accountabilities/{aid}/handovers", as_, body, status=201)
     handover = offered["handovers"][-1]
     assert offered["open_handover_id"] == handover["handover_id"]
     assert (handover["to"], handover["status"]) == (to, "offered")
@@ -648,9 +651,10 @@ def walk_accountabilities(api: Api) -> list[str]:
     aid = defined["id"]
     url = f"/accountabilities/{aid}"
 
-    # To a person, who accepts with their own key.
+    # To a person, who accepts with their own key: offered at the holder's start, accepted a
+    # month later (an answer never precedes its offer in effective time: docs/time.md).
     mia = {"kind": "person", "id": c.mia.person_id}
-    offered = offer(api, aid, mia)
+    offered = offer(api, aid, mia, effective_at=MARCH)
     handover = offered["open_handover_id"]
     accepted = api.write(
         "POST",
