@@ -806,7 +806,11 @@ def walk_history(api: Api) -> list[str]:
     }
     window = urlencode({"from": MARCH, "to": APRIL, "min_position": head})
     changes = api.read(f"/groups/{c.group}/changes?{window}")["changes"]
-    assert [(x["change"], x["record_id"]) for x in changes] == [("decision_agreed", decision["id"])]
+    # Recorded at once, the decision was proposed when it was agreed, in March.
+    assert [(x["change"], x["record_id"]) for x in changes] == [
+        ("decision_proposed", decision["id"]),
+        ("decision_agreed", decision["id"]),
+    ]
     return list(records)
 
 
