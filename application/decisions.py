@@ -7,7 +7,7 @@ from typing import Any
 
 from application import checks
 from application.core import LedgerCore, Written, command
-from domain.base import InvalidInput, require_aware
+from domain.base import InvalidInput, effective, require_aware
 from domain.decision import Decision
 from domain.group import Group
 from domain.principle import Principle
@@ -27,10 +27,13 @@ class DecisionCommands:
         decision: str,
         context: str | None = None,
         rationale: str | None = None,
+        effective_at: datetime | None = None,
     ) -> Written:
-        """Propose a decision in a group."""
+        """Propose a decision in a group (effective when recorded, or at `effective_at`)."""
         group = self.core.read(Group, group_id)
-        return self.core.write(self._propose(group, title, decision, context, rationale))
+        return self.core.write(
+            self._propose(group, title, decision, context, rationale, effective_at)
+        )
 
     @command
     def record_decision(
@@ -41,12 +44,20 @@ class DecisionCommands:
         agreement: dict[str, Any],
         context: str | None = None,
         rationale: str | None = None,
+        proposed_at: datetime | None = None,
     ) -> Written:
-        """Record a decision already taken: proposed and agreed in one transaction."""
+        """Record a decision already taken: proposed and agreed in one transaction, the
+        proposal taking effect at `proposed_at` or else when the agreement does."""
         participants = agreement.get("participants")
         self.core.read_together(group_id, *(participants if isinstance(participants, list) else ()))
         group = self.core.read(Group, group_id)
-        proposed = self._propose(group, title, decision, context, rationale)
+        when = proposed_at or agreement.get("effective_at")
+        try:
+            require_aware(when, "effective_at")
+        except InvalidInput as error:
+            error.field = "effective_at" if proposed_at else "agreement.effective_at"
+            raise
+        proposed = self._propose(group, title, decision, context, rationale, when)
         try:
             superseded = self._agree(group, proposed, **agreement)
         except InvalidInput as error:
@@ -122,10 +133,13 @@ class DecisionCommands:
         decision: str,
         context: str | None,
         rationale: str | None,
+        effective_at: datetime | None = None,
     ) -> Decision:
+        require_aware(effective_at, "effective_at")
         actor = self.core.actor()
-        proposer = actor if actor is not None and group.is_member(actor) else None
-        return Decision.propose(group, title, decision, context, rationale, proposer)
+        when = effective_at
+        proposer = actor if actor is not None and group.is_member_at(actor, when) else None
+        return Decision.propose(group, title, decision, context, rationale, proposer, when)
 
     def _agree(
         self,
@@ -148,16 +162,16 @@ class DecisionCommands:
             checks.cited(self.core, Decision, did, f"supersedes[{i}]")
             for i, did in enumerate(supersedes or [])
         ]
+        when = effective(effective_at)
+        group.require_began(when)
         named = {f"participants[{i}]": str(person_id) for i, person_id in enumerate(participants)}
         for field, person_id in named.items():
-            group.require_member(person_id, field)
+            group.require_member(person_id, field, when)
         organisations = []
         # Only registered people become members, so once every participant is a member,
         # every one is a person: the first field at fault is the one it always was.
         for person in checks.require_people(self.core, named).values():
-            organisation = (
-                person.organisation_at(effective_at) if effective_at else person.organisation_id
-            )
+            organisation = person.organisation_at(when)
             if organisation is not None:
                 organisations.append(organisation)
         decision.agree(
@@ -168,7 +182,7 @@ class DecisionCommands:
             objections,
             cited,
             earlier,
-            effective_at,
+            when,
             review_date,
         )
         return earlier

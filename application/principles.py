@@ -18,12 +18,15 @@ class PrincipleCommands:
 
     @command
     def propose_principle(
-        self, group_id: str, statement: str, rationale: str | None = None
+        self,
+        group_id: str,
+        statement: str,
+        rationale: str | None = None,
+        effective_at: datetime | None = None,
     ) -> Written:
         """Propose a principle for the group to work by."""
-        return self.core.write(
-            Principle.propose(self.core.read(Group, group_id), statement, rationale)
-        )
+        group = self.core.read(Group, group_id)
+        return self.core.write(Principle.propose(group, statement, rationale, effective_at))
 
     @command
     def respond_to_principle(

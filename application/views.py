@@ -117,5 +117,7 @@ def accountability(a: Accountability) -> dict[str, Any]:
         "holder": dict(a.holder),
         "holders": [{"holder": dict(h["holder"]), "from": h["from"]} for h in a.holders],
         "open_handover_id": a.open_handover_id,
-        "handovers": [dict(h) for h in a.handovers.values()],
+        "handovers": [
+            {k: v for k, v in h.items() if k != "offered_at"} for h in a.handovers.values()
+        ],
     }

@@ -100,10 +100,10 @@ class Accountability(AccordAggregate):
         """Define an accountability with its first holder; a person holder must be a member."""
         group.require_open()
         ref = party(holder.get("kind", ""), holder.get("id", ""), "holder")
-        if ref["kind"] == "person":
-            group.require_member(ref["id"], "holder.id")
         when = effective(effective_at)
         group.require_began(when)
+        if ref["kind"] == "person":
+            group.require_member(ref["id"], "holder.id", when)
         return cls(
             str(group.id),
             require_text(title, "title", 300),
@@ -150,9 +150,9 @@ class Accountability(AccordAggregate):
             raise AccountabilityInvalid("to must differ from the current holder", "to")
         if handover_id in self.handovers:
             raise AccountabilityInvalid(f"handover id {handover_id} is already used", "handover_id")
-        if ref["kind"] == "person":
-            group.require_member(ref["id"], "to.id")
         when = effective(effective_at)
+        if ref["kind"] == "person":
+            group.require_member(ref["id"], "to.id", when)
         self._require_after_holder_start(when)
         self._handover_offered(
             handover_id, dict(self.holder), ref, optional_text(reason, "reason"), when
@@ -170,11 +170,12 @@ class Accountability(AccordAggregate):
         handover = self._open_handover(handover_id)
         if not on_recipient_side:
             raise NotOnRecipientSide(f"only the recipient of handover {handover_id} can accept it")
-        if handover["to"]["kind"] == "person":
-            # The recipient must still be a member when they take the work on.
-            group.require_member(handover["to"]["id"], "to.id")
         when = effective(effective_at)
+        if handover["to"]["kind"] == "person":
+            # The recipient must be a member when they take the work on.
+            group.require_member(handover["to"]["id"], "to.id", when)
         self._require_after_holder_start(when)
+        self._require_offered_by(handover, when)
         self._handover_accepted(handover_id, dict(handover["to"]), when)
 
     def decline_handover(
@@ -182,15 +183,16 @@ class Accountability(AccordAggregate):
     ) -> None:
         self._require_active()
         self._require_group(group)
-        self._open_handover(handover_id)
+        handover = self._open_handover(handover_id)
         if not on_recipient_side:
             raise NotOnRecipientSide(f"only the recipient of handover {handover_id} can decline it")
+        self._require_offered_by(handover, effective(None))
         self._handover_declined(handover_id, optional_text(reason, "reason"))
 
     def withdraw_handover(self, group: Group, handover_id: str, reason: str | None) -> None:
         self._require_active()
         self._require_group(group)
-        self._open_handover(handover_id)
+        self._require_offered_by(self._open_handover(handover_id), effective(None))
         self._handover_withdrawn(handover_id, optional_text(reason, "reason"))
 
     def return_to_previous(
@@ -228,6 +230,12 @@ class Accountability(AccordAggregate):
         earlier time (the valid-time rule, docs/time.md): refused."""
         not_before(when, self.holders[-1]["from"], "the current holder's start")
 
+    @staticmethod
+    def _require_offered_by(handover: dict[str, Any], when: datetime) -> None:
+        """A handover is answered, in effective time, no earlier than it was offered."""
+        offered = handover.get("offered_at")
+        not_before(when, offered, f"handover {handover['handover_id']} was offered")
+
     def _change_holder(self, holder: dict[str, str], effective_at: datetime) -> None:
         self.holder = dict(holder)
         self.holders.append({"holder": dict(holder), "from": effective_at})
@@ -251,6 +259,7 @@ class Accountability(AccordAggregate):
             "to": dict(to),
             "reason": reason,
             "status": "offered",
+            "offered_at": effective_at,
         }
         self.open_handover_id = handover_id
 

@@ -14,6 +14,7 @@ from domain.base import (
     InvalidInput,
     LifecycleError,
     effective,
+    not_before,
     optional_text,
     require_text,
 )
@@ -73,6 +74,7 @@ class Conflict(AccordAggregate):
         self.about = about
         self.description = description
         self.status = "raised"
+        self.raised_at = effective_at
         self.notes: list[dict[str, Any]] = []
         self.outcome: str | None = None
         self.resolved_by_decision_id: str | None = None
@@ -94,9 +96,9 @@ class Conflict(AccordAggregate):
         `effective_at` is when it was first raised, if earlier than its recording.
         """
         group.require_open()
-        group.require_member(raised_by, "raised_by")
         when = effective(effective_at)
         group.require_began(when)
+        group.require_member(raised_by, "raised_by", when)
         refs: list[dict[str, str]] = []
         for index, given in enumerate(parties):
             ref = party(given.get("kind", ""), given.get("id", ""), f"parties[{index}]")
@@ -117,9 +119,15 @@ class Conflict(AccordAggregate):
         if self.status not in OPEN_STATES:
             raise ConflictNotOpen(f"conflict {self.id} is {self.status}", self.status)
 
+    def _require_raised_by(self, when: datetime) -> None:
+        """Nothing happens to a conflict, in effective time, before it was raised."""
+        start = getattr(self, "raised_at", None) or self.created_on
+        not_before(when, start, f"conflict {self.id} was raised")
+
     def acknowledge(self, group: Group, note: str | None = None) -> None:
         self._require_open()
         self._require_group(group)
+        self._require_raised_by(effective(None))
         if self.status != "raised":
             raise ConflictAlreadyAcknowledged(
                 f"conflict {self.id} is already {self.status}", self.status
@@ -130,6 +138,7 @@ class Conflict(AccordAggregate):
         """Record a note of working the conflict through; any number may be added."""
         self._require_open()
         self._require_group(group)
+        self._require_raised_by(effective(None))
         if self.status == "raised":
             raise ConflictNotAcknowledged(
                 f"conflict {self.id} is not yet acknowledged", self.status
@@ -153,10 +162,12 @@ class Conflict(AccordAggregate):
             raise ConflictInvalid(
                 f"decision {decision.id} is {decision.status}, not agreed", "decision_id"
             )
+        when = effective(effective_at)
+        self._require_raised_by(when)
         self._resolved(
             require_text(outcome, "outcome"),
             str(decision.id) if decision is not None else None,
-            effective(effective_at),
+            when,
         )
 
     def escalate(self, group: Group, to_group: Group, reason: str) -> None:
@@ -165,11 +176,13 @@ class Conflict(AccordAggregate):
         if to_group.id == group.id:
             raise ConflictInvalid("a conflict is escalated to another group", "to_group_id")
         to_group.require_open()
+        self._require_raised_by(effective(None))
         self._escalated(str(to_group.id), require_text(reason, "reason"))
 
     def withdraw(self, group: Group, reason: str | None = None) -> None:
         self._require_open()
         self._require_group(group)
+        self._require_raised_by(effective(None))
         self._withdrawn(optional_text(reason, "reason"))
 
     def _require_group(self, group: Group) -> None:

@@ -53,6 +53,15 @@ class Decision(AccordAggregate):
         proposal: str
         rationale: str | None
         proposed_by: str | None
+        effective_at: datetime | None
+
+        # Version 2: a proposal has an effective time of its own; one recorded before took
+        # effect when it was recorded (None).
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["effective_at"] = None
 
     def __init__(
         self,
@@ -62,8 +71,10 @@ class Decision(AccordAggregate):
         proposal: str,
         rationale: str | None,
         proposed_by: str | None,
+        effective_at: datetime | None = None,
     ) -> None:
         self.group_id = group_id
+        self.proposed_at = effective_at
         self.title = title
         self.context = context
         self.proposal = proposal
@@ -90,10 +101,15 @@ class Decision(AccordAggregate):
         context: str | None = None,
         rationale: str | None = None,
         proposed_by: str | None = None,
+        effective_at: datetime | None = None,
     ) -> Decision:
+        """Propose a decision; `effective_at` is when it was put forward, if earlier than
+        its recording (a decision taken at a meeting and recorded later)."""
         group.require_open()
+        when = effective(effective_at)
+        group.require_began(when)
         if proposed_by is not None:
-            group.require_member(proposed_by, "proposed_by")
+            group.require_member(proposed_by, "proposed_by", when)
         return cls(
             str(group.id),
             require_text(title, "title", 300),
@@ -101,7 +117,13 @@ class Decision(AccordAggregate):
             require_text(proposal, "decision"),
             optional_text(rationale, "rationale"),
             proposed_by,
+            when,
         )
+
+    def _require_proposed_by(self, when: datetime) -> None:
+        """Nothing happens to a proposal, in effective time, before it was put forward."""
+        start = getattr(self, "proposed_at", None) or self.created_on
+        not_before(when, start, f"decision {self.id} was proposed")
 
     def _require(self, *states: str) -> None:
         if self.status not in states:
@@ -126,8 +148,10 @@ class Decision(AccordAggregate):
         self._require("proposed")
         self._require_group(group)
         method = parse(Method, method, "method")
+        when = effective(effective_at)
+        group.require_began(when)
         for index, person_id in enumerate(participants):
-            group.require_member(str(person_id).strip(), f"participants[{index}]")
+            group.require_member(str(person_id).strip(), f"participants[{index}]", when)
         people = id_list(participants, "participants")
         if not people:
             raise DecisionInvalid("participants must name who took part", "participants")
@@ -147,8 +171,7 @@ class Decision(AccordAggregate):
                     f"principles[{index}]: principle {principle.id} is not agreed",
                     f"principles[{index}]",
                 )
-        when = effective(effective_at)
-        group.require_began(when)
+        self._require_proposed_by(when)
         superseded: list[Decision] = []
         for index, earlier in enumerate(supersedes or []):
             if earlier.id == self.id or earlier.group_id != self.group_id:
@@ -157,11 +180,9 @@ class Decision(AccordAggregate):
                     f"supersedes[{index}]",
                 )
             earlier._require("agreed")
-            if earlier.effective_at is not None and when < earlier.effective_at:
-                raise DecisionInvalid(
-                    f"supersedes[{index}] takes effect after this decision would",
-                    "effective_at",
-                )
+            not_before(
+                when, earlier.effective_at, f"decision {earlier.id} it supersedes took effect"
+            )
             if all(earlier.id != d.id for d in superseded):
                 superseded.append(earlier)
         self._agreed(
@@ -180,11 +201,13 @@ class Decision(AccordAggregate):
     def reject(self, group: Group, reason: str | None = None) -> None:
         self._require("proposed")
         self._require_group(group)
+        self._require_proposed_by(effective(None))
         self._rejected(optional_text(reason, "reason"))
 
     def withdraw(self, group: Group, reason: str | None = None) -> None:
         self._require("proposed")
         self._require_group(group)
+        self._require_proposed_by(effective(None))
         self._withdrawn(optional_text(reason, "reason"))
 
     def revoke(self, group: Group, reason: str, effective_at: datetime | None = None) -> None:

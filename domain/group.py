@@ -35,6 +35,10 @@ class NotAMember(InvalidInput, GroupError):
     """The person named is not a member of the group."""
 
 
+class NotAMemberThen(NotAMember):
+    """The person named is a member of the group, but not at the change's effective time."""
+
+
 class MemberNotFound(NotFound, GroupError):
     """The person named is not a member of the group, so has no membership to change."""
 
@@ -145,11 +149,45 @@ class Group(AccordAggregate):
         if str(self.id) != group_id:
             raise InvalidInput(f"group {self.id} is not the record's group {group_id}", "group_id")
 
-    def require_member(self, person_id: str, field: str) -> None:
-        if person_id not in self.members:
+    def is_member_at(self, person_id: str, when: datetime | None = None) -> bool:
+        """Whether the person is a member in effect at `when` (by default now, as known now)."""
+        return self.role_at(person_id, when or effective(None)) is not None
+
+    def require_member(self, person_id: str, field: str, when: datetime | None = None) -> None:
+        """The person must be a member in effect at `when`, the change's effective time (as
+        known now). Without `when` the change takes effect when recorded: a member now.
+
+        Someone who was never a member is refused naming `field`; someone who is a member
+        at other times is refused naming `effective_at`, with when their membership runs."""
+        moment = when if when is not None else effective(None)
+        if self.role_at(person_id, moment) is not None:
+            return
+        spans = self._membership_spans(person_id)
+        if not spans:
             raise NotAMember(
                 f"{field}: person {person_id} is not a member of group {self.id}", field
             )
+        at = "effective_at" if when is not None else "the time of recording"
+        raise NotAMemberThen(
+            f"{field}: person {person_id} is not a member of group {self.id} at {at} "
+            f"{moment.isoformat()}; as now known, they are a member {', '.join(spans)}",
+            "effective_at" if when is not None else field,
+        )
+
+    def _membership_spans(self, person_id: str) -> list[str]:
+        """The periods the person is a member, as now known, in words."""
+        changes = getattr(self, "memberships", None)
+        if changes is None:
+            return ["now"] if person_id in self.members else []
+        starts = periods([(t, r) for t, r in changes.get(person_id, [])])
+        spans = []
+        for index, (start, role) in enumerate(starts):
+            if role is None or start is None:
+                continue
+            end = starts[index + 1][0] if index + 1 < len(starts) else None
+            until = f" until {end.isoformat()}" if end is not None else " on"
+            spans.append(f"from {start.isoformat()}{until}")
+        return spans
 
     # Commands.
 

@@ -43,9 +43,25 @@ class Principle(AccordAggregate):
         group_id: str
         statement: str
         rationale: str | None
+        effective_at: datetime | None
 
-    def __init__(self, group_id: str, statement: str, rationale: str | None) -> None:
+        # Version 2: a proposal has an effective time of its own; one recorded before took
+        # effect when it was recorded (None).
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["effective_at"] = None
+
+    def __init__(
+        self,
+        group_id: str,
+        statement: str,
+        rationale: str | None,
+        effective_at: datetime | None = None,
+    ) -> None:
         self.group_id = group_id
+        self.proposed_at = effective_at
         self.statement = statement
         self.rationale = rationale
         self.status = "proposed"
@@ -56,13 +72,28 @@ class Principle(AccordAggregate):
         self.agreed_at: datetime | None = None
 
     @classmethod
-    def propose(cls, group: Group, statement: str, rationale: str | None = None) -> Principle:
+    def propose(
+        cls,
+        group: Group,
+        statement: str,
+        rationale: str | None = None,
+        effective_at: datetime | None = None,
+    ) -> Principle:
+        """Propose a principle; `effective_at` is when it was put forward, if earlier."""
         group.require_open()
+        when = effective(effective_at)
+        group.require_began(when)
         return cls(
             str(group.id),
             require_text(statement, "statement"),
             optional_text(rationale, "rationale"),
+            when,
         )
+
+    def _require_proposed_by(self, when: datetime) -> None:
+        """Nothing happens to a proposal, in effective time, before it was put forward."""
+        start = getattr(self, "proposed_at", None) or self.created_on
+        not_before(when, start, f"principle {self.id} was proposed")
 
     @property
     def endorsers(self) -> list[str]:
@@ -81,7 +112,9 @@ class Principle(AccordAggregate):
         """Record a member's endorsement of, or objection to, the proposed wording."""
         self._require("proposed")
         self._require_group(group)
-        group.require_member(person_id, "person_id")
+        now = effective(None)
+        group.require_member(person_id, "person_id", None)
+        self._require_proposed_by(now)
         reason = optional_text(reason, "reason")
         if stance == "endorse":
             self._endorsed(person_id, reason)
@@ -95,6 +128,7 @@ class Principle(AccordAggregate):
         self._require_group(group)
         when = effective(effective_at)
         group.require_began(when)
+        self._require_proposed_by(when)
         self._agreed(when)
 
     def amend(

@@ -5,8 +5,9 @@ transaction each, as the people involved (so every rule is checked and every eve
 names a realistic actor): a transformation group, a coordinating group and a design
 team, and accountability moving from three senior leaders to many people and
 organisations. Its cast, routine business and script are data (living_well.json).
-Effective times are spread over the 1,000 days before `end`; recorded times are when the
-demo runs. A seeded generator decides the routine (meetings, handovers), so two runs
+Effective times are spread over the 1,000 days before `end`, and each step is recorded when
+it takes place in the story (the library's clock follows the story while it runs), so every
+record's lifecycle reads in the same order in effective and in recorded time. A seeded generator decides the routine (meetings, handovers), so two runs
 record the same sequence of events.
 
 `synthetic` builds about N events quickly with the generator the benchmarks use

@@ -9,19 +9,26 @@ from application.demo.data import REPORT_FROM_DAY, STORY
 from application.demo.result import DemoResult, require_empty
 from application.demo.story import Story
 from application.ledger import Ledger
-from domain.base import require_aware
+from application.synthetic.clock import simulated_time
+from domain.base import InvalidInput, require_aware
 
 
 def living_well(ledger: Ledger, seed: int = 7, end: datetime | None = None) -> DemoResult:
-    """Fill an empty ledger with the Living Well story, effective over the 1,000 days to `end`."""
+    """Fill an empty ledger with the Living Well story, over the 1,000 days to `end`: each
+    step is recorded when it takes effect in the story, so that the ledger reads in the same
+    order in effective and in recorded time."""
     started = time.perf_counter()
     require_empty(ledger)
-    end = require_aware(end, "end") or datetime.now(UTC)
-    administrator, row, secret = ledger.keys.bootstrap(*STORY["administrator"])
+    now = datetime.now(UTC)
+    end = require_aware(end, "end") or now
+    if end > now:
+        raise InvalidInput("end must not be in the future: the story is recorded by then", "end")
     story = Story(ledger, seed, end)
-    story.cast(administrator)
-    story.script()
-    story.run()
+    with simulated_time(story.clock):
+        administrator, row, secret = ledger.keys.bootstrap(*STORY["administrator"])
+        story.cast(administrator)
+        story.script()
+        story.run()
     return DemoResult(
         administrator_id=administrator,
         key_id=row.key_id,

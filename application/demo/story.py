@@ -16,6 +16,26 @@ from application.demo.routine import Routine
 from application.ledger import Ledger
 from domain.base import current_actor
 
+TICK = timedelta(milliseconds=1)
+
+
+class StoryClock:
+    """The recorded time while the story runs: each step is recorded when it takes place in
+    the story, so that what takes effect when recorded (an endorsement, an acknowledgement, a
+    declined handover) falls in the story's order too. Every reading is later than the one
+    before, by a millisecond at least, so recorded time only moves forward."""
+
+    def __init__(self, start: datetime) -> None:
+        self.moment = start
+        self.last = start - TICK
+
+    def reach(self, moment: datetime) -> None:
+        self.moment = max(self.moment, moment)
+
+    def __call__(self) -> datetime:
+        self.last = max(self.last + TICK, self.moment)
+        return self.last
+
 
 class Story:
     """Runs the story: an agenda of steps by day, each taken by a person as one command."""
@@ -25,6 +45,7 @@ class Story:
         self.rng = random.Random(seed)
         start = end - timedelta(days=SPAN_DAYS)
         self.base = datetime(start.year, start.month, start.day, tzinfo=UTC)
+        self.clock = StoryClock(self.base + timedelta(hours=8))
         self.agenda: list[tuple[int, int, Callable[..., None], tuple[Any, ...]]] = []
         self.order = itertools.count()
         self.day = 0
@@ -69,12 +90,19 @@ class Story:
             day, _, step, args = heapq.heappop(self.agenda)
             if day != self.day:
                 self.day, self.slot = day, 0
+            self.clock.reach(self.moment())
             step(*args)
 
-    def at(self) -> datetime:
-        """The effective time of the next step: later in the day with every step."""
-        self.slot += 1
+    def moment(self) -> datetime:
         return self.base + timedelta(days=self.day, hours=9, minutes=4 * self.slot)
+
+    def at(self) -> datetime:
+        """The effective time of the next step: later in the day with every step. The step
+        is recorded then too (the story's clock moves on with it)."""
+        self.slot += 1
+        moment = self.moment()
+        self.clock.reach(moment)
+        return moment
 
     @contextmanager
     def acting(self, person: str) -> Iterator[None]:
@@ -181,7 +209,9 @@ class Story:
 
     def principle(self, handle: str, group: str, by: str, statement: str, why: str) -> None:
         with self.acting(by):
-            written = self.ledger.principles.propose_principle(self.ids[group], statement, why)
+            written = self.ledger.principles.propose_principle(
+                self.ids[group], statement, why, self.at()
+            )
         self.new(handle, "principle", written.id, group)
 
     def respond(self, handle: str, person: str, stance: str, reason: str | None = None) -> None:
@@ -249,7 +279,9 @@ class Story:
 
     def propose(self, handle: str, group: str, by: str, title: str, text: str) -> None:
         with self.acting(by):
-            written = self.ledger.decisions.propose_decision(self.ids[group], title, text)
+            written = self.ledger.decisions.propose_decision(
+                self.ids[group], title, text, effective_at=self.at()
+            )
         self.new(handle, "decision", written.id, group)
 
     def close_proposal(self, handle: str, by: str, outcome: str, reason: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
@@ -29,7 +29,7 @@ class SimulatedClock:
 
 
 @contextmanager
-def simulated_time(clock: SimulatedClock) -> Iterator[None]:
+def simulated_time(clock: Callable[[], datetime]) -> Iterator[None]:
     """Every event (and snapshot) created inside takes its timestamp from `clock`."""
     original = es_domain.datetime_now_with_tzinfo
     es_domain.datetime_now_with_tzinfo = clock

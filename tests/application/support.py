@@ -153,7 +153,7 @@ def rich_scenario(ledger: Ledger) -> dict[str, list[str]]:
         ledger.groups.restate_purpose(sub, "Design and open the hub", JUN)
         ledger.groups.add_member(sub, w.alice, "observer")
         principle = ledger.principles.propose_principle(
-            w.group, "Nothing about us without us", "Voice"
+            w.group, "Nothing about us without us", "Voice", JAN
         ).id
         ledger.principles.respond_to_principle(principle, "endorse", "Agreed")
         ledger.principles.respond_to_principle(principle, "object", "Vague", w.bob)
@@ -174,7 +174,7 @@ def rich_scenario(ledger: Ledger) -> dict[str, list[str]]:
             },
         ).id
         second = ledger.decisions.propose_decision(
-            w.group, "Open at eight", "Open at eight", "Queues"
+            w.group, "Open at eight", "Open at eight", "Queues", effective_at=MAR
         ).id
         ledger.decisions.agree_decision(
             second,
@@ -201,7 +201,9 @@ def rich_scenario(ledger: Ledger) -> dict[str, list[str]]:
         ledger.decisions.revoke_decision(revoked, "Budget cut", JUN)
         open_decision = ledger.decisions.propose_decision(w.group, "Open Saturdays", "Saturdays").id
         parties = [{"kind": "person", "id": q}, {"kind": "organisation", "id": w.org_b}]
-        resolved = ledger.conflicts.raise_conflict(w.group, parties, "Referral delays", "Weeks").id
+        resolved = ledger.conflicts.raise_conflict(
+            w.group, parties, "Referral delays", "Weeks", effective_at=JAN
+        ).id
         ledger.conflicts.acknowledge_conflict(resolved, "Heard")
         ledger.conflicts.add_conflict_note(resolved, "Met both teams")
         ledger.conflicts.resolve_conflict(resolved, "Triage", second, JUN)
@@ -216,7 +218,9 @@ def rich_scenario(ledger: Ledger) -> dict[str, list[str]]:
             w.group, "Referral pathway", {"kind": "person", "id": q}, "All referrals", JAN
         ).id
         to_alice = extra(
-            ledger.accountabilities.offer_handover(held, {"kind": "person", "id": w.alice})
+            ledger.accountabilities.offer_handover(
+                held, {"kind": "person", "id": w.alice}, effective_at=JAN
+            )
         )
     with acting_as(w.alice):
         ledger.accountabilities.accept_handover(held, to_alice["handover_id"], MAR)

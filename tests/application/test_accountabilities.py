@@ -79,7 +79,9 @@ def test_a_handover_to_a_person_is_accepted_by_that_person_only(ledger, world):
     accountability = define(ledger, world)
     tape = Tape(ledger)
     offered = tape(
-        ledger.accountabilities.offer_handover(accountability, person(world.bob), "Leave"),
+        ledger.accountabilities.offer_handover(
+            accountability, person(world.bob), "Leave", effective_at=JAN
+        ),
         version=2,
     )
     handover = extra(offered)["handover_id"]
@@ -209,9 +211,9 @@ def test_an_accountability_is_returned_to_its_previous_holder_and_then_retired(l
         lambda: ledger.accountabilities.return_accountability(accountability),
         NothingToReturn,
     )
-    handover = ledger.accountabilities.offer_handover(accountability, person(world.bob)).extra[
-        "handover_id"
-    ]
+    handover = ledger.accountabilities.offer_handover(
+        accountability, person(world.bob), effective_at=JAN
+    ).extra["handover_id"]
     with acting_as(world.bob):
         ledger.accountabilities.accept_handover(accountability, handover, MAR)
     tape = Tape(ledger)
@@ -335,7 +337,8 @@ def test_a_person_offered_a_handover_must_still_be_a_member_to_accept_it(ledger,
             lambda: ledger.accountabilities.accept_handover(accountability, handover),
             NotAMember,
         )
-    assert error.field == "to.id"
+    # Bob is a member from the beginning until he left: the refusal names the moment.
+    assert error.field == "effective_at"
     assert holder(ledger, accountability) == person(world.alice)
     # The offer stays open; it can still be withdrawn.
     ledger.accountabilities.withdraw_handover(accountability, handover)

@@ -13,7 +13,7 @@ from domain.conflict import (
     ConflictNotOpen,
 )
 from domain.group import GroupClosed, NotAMember
-from tests.application.support import MAR, Tape, all_listed, assert_nothing_recorded, extra
+from tests.application.support import JAN, MAR, Tape, all_listed, assert_nothing_recorded, extra
 from tests.conftest import acting_as
 
 MISSING = "00000000-0000-4000-8000-000000000000"
@@ -23,7 +23,7 @@ def raise_one(ledger, world, about="Referral delays"):
     parties = [{"kind": "person", "id": world.bob}, {"kind": "organisation", "id": world.org_b}]
     with acting_as(world.alice):
         return ledger.conflicts.raise_conflict(
-            world.group, parties, about, "Referrals wait weeks"
+            world.group, parties, about, "Referrals wait weeks", effective_at=JAN
         ).id
 
 

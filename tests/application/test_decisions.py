@@ -69,7 +69,9 @@ def test_agreeing_a_decision_records_method_participants_objections_principles_a
     tape = Tape(ledger)
     principle = agreed_principle(ledger, world)
     earlier = agreed_decision(ledger, world, "Open at nine")
-    decision = ledger.decisions.propose_decision(world.group, "Open at eight", "Open at eight").id
+    decision = ledger.decisions.propose_decision(
+        world.group, "Open at eight", "Open at eight", effective_at=JAN
+    ).id
 
     written = tape(
         ledger.decisions.agree_decision(
@@ -113,8 +115,8 @@ def test_agreeing_a_decision_records_method_participants_objections_principles_a
 
 def test_participant_organisations_are_those_at_the_time_the_decision_took_effect(ledger, world):
     ledger.people.change_affiliation(world.alice, world.org_b, effective_at=JUN)
-    before = ledger.decisions.propose_decision(world.group, "Before the move", "x").id
-    after = ledger.decisions.propose_decision(world.group, "After the move", "y").id
+    before = ledger.decisions.propose_decision(world.group, "Before", "x", effective_at=JAN).id
+    after = ledger.decisions.propose_decision(world.group, "After", "y", effective_at=JAN).id
     ledger.decisions.agree_decision(before, "vote", [world.alice], effective_at=MAR)
     ledger.decisions.agree_decision(after, "vote", [world.alice])
     assert ledger.records.get_decision(before)["participant_organisations"] == [world.org_a]

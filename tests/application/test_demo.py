@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
-from datetime import datetime, timedelta
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from application.demo import DemoResult, StoreNotEmpty, living_well, synthetic
 from application.errors import AlreadyBootstrapped
 from application.keys import Caller
 from application.ledger import Ledger
+from domain.base import InvalidInput
 from interfaces import cli
 from interfaces.bootstrap import build_ledger
 from interfaces.settings import Settings
@@ -211,3 +212,84 @@ def test_a_scaled_demo_of_3000_events_records_about_that_many_and_projects_them(
     kinds = Counter(t.rsplit(".", 1)[1] for t in topics(ledger) if ".Handover" in t)
     assert min(kinds["HandoverAccepted"], kinds["HandoverDeclined"], kinds["HandoverWithdrawn"]) > 0
     assert ledger.keys.authenticate(result.api_key).role == "administrator"
+
+
+# Who an event names that must be a member of the record's group when it takes effect.
+NAMED: dict[str, Callable[[dict[str, Any]], list[Any]]] = {
+    "Decision.Proposed": lambda d: [d["proposed_by"]],
+    "Decision.Agreed": lambda d: d["participants"],
+    "Conflict.Raised": lambda d: [d["raised_by"]],
+    "Principle.Endorsed": lambda d: [d["person_id"]],
+    "Principle.ObjectedTo": lambda d: [d["person_id"]],
+    "Accountability.Defined": lambda d: [d["holder"]],
+    "Accountability.HandoverOffered": lambda d: [d["to"]],
+    "Accountability.HandoverAccepted": lambda d: [d["to"]],
+}
+# A registration says who someone is, not when that began: it holds from the beginning of time.
+TIMELESS = {"Person.Registered", "Organisation.Registered"}
+FOREVER = datetime.max.replace(tzinfo=UTC)
+
+
+def memberships(events: list[dict[str, Any]]) -> dict[tuple[str, str], list[list[datetime]]]:
+    """Each (group, person)'s membership periods [start, end), from the group events."""
+    periods: dict[tuple[str, str], list[list[datetime]]] = {}
+    for e in events:
+        when, data = datetime.fromisoformat(e["effective_at"]), e["data"]
+        if e["type"] in ("Group.Convened", "Group.MemberJoined"):
+            person = data.get("convener_id") or data["person_id"]
+            periods.setdefault((e["record_id"], person), []).append([when, FOREVER])
+        elif e["type"] == "Group.MemberLeft":
+            periods[(e["record_id"], data["person_id"])][-1][1] = when
+    return periods
+
+
+def test_every_record_of_the_story_reads_in_the_same_order_in_effective_and_recorded_time(
+    story: tuple[Ledger, DemoResult, dict[str, Any]],
+) -> None:
+    ledger, _, _ = story
+    events = every_event(ledger)
+    recorded = [datetime.fromisoformat(e["recorded_at"]) for e in events]
+    assert recorded == sorted(recorded)
+    backwards, early = [], []
+    last: dict[str, tuple[datetime, str]] = {}
+    for e, at in zip(events, recorded, strict=True):
+        if e["type"] in TIMELESS:
+            continue
+        when = datetime.fromisoformat(e["effective_at"])
+        if e["record_id"] in last and when < last[e["record_id"]][0]:
+            backwards.append((e["type"], "after", last[e["record_id"]][1], e["record_id"]))
+        last[e["record_id"]] = (when, e["type"])
+        if when > at:
+            early.append((e["type"], e["position"]))  # nothing in the story is future-dated
+    assert backwards == [] and early == []
+    assert len(last) > 100
+
+
+def test_nobody_is_named_in_the_story_at_a_moment_they_were_not_a_member(
+    story: tuple[Ledger, DemoResult, dict[str, Any]],
+) -> None:
+    ledger, _, _ = story
+    events = every_event(ledger)
+    periods = memberships(events)
+    group_of = {e["record_id"]: e["data"]["group_id"] for e in events if "group_id" in e["data"]}
+    named, outside = 0, []
+    for e in events:
+        when = datetime.fromisoformat(e["effective_at"])
+        for ref in NAMED.get(e["type"], lambda d: [])(e["data"]):
+            person = ref["id"] if isinstance(ref, dict) else ref
+            if (isinstance(ref, dict) and ref["kind"] != "person") or person is None:
+                continue
+            named += 1
+            spans = periods.get((group_of[e["record_id"]], person), [])
+            if not any(start <= when < end for start, end in spans):
+                outside.append((e["type"], e["position"], person, when.isoformat()))
+    assert outside == []
+    assert named > 500
+
+
+def test_the_story_cannot_end_in_the_future_because_it_is_recorded_as_it_happens(
+    ledger: Ledger,
+) -> None:
+    with pytest.raises(InvalidInput, match="end must not be in the future"):
+        living_well(ledger, end=datetime.now(UTC) + timedelta(days=1))
+    assert ledger.head_position() == 0

@@ -14,7 +14,7 @@ def test_a_principle_is_proposed_endorsed_objected_to_agreed_amended_and_retired
     tape = Tape(ledger)
     principle = tape(
         ledger.principles.propose_principle(
-            world.group, "Nothing about us without us", "Co-production"
+            world.group, "Nothing about us without us", "Co-production", JAN
         ),
         version=1,
     ).id

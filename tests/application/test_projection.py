@@ -109,7 +109,8 @@ def back_dated_changes(ledger: Ledger, ids: dict[str, list[str]]) -> None:
     ledger.groups.remove_member(group, alice, MAR)
     ledger.groups.add_member(group, alice, "observer", JUN)
     with acting_as(ids["person"][0]):
-        principle = ledger.principles.propose_principle(group, "Share the data").id
+        # Proposed when agreed: nothing answers a proposal before it was made (docs/time.md).
+        principle = ledger.principles.propose_principle(group, "Share the data", None, MAR).id
         ledger.principles.agree_principle(principle, MAR)
         ledger.principles.amend_principle(principle, "Share the data weekly", None, JUN)
         # Amended again, earlier than the amendment before.

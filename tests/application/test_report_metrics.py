@@ -183,13 +183,15 @@ def define(ledger, group: str, holder: dict[str, str], when: datetime, title: st
     return ledger.accountabilities.define_accountability(group, title, holder, None, when).id
 
 
-def offer(ledger, accountability: str, to: dict[str, str]) -> str:
-    return ledger.accountabilities.offer_handover(accountability, to).extra["handover_id"]
+def offer(ledger, accountability: str, to: dict[str, str], effective_at=None) -> str:
+    written = ledger.accountabilities.offer_handover(accountability, to, effective_at=effective_at)
+    return written.extra["handover_id"]
 
 
-def hand_over(ledger, accountability, to, actor, effective_at=None) -> str:
-    """Offer and accept, the acceptance by `actor` (on the recipient's side)."""
-    handover = offer(ledger, accountability, to)
+def hand_over(ledger, accountability, to, actor, effective_at=None, offered_at=None) -> str:
+    """Offer and accept, the acceptance by `actor` (on the recipient's side); offered at the
+    same meeting unless `offered_at` says earlier (an answer never precedes its offer)."""
+    handover = offer(ledger, accountability, to, offered_at or effective_at)
     with acting_as(actor):
         ledger.accountabilities.accept_handover(accountability, handover, effective_at)
     return handover
@@ -542,10 +544,10 @@ def test_a_return_rate_can_exceed_1_when_the_period_holds_more_returns_than_acce
     ledger.accountabilities.return_accountability(first, "To Ann", T(2024, 3, 10))
     ledger.accountabilities.return_accountability(first, "To Ben again", T(2024, 3, 20))
     second = define(ledger, c.group, person(c.ann), T(2023, 6, 1))
-    hand_over(ledger, second, person(c.cat), c.cat, T(2024, 3, 5))
+    hand_over(ledger, second, person(c.cat), c.cat, T(2024, 3, 5), offered_at=T(2024, 2, 20))
     report = ledger.reports.accountability_report(c.group, start=T(2024, 3, 1), end=T(2024, 4, 1))
     handovers = report["handovers"]
-    # The offers were recorded today, after the period: not counted as offered.
+    # Both offers took effect before the period: not counted as offered.
     assert (handovers["offered"], handovers["accepted"], handovers["returned"]) == (0, 1, 2)
     assert handovers["acceptance_rate"] == 1.0
     assert handovers["return_rate"] == 2.0
@@ -558,6 +560,7 @@ def test_a_handover_accepted_today_but_effective_last_year_moves_last_years_seri
     work = define(ledger, c.group, person(c.ann), T(LAST_YEAR - 1, 1, 1))
     before = ledger.head_position()
     known_before = moment_between_writes()
+    # Offered and accepted at a meeting on 15 March, both recorded today.
     hand_over(ledger, work, person(c.ben), c.ben, T(LAST_YEAR, 3, 15))
     start, end = T(LAST_YEAR, 1, 1), T(LAST_YEAR, 7, 1)
     months = [T(LAST_YEAR, m, 1) for m in range(1, 8)]
@@ -569,7 +572,7 @@ def test_a_handover_accepted_today_but_effective_last_year_moves_last_years_seri
     assert report["holdings"]["by_holder"] == [
         {"holder_kind": "person", "holder_id": c.ben, "count": 1}
     ]
-    assert (report["handovers"]["offered"], report["handovers"]["accepted"]) == (0, 1)
+    assert (report["handovers"]["offered"], report["handovers"]["accepted"]) == (1, 1)
 
     # As the ledger stood before the acceptance was recorded, Ann held it all along.
     then = ledger.reports.accountability_report(c.group, start=start, end=end, as_of=known_before)
@@ -884,10 +887,13 @@ def test_conflicts_time_to_resolution_runs_from_raised_to_the_resolutions_effect
     other = ledger.groups.convene_group("Board", "coordinating", "Oversee", None, CONVENED).id
     parties = [person(c.ben)]
 
-    def raise_one(about):
-        return ledger.conflicts.raise_conflict(c.group, parties, about, None, c.ann).id
+    def raise_one(about, effective_at=None):
+        return ledger.conflicts.raise_conflict(
+            c.group, parties, about, None, c.ann, effective_at
+        ).id
 
-    resolved = [raise_one(f"Resolved {n}") for n in range(4)]
+    resolved = [raise_one(f"Resolved {n}") for n in range(3)]
+    resolved.append(raise_one("Resolved 3", T(2024, 6, 1)))
     escalated, withdrawn, _open, working = (raise_one(a) for a in ("Up", "Gone", "Open", "Working"))
     for conflict in (*resolved, working):
         ledger.conflicts.acknowledge_conflict(conflict)
@@ -896,7 +902,7 @@ def test_conflicts_time_to_resolution_runs_from_raised_to_the_resolutions_effect
     for conflict, at, days in zip(resolved[:3], raised, (2, 4, 10), strict=False):
         ledger.conflicts.resolve_conflict(conflict, "Agreed", None, at + timedelta(days=days))
     ledger.conflicts.resolve_conflict(
-        resolved[3], "Settled long ago", None, T(2024, 6, 1)
+        resolved[3], "Settled as it was raised", None, T(2024, 6, 1)
     )  # -> 0 days
     ledger.conflicts.escalate_conflict(escalated, other, "Needs the board")
     ledger.conflicts.withdraw_conflict(withdrawn)
@@ -978,7 +984,10 @@ def test_a_conflict_raised_with_a_back_dated_time_is_timed_and_aged_from_then(le
 
 def test_principles_count_citations_up_to_the_end_and_each_persons_latest_stance(ledger):
     c = cast(ledger)
-    first = ledger.principles.propose_principle(c.group, "Nothing about us without us").id
+    # Proposed before they are agreed (nothing answers a proposal before it: docs/time.md).
+    first = ledger.principles.propose_principle(
+        c.group, "Nothing about us without us", None, T(2024, 1, 15)
+    ).id
     for member, stance in ((c.ann, "endorse"), (c.ben, "endorse"), (c.cat, "object")):
         ledger.principles.respond_to_principle(first, stance, None, member)
     ledger.principles.respond_to_principle(first, "object", "Changed my mind", c.ben)
@@ -986,7 +995,7 @@ def test_principles_count_citations_up_to_the_end_and_each_persons_latest_stance
     ledger.principles.amend_principle(
         first, "Decide with people, not for them", None, T(2024, 3, 1)
     )
-    second = ledger.principles.propose_principle(c.group, "Meet monthly").id
+    second = ledger.principles.propose_principle(c.group, "Meet monthly", None, T(2024, 2, 1)).id
     ledger.principles.respond_to_principle(second, "endorse", None, c.eve)
     ledger.principles.agree_principle(second, T(2024, 2, 10))
     unagreed = ledger.principles.propose_principle(c.group, "Keep minutes").id
@@ -1057,7 +1066,7 @@ def test_a_principle_proposed_after_the_period_is_not_listed(ledger):
 
 def test_a_principle_agreed_back_dated_into_the_period_is_listed_with_its_wording_then(ledger):
     c = cast(ledger)
-    principle = ledger.principles.propose_principle(c.group, "Old wording").id
+    principle = ledger.principles.propose_principle(c.group, "Old wording", None, T(2024, 1, 1)).id
     ledger.principles.agree_principle(principle, T(2024, 1, 1))
     ledger.principles.amend_principle(principle, "New wording", None, T(2025, 1, 1))
     report = ledger.reports.accountability_report(c.group, start=T(2024, 1, 1), end=T(2024, 6, 1))

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from application.changes import LINES, SENTENCES
+from application.errors import RecordNotFound
 from domain.base import InvalidInput, TooEarly
-from domain.group import AlreadyAMember, MemberNotFound
+from domain.group import AlreadyAMember, MemberNotFound, NotAMember
 from tests.application.support import (
     JAN,
     all_notifications,
@@ -105,7 +106,7 @@ def group_convened_in_december(ledger) -> tuple[str, str]:
 
 def test_a_decision_effective_before_its_group_was_convened_is_refused(ledger):
     group, cora = group_convened_in_december(ledger)
-    proposed = ledger.decisions.propose_decision(group, "Open at nine", "9am").id
+    proposed = ledger.decisions.propose_decision(group, "Open at nine", "9am", effective_at=DEC).id
     error = assert_nothing_recorded(
         ledger,
         lambda: ledger.decisions.agree_decision(
@@ -237,7 +238,7 @@ def test_a_timeline_filtered_by_a_person_lists_the_events_naming_them_in_any_rol
     for name in names[1:7]:
         ledger.groups.add_member(group, p[name], "member", DEC)
     with acting_as(p["bea"]):
-        decision = ledger.decisions.propose_decision(group, "Nine", "9am").id
+        decision = ledger.decisions.propose_decision(group, "Nine", "9am", effective_at=DEC).id
     with acting_as(p["ivy"]):  # ivy records these, and is named in none of them
         ledger.decisions.agree_decision(
             decision,
@@ -365,3 +366,197 @@ def test_changes_list_proposals_responses_offers_declines_and_withdrawals_with_a
         assert line["effective_at"] and line["recorded_at"]
         assert line["sentence"].endswith(f"(effective {line['effective_at'][:10]}).")
     assert lines[1]["sentence"].startswith("A proposed decision was rejected: Close Sundays")
+
+
+# Who is named is checked against the membership in effect at effective_at (issue 17).
+
+MAY_1 = datetime(2026, 5, 1, tzinfo=UTC)
+
+
+def test_someone_who_joins_later_cannot_take_part_in_an_earlier_decision(ledger):
+    group, cora = group_convened_in_december(ledger)
+    bea = ledger.people.register_person("Bea").id
+    ledger.groups.add_member(group, bea, "member", JUN_1)
+    proposed = ledger.decisions.propose_decision(group, "Open at nine", "9am", effective_at=DEC)
+    error = assert_nothing_recorded(
+        ledger,
+        lambda: ledger.decisions.agree_decision(
+            proposed.id, "consent", [cora, bea], effective_at=MAY_1
+        ),
+        NotAMember,
+    )
+    assert error.field == "effective_at"
+    assert "not a member" in str(error) and "from 2026-06-01" in str(error)
+    ledger.decisions.agree_decision(proposed.id, "consent", [cora, bea], effective_at=JUN_1)
+
+
+def test_someone_who_left_cannot_be_named_after_but_can_in_a_back_dated_correction(ledger):
+    group, cora = group_convened_in_december(ledger)
+    bea = ledger.people.register_person("Bea").id
+    ledger.groups.add_member(group, bea, "member", DEC)
+    ledger.groups.remove_member(group, bea, MAY_1)
+    to_bea = {"kind": "person", "id": bea}
+    with acting_as(cora):
+        for attempt in (
+            lambda: ledger.accountabilities.define_accountability(
+                group, "Chair", to_bea, effective_at=JUN_1
+            ),
+            lambda: ledger.conflicts.raise_conflict(
+                group, [to_bea], "Rota", raised_by=bea, effective_at=JUN_1
+            ),
+        ):
+            assert assert_nothing_recorded(ledger, attempt, NotAMember).field == "effective_at"
+        # On 15 March Bea was a member: the correction is recorded though she has left.
+        held = ledger.accountabilities.define_accountability(
+            group, "Chair", to_bea, effective_at=MAR_15
+        ).id
+        conflict = ledger.conflicts.raise_conflict(
+            group, [to_bea], "Rota", raised_by=bea, effective_at=MAR_15
+        ).id
+        decided = ledger.decisions.record_decision(
+            group,
+            "Rota",
+            "Weekly",
+            {"method": "consent", "participants": [bea], "effective_at": MAR_15},
+        ).id
+    assert ledger.records.get_accountability(held)["holder"] == to_bea
+    assert ledger.records.get_conflict(conflict)["raised_by"] == bea
+    assert ledger.records.get_decision(decided)["participants"] == [bea]
+
+
+def test_a_handover_recipient_must_be_a_member_when_the_offer_and_the_acceptance_take_effect(
+    ledger,
+):
+    group, cora = group_convened_in_december(ledger)
+    bea = ledger.people.register_person("Bea").id
+    ledger.groups.add_member(group, bea, "member", MAY_1)
+    held = ledger.accountabilities.define_accountability(
+        group, "Chair", {"kind": "person", "id": cora}, effective_at=DEC
+    ).id
+    to_bea = {"kind": "person", "id": bea}
+    with acting_as(cora):
+        error = assert_nothing_recorded(
+            ledger,
+            lambda: ledger.accountabilities.offer_handover(held, to_bea, effective_at=MAR_1),
+            NotAMember,
+        )
+        assert error.field == "effective_at"
+        ledger.accountabilities.offer_handover(held, to_bea, effective_at=MAY_1)
+
+
+# Lifecycle order in effective time: nothing answers what is not yet there (issue 17).
+
+
+def test_a_decision_is_not_agreed_rejected_or_withdrawn_before_it_was_proposed(ledger):
+    group, cora = group_convened_in_december(ledger)
+    later = datetime.now(UTC) + timedelta(days=30)
+    proposed = ledger.decisions.propose_decision(group, "Nine", "9am", effective_at=MAR_1).id
+    error = assert_nothing_recorded(
+        ledger,
+        lambda: ledger.decisions.agree_decision(proposed, "consent", [cora], effective_at=DEC),
+        TooEarly,
+    )
+    assert error.field == "effective_at" and "was proposed" in str(error)
+    # A proposal dated in the future cannot be rejected or withdrawn now.
+    future = ledger.decisions.propose_decision(group, "Ten", "10am", effective_at=later).id
+    for attempt in (
+        lambda: ledger.decisions.reject_decision(future, "No"),
+        lambda: ledger.decisions.withdraw_decision(future, "No"),
+    ):
+        assert "was proposed" in str(assert_nothing_recorded(ledger, attempt, TooEarly))
+    ledger.decisions.agree_decision(proposed, "consent", [cora], effective_at=MAR_1)
+    # Recorded at once, a decision's proposal takes effect with its agreement.
+    recorded = ledger.decisions.record_decision(
+        group, "Eight", "8am", {"method": "consent", "participants": [cora], "effective_at": MAR_15}
+    ).id
+    with pytest.raises(RecordNotFound):
+        ledger.history.record_version_at("decision", recorded, effective_at=MAR_1)
+    assert ledger.history.record_version_at("decision", recorded, effective_at=MAR_15) == 2
+
+
+def test_a_decision_does_not_supersede_one_that_takes_effect_after_it(ledger):
+    group, cora = group_convened_in_december(ledger)
+    agreement = {"method": "consent", "participants": [cora], "effective_at": MAY_1}
+    earlier = ledger.decisions.record_decision(group, "Nine", "9am", agreement).id
+    proposed = ledger.decisions.propose_decision(group, "Ten", "10am", effective_at=DEC).id
+    error = assert_nothing_recorded(
+        ledger,
+        lambda: ledger.decisions.agree_decision(
+            proposed, "consent", [cora], supersedes=[earlier], effective_at=MAR_1
+        ),
+        TooEarly,
+    )
+    assert error.field == "effective_at" and "supersedes took effect" in str(error)
+
+
+def test_nothing_happens_to_a_conflict_before_it_was_raised(ledger):
+    group, cora = group_convened_in_december(ledger)
+    later = datetime.now(UTC) + timedelta(days=30)
+    party = [{"kind": "person", "id": cora}]
+    with acting_as(cora):
+        raised = ledger.conflicts.raise_conflict(group, party, "Rota", effective_at=MAR_1).id
+        ledger.conflicts.acknowledge_conflict(raised)
+        error = assert_nothing_recorded(
+            ledger,
+            lambda: ledger.conflicts.resolve_conflict(raised, "Sorted", effective_at=DEC),
+            TooEarly,
+        )
+        assert error.field == "effective_at" and "was raised" in str(error)
+        future = ledger.conflicts.raise_conflict(group, party, "Keys", effective_at=later).id
+        other = ledger.groups.convene_group("Board", "board", "Oversee", effective_at=DEC).id
+        for attempt in (
+            lambda: ledger.conflicts.acknowledge_conflict(future),
+            lambda: ledger.conflicts.escalate_conflict(future, other, "Too big"),
+            lambda: ledger.conflicts.withdraw_conflict(future),
+        ):
+            assert "was raised" in str(assert_nothing_recorded(ledger, attempt, TooEarly))
+        ledger.conflicts.resolve_conflict(raised, "Sorted", effective_at=MAR_15)
+
+
+def test_a_handover_is_not_answered_before_it_was_offered(ledger):
+    group, cora = group_convened_in_december(ledger)
+    bea = ledger.people.register_person("Bea").id
+    ledger.groups.add_member(group, bea, "member", DEC)
+    held = ledger.accountabilities.define_accountability(
+        group, "Chair", {"kind": "person", "id": cora}, effective_at=DEC
+    ).id
+    to_bea = {"kind": "person", "id": bea}
+    with acting_as(cora):
+        offer = ledger.accountabilities.offer_handover(held, to_bea, effective_at=MAR_15).extra
+    with acting_as(bea):
+        error = assert_nothing_recorded(
+            ledger,
+            lambda: ledger.accountabilities.accept_handover(held, offer["handover_id"], MAR_1),
+            TooEarly,
+        )
+        assert error.field == "effective_at" and "was offered" in str(error)
+        ledger.accountabilities.accept_handover(held, offer["handover_id"], MAR_15)
+    later = datetime.now(UTC) + timedelta(days=30)
+    with acting_as(bea):
+        future = ledger.accountabilities.offer_handover(
+            held, {"kind": "person", "id": cora}, effective_at=later
+        ).extra
+    with acting_as(cora):
+        error = assert_nothing_recorded(
+            ledger,
+            lambda: ledger.accountabilities.decline_handover(held, future["handover_id"], "No"),
+            TooEarly,
+        )
+    assert "was offered" in str(error)
+
+
+def test_a_principle_is_not_agreed_or_answered_before_it_was_proposed(ledger):
+    group, cora = group_convened_in_december(ledger)
+    principle = ledger.principles.propose_principle(group, "Near the work", None, MAR_1).id
+    error = assert_nothing_recorded(
+        ledger, lambda: ledger.principles.agree_principle(principle, DEC), TooEarly
+    )
+    assert error.field == "effective_at" and "was proposed" in str(error)
+    future = ledger.principles.propose_principle(
+        group, "Later", None, datetime.now(UTC) + timedelta(days=30)
+    ).id
+    with acting_as(cora):
+        assert_nothing_recorded(
+            ledger, lambda: ledger.principles.respond_to_principle(future, "endorse"), TooEarly
+        )
+    ledger.principles.agree_principle(principle, MAR_15)

@@ -218,9 +218,11 @@ def test_offering_a_handover_records_it_as_open() -> None:
         "to": P2,
         "reason": "p1 is leaving",
         "status": "offered",
+        "offered_at": accountability.handovers["h1"]["offered_at"],
     }
     assert accountability.holder == P1
     offered = only_event(accountability)
+    assert accountability.handovers["h1"]["offered_at"] == offered.effective_at
     assert (offered.from_holder, offered.to) == (P1, P2)
 
 

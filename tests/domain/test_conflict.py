@@ -19,6 +19,7 @@ from domain.decision import Decision
 from domain.group import Group, GroupClosed, NotAMember
 from tests.domain.conftest import (
     AWARE,
+    BEGAN,
     LATER,
     NAIVE,
     Allowed,
@@ -39,11 +40,15 @@ PARTIES = [{"kind": "organisation", "id": "org-trust"}, {"kind": "group", "id": 
 
 
 def raise_conflict(group: Group, raised_by: str = "p2") -> Conflict:
-    return Conflict.raise_conflict(group, raised_by, PARTIES, "Who funds the night service")
+    return Conflict.raise_conflict(
+        group, raised_by, PARTIES, "Who funds the night service", effective_at=BEGAN
+    )
 
 
 def agreed_decision(group: Group) -> Decision:
-    decision = Decision.propose(group, "Share the cost", "Split the night service cost")
+    decision = Decision.propose(
+        group, "Share the cost", "Split the night service cost", effective_at=BEGAN
+    )
     decision.agree(group, "consent", ["p1", "p2"], [])
     return decision
 
@@ -262,7 +267,7 @@ def test_resolving_by_an_agreed_decision_records_the_decision() -> None:
 def test_a_conflict_is_resolved_only_by_an_agreed_decision(decision_state: str) -> None:
     group = open_group()
     conflict = conflict_in("acknowledged", group, open_group())
-    decision = Decision.propose(group, "Share the cost", "Split the cost")
+    decision = Decision.propose(group, "Share the cost", "Split the cost", effective_at=BEGAN)
     if decision_state == "rejected":
         decision.reject(group)
     elif decision_state == "revoked":
@@ -387,7 +392,9 @@ def test_replaying_a_resolved_conflict_rebuilds_it() -> None:
     group = open_group()
     decision = agreed_decision(group)
     with acting_as("p2"):
-        conflict = Conflict.raise_conflict(group, "p2", PARTIES, "Funding", description="Both")
+        conflict = Conflict.raise_conflict(
+            group, "p2", PARTIES, "Funding", description="Both", effective_at=AWARE
+        )
         conflict.acknowledge(group, "Seen")
         conflict.add_note(group, "n1", "Met the trust")
         conflict.add_note(group, "n2", "Met the council")

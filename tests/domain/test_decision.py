@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from domain.base import InvalidInput, LifecycleError
+from domain.base import InvalidInput, LifecycleError, TooEarly
 from domain.decision import Decision, DecisionInvalid, DecisionNotAgreed, DecisionNotProposed
 from domain.group import Group, GroupClosed, NotAMember
 from domain.principle import Principle
@@ -34,7 +34,9 @@ from tests.domain.conftest import (
 
 
 def propose(group: Group, title: str = "Pool the two budgets") -> Decision:
-    return Decision.propose(group, title, "Pool the health and care budgets", proposed_by="p1")
+    return Decision.propose(
+        group, title, "Pool the health and care budgets", proposed_by="p1", effective_at=BEGAN
+    )
 
 
 def agree(decision: Decision, group: Group, **overrides: Any) -> None:
@@ -49,7 +51,7 @@ def agree(decision: Decision, group: Group, **overrides: Any) -> None:
 
 
 def agreed_principle(group: Group) -> Principle:
-    principle = Principle.propose(group, "Decisions are taken closest to the work")
+    principle = Principle.propose(group, "Decisions are taken closest to the work", None, BEGAN)
     principle.agree(group)
     return principle
 
@@ -302,7 +304,9 @@ def test_someone_who_left_the_group_cannot_take_part() -> None:
     group.leave("p2")
     with pytest.raises(NotAMember) as caught:
         agree(decision, group, participants=["p1", "p2"])
-    assert caught.value.field == "participants[1]"
+    # A member until now: the refusal names the moment, and says when they were a member.
+    assert caught.value.field == "effective_at"
+    assert "p2 is not a member" in str(caught.value) and "from 2020-01-01" in str(caught.value)
 
 
 def test_a_non_member_participant_is_named_by_its_position_in_the_given_list() -> None:
@@ -481,7 +485,7 @@ def test_a_decision_cannot_take_effect_before_the_one_it_supersedes() -> None:
     earlier = propose(group)
     agree(earlier, group, effective_at=LATER)
     later = propose(group, "Pool three budgets")
-    with pytest.raises(DecisionInvalid) as caught:
+    with pytest.raises(TooEarly) as caught:
         agree(later, group, supersedes=[earlier], effective_at=AWARE)
     assert caught.value.field == "effective_at"
     assert (earlier.status, later.status) == ("agreed", "proposed")
@@ -584,7 +588,12 @@ def test_replaying_an_agreed_then_revoked_decision_rebuilds_it() -> None:
     principle = agreed_principle(group)
     with acting_as("p1"):
         decision = Decision.propose(
-            group, "Pool", "Pool budgets", context="Two budgets", rationale="Less waste"
+            group,
+            "Pool",
+            "Pool budgets",
+            context="Two budgets",
+            rationale="Less waste",
+            effective_at=AWARE,
         )
     with acting_as("p2"):
         decision.agree(

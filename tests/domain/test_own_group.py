@@ -72,6 +72,6 @@ def test_a_person_who_left_after_the_offer_cannot_accept_the_handover() -> None:
     group.leave("p2")
     with pytest.raises(NotAMember) as caught:
         accountability.accept_handover(group, "h1", on_recipient_side=True)
-    assert caught.value.field == "to.id"
+    assert caught.value.field == "effective_at"
     assert accountability.holder == {"kind": "person", "id": "p1"}
     assert accountability.open_handover_id == "h1"

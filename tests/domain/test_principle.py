@@ -33,7 +33,9 @@ STATEMENT = "Decisions are taken closest to the work"
 
 
 def propose(group: Group) -> Principle:
-    return Principle.propose(group, STATEMENT, rationale="Those nearest know most")
+    return Principle.propose(
+        group, STATEMENT, rationale="Those nearest know most", effective_at=BEGAN
+    )
 
 
 # Lifecycle: every state x every action.
@@ -302,8 +304,8 @@ def test_replaying_an_amended_then_retired_principle_rebuilds_it() -> None:
         principle.respond(group, "p1", "endorse", "Yes")
         principle.respond(group, "p2", "object", "Vague")
         principle.respond(group, "p2", "endorse", "Fine now")
-        principle.agree(group, effective_at=AWARE)
-        principle.amend(group, "Work is decided where it is done", "Shorter", LATER)
+        principle.agree(group)  # not before the responses recorded just now
+        principle.amend(group, "Work is decided where it is done", "Shorter")
         principle.retire(group, "Replaced by the charter")
     rebuilt = assert_replay_rebuilds(principle, min_events=7)
     assert rebuilt.status == "retired"

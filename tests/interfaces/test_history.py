@@ -134,13 +134,17 @@ def decide(
 
 
 def agreed_principle(api: Api, group: str, statement: str, when: str) -> str:
-    principle = api.create(f"/groups/{group}/principles", {"statement": statement}, "/principles")
+    """A principle proposed and agreed at `when` (an agreement never precedes its proposal)."""
+    body = {"statement": statement, "effective_at": when}
+    principle = api.create(f"/groups/{group}/principles", body, "/principles")
     api.write("POST", f"/principles/{principle['id']}/agree", json={"effective_at": when})
     return str(principle["id"])
 
 
-def raise_conflict(api: Api, group: str, about: str, party: Actor) -> str:
-    body = {"parties": [{"kind": "person", "id": party.person_id}], "about": about}
+def raise_conflict(api: Api, group: str, about: str, party: Actor, when: str | None = None) -> str:
+    body: dict[str, Any] = {"parties": [{"kind": "person", "id": party.person_id}], "about": about}
+    if when is not None:
+        body["effective_at"] = when
     return str(api.create(f"/groups/{group}/conflicts", body, "/conflicts")["id"])
 
 
@@ -169,9 +173,14 @@ def test_every_record_kinds_history_lists_its_events_oldest_first_with_who_recor
     )
     group = api.group("Hub group", mia, effective_at=JAN)
     gid = group["id"]
-    joined = join(api, gid, bob)
+    # Each step is dated no earlier than what it follows (docs/time.md): Bob is a member
+    # from the group's start, the proposal precedes its agreement, the offer its acceptance.
+    joined = join(api, gid, bob, when=JAN)
     proposed = api.create(
-        f"/groups/{gid}/decisions", {"title": "Open at nine", "decision": "9am."}, "/decisions", mia
+        f"/groups/{gid}/decisions",
+        {"title": "Open at nine", "decision": "9am.", "effective_at": FEB},
+        "/decisions",
+        mia,
     )
     agreed = api.write(
         "POST",
@@ -187,7 +196,10 @@ def test_every_record_kinds_history_lists_its_events_oldest_first_with_who_recor
     )
     acknowledged = api.write("POST", f"/conflicts/{raised['id']}/acknowledge", mia, {})
     principle = api.create(
-        f"/groups/{gid}/principles", {"statement": "Work sits where it belongs"}, "/principles", mia
+        f"/groups/{gid}/principles",
+        {"statement": "Work sits where it belongs", "effective_at": JAN},
+        "/principles",
+        mia,
     )
     endorsed = api.write("POST", f"/principles/{principle['id']}/endorsements", bob, {}, status=201)
     principle_agreed = api.write(
@@ -203,7 +215,7 @@ def test_every_record_kinds_history_lists_its_events_oldest_first_with_who_recor
         "POST",
         f"/accountabilities/{defined['id']}/handovers",
         mia,
-        {"to": {"kind": "person", "id": bob.person_id}},
+        {"to": {"kind": "person", "id": bob.person_id}, "effective_at": MAR},
         status=201,
     )
     accepted = api.write(
@@ -225,10 +237,10 @@ def test_every_record_kinds_history_lists_its_events_oldest_first_with_who_recor
         ],
         ("group", gid): [
             ("Group.Convened", group, mia, JAN),
-            ("Group.MemberJoined", joined, admin, None),
+            ("Group.MemberJoined", joined, admin, JAN),
         ],
         ("decision", proposed["id"]): [
-            ("Decision.Proposed", proposed, mia, None),
+            ("Decision.Proposed", proposed, mia, FEB),
             ("Decision.Agreed", agreed, bob, MAR),
         ],
         ("conflict", raised["id"]): [
@@ -236,13 +248,13 @@ def test_every_record_kinds_history_lists_its_events_oldest_first_with_who_recor
             ("Conflict.Acknowledged", acknowledged, mia, None),
         ],
         ("principle", principle["id"]): [
-            ("Principle.Proposed", principle, mia, None),
+            ("Principle.Proposed", principle, mia, JAN),
             ("Principle.Endorsed", endorsed, bob, None),
             ("Principle.Agreed", principle_agreed, admin, FEB),
         ],
         ("accountability", defined["id"]): [
             ("Accountability.Defined", defined, mia, JAN),
-            ("Accountability.HandoverOffered", offered, mia, None),
+            ("Accountability.HandoverOffered", offered, mia, MAR),
             ("Accountability.HandoverAccepted", accepted, bob, APR),
         ],
     }
@@ -356,10 +368,13 @@ def without_name_fields(value: Any) -> Any:
 def test_a_decision_recorded_late_is_in_effect_from_its_effective_time_but_absent_as_of_before(
     api,
 ):
-    """The README's example: a decision recorded today as effective from 1 March."""
+    """The README's example: a decision recorded today as effective from 1 March (proposed
+    and agreed at that meeting)."""
     gid = api.group("Hub group", effective_at=JAN)["id"]
     proposed = api.create(
-        f"/groups/{gid}/decisions", {"title": "Open at nine", "decision": "9am."}, "/decisions"
+        f"/groups/{gid}/decisions",
+        {"title": "Open at nine", "decision": "9am.", "effective_at": MAR},
+        "/decisions",
     )
     did = proposed["id"]
     agreed = api.write(
@@ -463,7 +478,8 @@ def test_a_groups_state_shows_what_was_in_effect_at_each_moment_by_what_is_known
     api.write("POST", f"/principles/{retired}/retire", json={"effective_at": MAR})
     api.create(f"/groups/{gid}/principles", {"statement": "Only proposed"}, "/principles")
     open_conflict = raise_conflict(api, gid, "Still open", bob)
-    resolved = raise_conflict(api, gid, "Resolved", bob)
+    # Raised in February (a resolution never precedes its raising), resolved in March.
+    resolved = raise_conflict(api, gid, "Resolved", bob, when=FEB_10)
     api.write("POST", f"/conflicts/{resolved}/acknowledge", json={})
     api.write("POST", f"/conflicts/{resolved}/resolve", json={"outcome": "O", "effective_at": MAR})
     acknowledged = raise_conflict(api, gid, "Acknowledged", bob)
@@ -479,7 +495,7 @@ def test_a_groups_state_shows_what_was_in_effect_at_each_moment_by_what_is_known
     offered = api.write(
         "POST",
         f"/accountabilities/{keys}/handovers",
-        json={"to": {"kind": "person", "id": mia.person_id}},
+        json={"to": {"kind": "person", "id": mia.person_id}, "effective_at": FEB},
         status=201,
     )
     api.write(
@@ -562,7 +578,7 @@ def test_a_record_read_in_effect_at_a_moment_shows_the_version_then_in_effect(ap
     offered = api.write(
         "POST",
         f"/accountabilities/{keys}/handovers",
-        json={"to": {"kind": "person", "id": mia.person_id}},
+        json={"to": {"kind": "person", "id": mia.person_id}, "effective_at": FEB},
         status=201,
     )
     api.write(
@@ -587,7 +603,7 @@ def test_a_record_read_in_effect_at_a_moment_shows_the_version_then_in_effect(ap
     response = api.call(
         "GET", f"/principles/{principle}", api.admin, params={"effective_at": JAN_15}
     )
-    assert_problem(response, 404)  # not yet agreed, and proposed only today
+    assert_problem(response, 404)  # not yet proposed: proposed and agreed in February
 
 
 # ---------------------------------------------------------------- timelines
@@ -702,12 +718,15 @@ def test_timeline_and_history_pages_return_every_event_exactly_once_even_while_w
 ):
     mia = api.person("Mia")
     gid = api.group("Hub group")["id"]
-    join(api, gid, mia)
+    # Mia is a member, and the proposals are made, by January, when one is agreed below.
+    join(api, gid, mia, when=JAN)
     url = f"/groups/{gid}/timeline"
     made = [
-        api.create(f"/groups/{gid}/decisions", {"title": f"D{n}", "decision": "D"}, "/decisions")[
-            "id"
-        ]
+        api.create(
+            f"/groups/{gid}/decisions",
+            {"title": f"D{n}", "decision": "D", "effective_at": JAN},
+            "/decisions",
+        )["id"]
         for n in range(5)
     ]
     for limit in (1, 2, 3, 5, 6, 500):
@@ -978,7 +997,7 @@ def assert_other_windows_agree(api: Api, gid: str, admin: Actor, lines: list[Any
     }
     assert get(api, f"/groups/{gid}/changes", **shifted)["changes"] == lines
     march = get(api, f"/groups/{gid}/changes", **between(MAR, MAR_10))["changes"]
-    assert march == lines[5:11]
+    assert march == lines[9:16]
     late = get(api, f"/groups/{gid}/changes", **between(APR, APR_15))["changes"]
     assert [line["change"] for line in late] == [
         "purpose_restated",
@@ -1021,7 +1040,9 @@ def test_changes_list_what_took_effect_between_two_moments_with_links(api):
     old = agreed_principle(api, gid, "Old principle", JAN)
     api.write("POST", f"/principles/{old}/retire", json={"reason": "Gone", "effective_at": APR})
     second = decide(api, gid, "Second", MAR, supersedes=(first,))["id"]
-    conflict = raise_conflict(api, gid, "Who holds the keys", bob)
+    # Raised in January (before the window), the keys offered to Mia when she joined in
+    # February: each answered in March.
+    conflict = raise_conflict(api, gid, "Who holds the keys", bob, when=JAN_15)
     api.write("POST", f"/conflicts/{conflict}/acknowledge", json={})
     api.write(
         "POST",
@@ -1036,7 +1057,7 @@ def test_changes_list_what_took_effect_between_two_moments_with_links(api):
     offered = api.write(
         "POST",
         f"/accountabilities/{keys}/handovers",
-        json={"to": {"kind": "person", "id": mia.person_id}},
+        json={"to": {"kind": "person", "id": mia.person_id}, "effective_at": FEB},
         status=201,
     )
     accepted = api.write(
@@ -1055,15 +1076,21 @@ def test_changes_list_what_took_effect_between_two_moments_with_links(api):
     )
     lines = body["changes"]
     assert [(line["change"], line["record_id"]) for line in lines] == [
-        # 1 February, the start of the window, is in it.
+        # 1 February, the start of the window, is in it. Decisions and principles recorded
+        # at once are proposed when they are agreed.
         ("member_joined", gid),
+        ("decision_proposed", first),
         ("decision_agreed", first),
+        ("decision_proposed", revoked),
         ("decision_agreed", revoked),
+        ("principle_proposed", amended),
         ("principle_agreed", amended),
+        ("handover_offered", keys),
         ("member_joined", gid),  # Bob, 15 February
         # 1 March, in the order recorded.
         ("member_role_changed", gid),
         ("principle_amended", amended),
+        ("decision_proposed", second),
         ("decision_agreed", second),
         ("decision_superseded", first),
         ("conflict_resolved", conflict),
@@ -1077,12 +1104,12 @@ def test_changes_list_what_took_effect_between_two_moments_with_links(api):
         assert line["links"] == {"record": path, "history": f"{path}/history"}
         assert line["recorded_by"] in (admin.person_id, mia.person_id)
         assert isinstance(line["position"], int) and instant(line["recorded_at"])
-    in_march = [line["position"] for line in lines[5:11]]
+    in_march = [line["position"] for line in lines[9:16]]
     assert in_march == sorted(in_march)
     by_change = {(line["change"], line["record_id"]): line for line in lines}
     assert lines[0]["details"] == {"person_id": mia.person_id, "role": "member"}
-    assert lines[4]["details"] == {"person_id": bob.person_id, "role": "observer"}
-    assert lines[5]["details"] == {"person_id": bob.person_id, "role": "member"}
+    assert lines[8]["details"] == {"person_id": bob.person_id, "role": "observer"}
+    assert lines[9]["details"] == {"person_id": bob.person_id, "role": "member"}
     assert lines[-1]["details"] == {"person_id": otto.person_id}
     assert by_change[("decision_agreed", second)]["details"] == {
         "method": "consent",

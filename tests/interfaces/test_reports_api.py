@@ -72,15 +72,18 @@ def populate(api: Api) -> dict[str, str]:
     def define(group, holder, when):
         return ledger.accountabilities.define_accountability(group, "Work", holder, None, when).id
 
-    def offer(work, to):
-        return extra(ledger.accountabilities.offer_handover(work, to))["handover_id"]
+    def offer(work, to, when=None):
+        written = ledger.accountabilities.offer_handover(work, to, effective_at=when)
+        return extra(written)["handover_id"]
 
     ann_p, ben_p, cat_p = ({"kind": "person", "id": p} for p in (ann, ben, cat))
     for group, holder in ((parent, ann_p), (parent, ann_p), (child, ben_p), (other, cat_p)):
         define(group, holder, T(2023, 6, 1))
     moved = define(parent, ann_p, T(2023, 6, 1))
     with acting_as(ben):
-        ledger.accountabilities.accept_handover(moved, offer(moved, ben_p), T(2024, 3, 1))
+        # Offered and accepted at one meeting (an answer never precedes its offer).
+        handover = offer(moved, ben_p, T(2024, 3, 1))
+        ledger.accountabilities.accept_handover(moved, handover, T(2024, 3, 1))
     ledger.accountabilities.return_accountability(moved, "Back", T(2024, 4, 1))
     waiting = define(child, ben_p, T(2024, 2, 1))
     offer(waiting, cat_p)
@@ -90,7 +93,9 @@ def populate(api: Api) -> dict[str, str]:
             declined, offer(declined, {"kind": "organisation", "id": north})
         )
 
-    principle = ledger.principles.propose_principle(parent, "Nothing about us without us").id
+    principle = ledger.principles.propose_principle(
+        parent, "Nothing about us without us", None, T(2024, 1, 15)
+    ).id
     ledger.principles.respond_to_principle(principle, "endorse", None, ann)
     ledger.principles.respond_to_principle(principle, "object", None, ben)
     ledger.principles.agree_principle(principle, T(2024, 1, 15))

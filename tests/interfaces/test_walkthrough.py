@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.interfaces.support import Actor, Api, api_routes
+from tests.interfaces.support import CONVENED, Actor, Api, api_routes
 
 MARCH = "2026-03-01T09:00:00+01:00"
 APRIL = "2026-04-01T09:00:00+00:00"
@@ -58,8 +58,9 @@ def cast(api: Api) -> Cast:
     gus = api.person("Gus Hub", hub)
     otto = api.person("Otto Outsider")
     group = api.group("Living Well transformation group")["id"]
-    api.add_member(group, mia)
-    api.add_member(group, bob)
+    # Members from the group's start, so that decisions may be back-dated (docs/time.md).
+    api.add_member(group, mia, effective_at=CONVENED)
+    api.add_member(group, bob, effective_at=CONVENED)
     return Cast(api.admin, north, river, hub, mia, bob, gus, otto, group)
 
 
@@ -247,6 +248,7 @@ def walk_decisions(api: Api) -> list[str]:
             "decision": "The hub takes self-referrals from 1 April.",
             "context": "Waiting lists are long.",
             "rationale": "People know when they need help.",
+            "effective_at": MARCH,
         },
         "/decisions",
         c.mia,
@@ -401,7 +403,12 @@ def walk_conflicts(api: Api) -> list[str]:
     ]
     raised = api.create(
         url,
-        {"parties": parties, "about": "Who triages self-referrals", "description": "Both do."},
+        {
+            "parties": parties,
+            "about": "Who triages self-referrals",
+            "description": "Both do.",
+            "effective_at": MARCH,
+        },
         "/conflicts",
         c.mia,
     )
@@ -508,7 +515,11 @@ def walk_principles(api: Api) -> list[str]:
     url = f"/groups/{c.group}/principles"
     proposed = api.create(
         url,
-        {"statement": "Work is placed where it belongs", "rationale": "Subsidiarity ∑ ≠ 中文"},
+        {
+            "statement": "Work is placed where it belongs",
+            "rationale": "Subsidiarity ∑ ≠ 中文",
+            "effective_at": MARCH,
+        },
         "/principles",
     )
     assert (proposed["status"], proposed["endorsements"], proposed["earlier_wordings"]) == (
@@ -608,8 +619,11 @@ def test_a_principle_is_proposed_endorsed_and_objected_to_agreed_amended_and_ret
 # ---------------------------------------------------------------- accountabilities
 
 
-def offer(api: Api, aid: str, to: dict[str, str], as_: Actor | None = None) -> dict[str, Any]:
-    offered = api.write("POST", f"/accountabilities/{aid}/handovers", as_, {"to": to}, status=201)
+def offer(
+    api: Api, aid: str, to: dict[str, str], as_: Actor | None = None, **extra: Any
+) -> dict[str, Any]:
+    body = {"to": to, **extra}
+    offered = api.write("POST", f"/accountabilities/{aid}/handovers", as_, body, status=201)
     handover = offered["handovers"][-1]
     assert offered["open_handover_id"] == handover["handover_id"]
     assert (handover["to"], handover["status"]) == (to, "offered")
@@ -642,9 +656,10 @@ def walk_accountabilities(api: Api) -> list[str]:
     aid = defined["id"]
     url = f"/accountabilities/{aid}"
 
-    # To a person, who accepts with their own key.
+    # To a person, who accepts with their own key: offered at the holder's start, accepted a
+    # month later (an answer never precedes its offer in effective time: docs/time.md).
     mia = {"kind": "person", "id": c.mia.person_id}
-    offered = offer(api, aid, mia)
+    offered = offer(api, aid, mia, effective_at=MARCH)
     handover = offered["open_handover_id"]
     accepted = api.write(
         "POST",
@@ -796,7 +811,11 @@ def walk_history(api: Api) -> list[str]:
     }
     window = urlencode({"from": MARCH, "to": APRIL, "min_position": head})
     changes = api.read(f"/groups/{c.group}/changes?{window}")["changes"]
-    assert [(x["change"], x["record_id"]) for x in changes] == [("decision_agreed", decision["id"])]
+    # Recorded at once, the decision was proposed when it was agreed, in March.
+    assert [(x["change"], x["record_id"]) for x in changes] == [
+        ("decision_proposed", decision["id"]),
+        ("decision_agreed", decision["id"]),
+    ]
     return list(records)
 
 

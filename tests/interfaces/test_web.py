@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from application.errors import Unauthenticated
-from tests.interfaces.support import Actor, Api
+from tests.interfaces.support import CONVENED, Actor, Api
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)> javascript:alert(1)'
 
@@ -367,8 +367,9 @@ def test_the_decision_register_filters_and_a_decision_reads_as_a_record(api, adm
     hope = api.organisation("Hope Street", "vcse")["id"]
     ada, ben = api.person("Ada Lovelace", north), api.person("Ben Okri", hope)
     group = api.group("Design team", as_=admin)["id"]
-    api.add_member(group, ada)
-    api.add_member(group, ben)
+    # Members from the group's start, so that they may take part in a back-dated decision.
+    api.add_member(group, ada, effective_at=CONVENED)
+    api.add_member(group, ben, effective_at=CONVENED)
     agreed = api.create(
         f"/groups/{group}/decisions",
         {

@@ -43,12 +43,17 @@ def create_decision(
 ) -> dict[str, Any]:
     if body.agreement is None:
         result = ledger.decisions.propose_decision(
-            group_id, body.title, body.decision, body.context, body.rationale
+            group_id, body.title, body.decision, body.context, body.rationale, body.effective_at
         )
     else:
-        agreement = body.agreement.model_dump()
         result = ledger.decisions.record_decision(
-            group_id, body.title, body.decision, agreement, body.context, body.rationale
+            group_id,
+            body.title,
+            body.decision,
+            body.agreement.model_dump(),
+            body.context,
+            body.rationale,
+            proposed_at=body.effective_at,
         )
     response.headers["Location"] = f"/decisions/{result.id}"
     return written(response, ledger.records.get_decision(result.id, result.version), result)

@@ -47,7 +47,9 @@ def propose_principle(
     _: Annotated[Access, allow("write", "group", "group_id")],
     response: Response,
 ) -> dict[str, Any]:
-    result = ledger.principles.propose_principle(group_id, body.statement, body.rationale)
+    result = ledger.principles.propose_principle(
+        group_id, body.statement, body.rationale, body.effective_at
+    )
     response.headers["Location"] = f"/principles/{result.id}"
     return written(response, ledger.records.get_principle(result.id, result.version), result)
 

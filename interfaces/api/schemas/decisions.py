@@ -56,6 +56,14 @@ class DecisionCreate(Body):
         default=None,
         description="Give this to record a decision already taken: proposed and agreed at once.",
     )
+    effective_at: EffectiveAt = Field(
+        default=None,
+        description=(
+            "When the decision was put forward, if earlier than its recording; no later than "
+            "its agreement (docs/time.md). Left out with `agreement`, the proposal takes effect "
+            "when the agreement does."
+        ),
+    )
 
 
 class ObjectionPublic(BaseModel):

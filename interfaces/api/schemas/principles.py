@@ -13,6 +13,10 @@ from interfaces.api.schemas.common import Body, EffectiveAt, Id, LongText, Recor
 class PrincipleCreate(Body):
     statement: LongText = Field(examples=["Work is placed where it belongs."])
     rationale: LongText | None = None
+    effective_at: EffectiveAt = Field(
+        default=None,
+        description="When the principle was put forward, if earlier than its recording.",
+    )
 
 
 class EndorsementCreate(Body):
