@@ -232,6 +232,17 @@ class ReadModelStore(Protocol):
         """How many events of each type."""
         ...
 
+    def count_events_by_group(
+        self,
+        until: int,
+        types: tuple[str, ...],
+        low: str,
+        high: str,
+        group_ids: list[str] | None = None,
+    ) -> dict[tuple[str, str], int]:
+        """How many events of each type in each group, keyed (group id, type)."""
+        ...
+
     def select_reported(
         self,
         until: int,

@@ -13,7 +13,14 @@ from typing import Any
 from application.core import LedgerCore
 from application.errors import RecordNotFound
 from application.projections.describe import iso
-from application.reports import conflicts, decisions, handovers, holdings, principles
+from application.reports import (
+    breakdown,
+    conflicts,
+    decisions,
+    handovers,
+    holdings,
+    principles,
+)
 from application.reports.context import (
     GROUP_HOLDER,
     REPORTED_TYPES,
@@ -131,6 +138,7 @@ class ReportQueries:
             "decisions": decisions.decisions(context, end, self._titles),
             "conflicts": conflicts.conflicts(context, end),
             "principles": principles.principles(context),
+            "by_group": breakdown.by_group(context, group_id, groups),
         }
 
     def _titles(self, record_ids: list[str]) -> dict[str, str]:

@@ -13,18 +13,7 @@ from application.reports.context import ReportContext
 
 def conflicts(c: ReportContext, end: datetime) -> dict[str, Any]:
     resolved = c.events(("Conflict.Resolved",), low=c.low, high=c.high)
-    open_now = [
-        f["key"].removeprefix("record:")
-        for f in c.store.select_facts_at(
-            c.position,
-            c.high,
-            c.groups,
-            "record:",
-            kind="conflict",
-            live_only=True,
-            with_state=False,
-        )
-    ]
+    open_now = [f["key"].removeprefix("record:") for f in c.open_conflicts()]
     raised_at = {
         r[1]: r[3]
         for r in c.events(("Conflict.Raised",), record_ids=[r[1] for r in resolved] + open_now)

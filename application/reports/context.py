@@ -48,7 +48,9 @@ class ReportContext:
         # Per prefix: each fact's valid-time intervals, loaded once and searched in memory,
         # so looking up many moments costs one query, not one per moment.
         self._intervals: dict[str, dict[str, tuple[list[str], list[dict[str, Any]]]]] = {}
-        self._holders: dict[str, list[str]] = {}
+        self._active_rows: dict[str, list[dict[str, Any]]] = {}
+        self._open_conflicts: list[dict[str, Any]] | None = None
+        self._groups: dict[str, dict[str, Any]] | None = None
         self._held_at_end: list[dict[str, Any]] | None = None
         self._sectors: dict[tuple[str, int], str | None] = {}
         self._epochs: list[str] | None = None
@@ -139,10 +141,17 @@ class ReportContext:
         return scope
 
     def _all_groups(self) -> dict[str, dict[str, Any]]:
-        rows = self.store.select_timeline(
-            0, 1_000_000, kinds=("group",), types=("Group.Convened",), until=self.position
-        )
-        return {r["record_id"]: {"state": r["data"]} for r in rows}
+        """Every group convened by the report's position, as convened (name, parent, when)."""
+        if self._groups is None:
+            rows = self.store.select_timeline(
+                0, 1_000_000, kinds=("group",), types=("Group.Convened",), until=self.position
+            )
+            self._groups = {r["record_id"]: {"state": r["data"]} for r in rows}
+        return self._groups
+
+    def convened(self) -> dict[str, dict[str, Any]]:
+        """Per group convened by the report's position: its Convened event's data."""
+        return {k: f["state"] for k, f in self._all_groups().items()}
 
     def place(self, holder: str, moment: str) -> tuple[str | None, str | None]:
         """(organisation, its sector) of a holder ("kind:id") at a moment, or None each."""
@@ -194,13 +203,29 @@ class ReportContext:
             with_state=with_state,
         )
 
+    def active_at(self, moment: str) -> list[dict[str, Any]]:
+        """The accountabilities active at a moment: their key, group and holder, no state."""
+        if moment not in self._active_rows:
+            self._active_rows[moment] = self._active(moment, False)
+        return self._active_rows[moment]
+
     def holders_at(self, moment: str) -> list[str]:
         """The holder ("kind:id") of each accountability active at a moment."""
-        if moment not in self._holders:
-            self._holders[moment] = [
-                row["holder"] for row in self._active(moment, False) if row["holder"]
-            ]
-        return self._holders[moment]
+        return [row["holder"] for row in self.active_at(moment) if row["holder"]]
+
+    def open_conflicts(self) -> list[dict[str, Any]]:
+        """The conflicts open at the end of the period: their key and group, no state."""
+        if self._open_conflicts is None:
+            self._open_conflicts = self.store.select_facts_at(
+                self.position,
+                self.high,
+                self.groups,
+                "record:",
+                kind="conflict",
+                live_only=True,
+                with_state=False,
+            )
+        return self._open_conflicts
 
     def held_at_end(self) -> list[dict[str, Any]]:
         """The accountabilities active at the end of the period, as they stood then."""

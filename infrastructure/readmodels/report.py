@@ -32,6 +32,28 @@ class ReportQueries(ReadModelBase):
         )
         return _summed(rows)
 
+    def count_events_by_group(
+        self,
+        until: int,
+        types: tuple[str, ...],
+        low: str,
+        high: str,
+        group_ids: list[str] | None = None,
+    ) -> dict[tuple[str, str], int]:
+        rows = self._over_events(
+            f"SELECT e.group_id, e.type, count(*) FROM {self.prefix}accord_timeline e "
+            "WHERE {where} AND e.group_id IS NOT NULL GROUP BY e.group_id, e.type",
+            until,
+            types,
+            group_ids,
+            low=low,
+            high=high,
+        )
+        counts: Counter[tuple[str, str]] = Counter()
+        for group, kind, n in rows:
+            counts[(str(group), str(kind))] += int(n)
+        return dict(counts)
+
     def select_reported(
         self,
         until: int,

@@ -101,6 +101,43 @@ def whole_number_ticks(top: int, most: int = 8) -> list[int]:
     return list(range(0, max(top, 1) + step, step))
 
 
+def nice_step(span: float) -> float:
+    """A round step (1, 2 or 5 times a power of ten) giving about four steps over `span`."""
+    rough = span / 4
+    power = 10 ** math.floor(math.log10(rough))
+    return float(next(m * power for m in (1, 2, 5, 10) if m * power >= rough))
+
+
+def axis_range(values: Sequence[float | None], ceiling: float) -> tuple[float, float, list[float]]:
+    """(low, high, labels) of a y axis that fits the data within [0, ceiling], so that a change
+    from 0.31 to 0.34 shows: round bounds just beyond the values, every step labelled (the
+    lowest is the baseline). The window is at least a tenth of the full scale, so that a
+    flat line stays flat rather than magnified noise."""
+    known = [float(v) for v in values if v is not None]
+    if not known:
+        return 0.0, ceiling, [0.0, ceiling]
+    top, bottom = max(known), min(known)
+    step = nice_step(max(top - bottom, ceiling / 10))
+    low = round(math.floor(bottom / step) * step, 10)
+    if low >= bottom > 0:
+        low -= step
+    high = round(math.ceil(top / step) * step, 10)
+    if high <= top < ceiling:
+        high += step
+    low, high = max(0.0, round(low, 10)), min(ceiling, round(high, 10))
+    count = round((high - low) / step)
+    if count < 3:  # too few labels to read a value off: label finer, still round, steps
+        mantissa = round(step / 10 ** math.floor(math.log10(step)))
+        divisor = 2 if mantissa == 2 else 5
+        step, count = step / divisor, count * divisor
+    return low, high, [round(low + i * step, 10) for i in range(count + 1)]
+
+
+def axis_note(low: float, high: float, fmt: Callable[[float], str]) -> str:
+    """Words for an axis that does not start at zero, so that the scale is not misread."""
+    return "" if low == 0 else f" The axis runs from {fmt(low)} to {fmt(high)}, not from 0."
+
+
 def time_series_charts(points: Sequence[Mapping[str, Any]]) -> list[tuple[str, str, str]]:
     """(title, explanation, svg) for each chart of the distribution over time."""
     labels = [fmt_date(p["at"]) for p in points]
@@ -118,21 +155,37 @@ def time_series_charts(points: Sequence[Mapping[str, Any]]) -> list[tuple[str, s
     def series(field: str) -> list[float | None]:
         return [p[field] for p in points]
 
+    def hhi_format(v: float) -> str:
+        return f"{v:,.0f}"
+
+    def share_format(v: float) -> str:
+        return f"{v:.2f}"
+
+    # The concentration charts' axes fit the data: on a fixed 0-10,000 or 0-1 scale, the
+    # changes a board is asked to notice are too small to see.
+    hhi_low, hhi_high, hhi_labels = axis_range(
+        series("hhi_holders") + series("hhi_organisations"), 10_000
+    )
     hhi = _chart(
         pygal.Line,
         "HHI by holder and by organisation over time",
-        range=(0, 10_000),
-        value_formatter=lambda v: f"{v:,.0f}",
+        range=(hhi_low, hhi_high),
+        y_labels=hhi_labels,
+        value_formatter=hhi_format,
         **common,
     )
     hhi.add("HHI by holder", series("hhi_holders"))
     hhi.add("HHI by organisation", series("hhi_organisations"))
 
+    spread_low, spread_high, spread_labels = axis_range(
+        series("gini_holders") + series("largest_holder_share"), 1
+    )
     spread = _chart(
         pygal.Line,
         "Gini and largest holder's share over time",
-        range=(0, 1),
-        value_formatter=lambda v: f"{v:.2f}",
+        range=(spread_low, spread_high),
+        y_labels=spread_labels,
+        value_formatter=share_format,
         **common,
     )
     spread.add("Gini by holder", series("gini_holders"))
@@ -163,12 +216,14 @@ def time_series_charts(points: Sequence[Mapping[str, Any]]) -> list[tuple[str, s
     return [
         (
             "Concentration (HHI)",
-            "Herfindahl-Hirschman index, 0-10,000: higher is more concentrated.",
+            "Herfindahl-Hirschman index, 0-10,000: higher is more concentrated."
+            + axis_note(hhi_low, hhi_high, hhi_format),
             _svg(hhi),
         ),
         (
             "Inequality",
-            "Gini by holder (0 = equal) and the largest holder's share of all accountabilities.",
+            "Gini by holder (0 = equal) and the largest holder's share of all accountabilities."
+            + axis_note(spread_low, spread_high, share_format),
             _svg(spread),
         ),
         (

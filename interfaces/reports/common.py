@@ -29,7 +29,7 @@ class Names:
         self._names: dict[str, str] = {}
         for node in _walk(report):
             name = node.get("name")
-            ident = node.get("organisation_id") or node.get("id")
+            ident = node.get("organisation_id") or node.get("id") or node.get("group_id")
             if isinstance(name, str) and name and isinstance(ident, str):
                 self._names.setdefault(ident, name)
         for key, value in (extra or {}).items():

@@ -19,6 +19,7 @@ from interfaces.reports.common import (
 # (anchor, heading) of each section, in the order of the Markdown and HTML documents.
 SECTIONS = (
     ("key-figures", "Key figures"),
+    ("by-group", "By sub-group"),
     ("holdings", "Where responsibility sits"),
     ("distribution", "How widely it is spread"),
     ("handovers", "Handovers"),

@@ -60,6 +60,15 @@ def holding_charts(paper: Paper) -> list[tuple[str, str, str]]:
     ]
 
 
+def _sections(paper: Paper) -> list[tuple[str, str]]:
+    """The contents: the breakdown by group only when there is one, under its own heading."""
+    return [
+        (anchor, paper.by_group_heading if anchor == "by-group" else heading)
+        for anchor, heading in SECTIONS
+        if anchor != "by-group" or paper.by_group is not None
+    ]
+
+
 def render_html(
     report: Mapping[str, Any],
     names: Mapping[str, str] | None = None,
@@ -70,8 +79,8 @@ def render_html(
         p=paper,
         title=f"Accountability report: {paper.scope}",
         generated=fmt_time((generated_at or datetime.now(UTC)).replace(microsecond=0)),
-        sections=SECTIONS,
-        headings=HEADINGS,
+        sections=_sections(paper),
+        headings={**HEADINGS, "by-group": paper.by_group_heading},
         holding_charts=holding_charts(paper),
         charts=time_series_charts(paper.distribution.series),
     )

@@ -75,6 +75,11 @@ def render_markdown(report: Mapping[str, Any], names: Mapping[str, str] | None =
     heading("key-figures")
     para(md_table(("Figure", "Value"), p.key_figures, 1))
 
+    if p.by_group is not None:
+        out.extend(["", f"## {p.by_group_heading}", ""])
+        para("Each group in scope on its own; a record counts in the group it was created in.")
+        para(table(p.by_group))
+
     heading("holdings")
     para(f"Active accountabilities at {h.at}: **{h.total}**.")
     blocks("### By organisation", table(organisations(h.by_organisation)))

@@ -148,6 +148,8 @@ class Paper:
     series: str
     position: int
     key_figures: list[tuple[str, str]]
+    by_group: Table | None  # None when the report covers one group
+    by_group_heading: str  # "By sub-group", or "By group" for the whole ledger
     holdings: Holdings
     distribution: Distribution
     handovers: Handovers
@@ -203,6 +205,8 @@ def build(report: Mapping[str, Any], extra_names: Mapping[str, str] | None = Non
         series=f"{interval}, {len(report['distribution'])} points",
         position=report["position"],
         key_figures=key_figures(report),
+        by_group=_by_group(report.get("by_group"), n),
+        by_group_heading="By sub-group" if report["scope"]["group_id"] else "By group",
         holdings=Holdings(
             at=fmt_time(holdings["at"]),
             total=fmt_int(total),
@@ -298,6 +302,36 @@ def build(report: Mapping[str, Any], extra_names: Mapping[str, str] | None = Non
             "No principles.",
         ),
         notes=NOTES,
+    )
+
+
+BY_GROUP_FIGURES = (
+    ("accountabilities", "Accountabilities"),
+    ("holders", "Holders"),
+    ("organisations", "Organisations"),
+    ("decisions_agreed", "Decisions agreed"),
+    ("handovers_accepted", "Handovers accepted"),
+    ("conflicts_open", "Conflicts open"),
+    ("conflicts_raised", "Conflicts raised"),
+)
+
+
+def _by_group(rows: list[Mapping[str, Any]] | None, n: Names) -> Table | None:
+    """One row per group in scope, by name, with the group in scope it is part of."""
+    if rows is None:
+        return None
+    return Table(
+        ("Group", "Part of", *(heading for _, heading in BY_GROUP_FIGURES)),
+        [
+            (
+                r["name"] or n.label(r["group_id"]),
+                n.label(r["parent_group_id"]) if r["role"] == "subgroup" else "",
+                *(r[key] for key, _ in BY_GROUP_FIGURES),
+            )
+            for r in rows
+        ],
+        len(BY_GROUP_FIGURES),
+        "No groups.",
     )
 
 

@@ -65,6 +65,16 @@ TABLE_NAMES = (
     "decisions_agreed",
     "conflicts_open_by_age",
     "principles",
+    "by_group",
+)
+BY_GROUP_FIELDS = (
+    "accountabilities",
+    "holders",
+    "organisations",
+    "decisions_agreed",
+    "handovers_accepted",
+    "conflicts_open",
+    "conflicts_raised",
 )
 
 
@@ -239,6 +249,30 @@ def tables(report: Mapping[str, Any], names: Names) -> list[Table]:
                     r["cited_by_decisions"],
                     r["endorsers"],
                     r["objectors"],
+                ),
+            ),
+        ),
+        table(
+            "by_group",
+            (
+                "group_id",
+                "name",
+                "role",
+                "parent_group_id",
+                "parent_name",
+                "depth",
+                *BY_GROUP_FIELDS,
+            ),
+            each(
+                report.get("by_group") or [],
+                lambda r: (
+                    r["group_id"],
+                    r["name"],
+                    r["role"],
+                    r["parent_group_id"],
+                    names.known(r["parent_group_id"]),
+                    r["depth"],
+                    *(r[f] for f in BY_GROUP_FIELDS),
                 ),
             ),
         ),

@@ -1192,3 +1192,105 @@ def test_instants_near_the_ends_of_time_are_reported_or_refused_never_a_crash(le
         assert refused.field in ("from", "to", "as_of", "interval", "pending_days")
     else:
         assert report["distribution"]
+
+
+# ---------------------------------------------------------------- by_group
+
+
+def row(found: dict[str, Any], group: str) -> dict[str, Any]:
+    rows = [r for r in found["by_group"] if r["group_id"] == group]
+    assert len(rows) == 1, found["by_group"]
+    return rows[0]
+
+
+def test_by_group_gives_each_group_in_scope_its_own_figures_in_tree_order(ledger):
+    c = cast(ledger)
+    hub = ledger.groups.convene_group("Hub", "design", "Design the hub", c.group, CONVENED).id
+    keys = ledger.groups.convene_group("Hub keys", "design", "Keys", hub, CONVENED).id
+    archive = ledger.groups.convene_group("Archive", "design", "Old work", c.group, CONVENED).id
+    other = ledger.groups.convene_group("Elsewhere", "design", "Other work", None, CONVENED).id
+    for member in (c.ben, c.cat):
+        ledger.groups.add_member(hub, member, "member", CONVENED)
+    ledger.groups.add_member(archive, c.eve, "member", CONVENED)
+    # The group: Ann holds two, River Council one; two decisions (one before the period);
+    # two conflicts open at the end, one raised before the period.
+    define(ledger, c.group, person(c.ann), T(2024, 1, 10))
+    define(ledger, c.group, person(c.ann), T(2024, 1, 10))
+    define(ledger, c.group, organisation(c.river), T(2024, 1, 10))
+    for when in (T(2023, 6, 1), T(2024, 2, 1)):
+        ledger.decisions.record_decision(c.group, "D", "D", agreement([c.ann, c.ben], when=when))
+    for when in (T(2023, 6, 1), T(2024, 3, 1)):
+        ledger.conflicts.raise_conflict(c.group, [person(c.ben)], "Beds", None, c.ann, when)
+    # The hub: Ben's work handed over to the group (it stays the hub's), Cat's held; one
+    # conflict raised and resolved.
+    moved = define(ledger, hub, person(c.ben), T(2024, 1, 10))
+    hand_over(ledger, moved, group_party(c.group), c.ann)
+    define(ledger, hub, person(c.cat), T(2024, 1, 10))
+    settled = ledger.conflicts.raise_conflict(hub, [person(c.cat)], "Rota", None, c.ben).id
+    ledger.conflicts.acknowledge_conflict(settled)
+    ledger.conflicts.resolve_conflict(settled, "Agreed")
+    define(ledger, archive, person(c.eve), T(2024, 1, 10))
+    define(ledger, other, organisation(c.voices), T(2024, 1, 10))
+    end = datetime.now(UTC) + timedelta(days=1)
+
+    def report(group, include=True, visible=None):
+        return ledger.reports.accountability_report(
+            group, include, start=T(2024, 1, 1), end=end, interval="quarter", visible=visible
+        )
+
+    family = report(c.group)
+    assert [(r["name"], r["role"], r["depth"]) for r in family["by_group"]] == [
+        ("Care group", "group", 0),
+        ("Archive", "subgroup", 1),
+        ("Hub", "subgroup", 1),
+        ("Hub keys", "subgroup", 2),
+    ]
+    figures = (
+        "accountabilities",
+        "holders",
+        "organisations",
+        "decisions_agreed",
+        "handovers_accepted",
+        "conflicts_open",
+        "conflicts_raised",
+    )
+    assert row(family, c.group) == {
+        "group_id": c.group,
+        "name": "Care group",
+        "role": "group",
+        "parent_group_id": None,
+        "depth": 0,
+        **dict(zip(figures, (3, 2, 2, 1, 0, 2, 1), strict=True)),
+    }
+    # The handed-over work counts where it was defined, held by a group (no organisation).
+    assert row(family, hub)["parent_group_id"] == c.group
+    assert [row(family, hub)[f] for f in figures] == [2, 2, 1, 0, 1, 0, 1]
+    assert row(family, archive)["accountabilities"] == 1
+    assert [row(family, keys)[f] for f in figures] == [0] * 7
+    assert row(family, keys)["parent_group_id"] == hub
+    # The rows add up to the report's own figures.
+    assert sum(r["accountabilities"] for r in family["by_group"]) == 6
+    assert family["holdings"]["accountabilities"] == 6
+    assert family["handovers"]["accepted"] == 1
+    assert family["conflicts"]["open_at_end"] == 2
+
+    # A group the caller cannot see is left out.
+    seen = report(c.group, visible=frozenset({c.group, hub, keys}))
+    assert [r["group_id"] for r in seen["by_group"]] == [c.group, hub, keys]
+    # The whole ledger: each group whose parent is outside it is a root, by name.
+    everything = report(None)
+    assert [(r["name"], r["depth"]) for r in everything["by_group"]] == [
+        ("Care group", 0),
+        ("Archive", 1),
+        ("Hub", 1),
+        ("Hub keys", 2),
+        ("Elsewhere", 0),
+    ]
+    assert row(everything, other)["organisations"] == 1
+    assert [r["name"] for r in report(None, visible=frozenset({hub, other}))["by_group"]] == [
+        "Elsewhere",
+        "Hub",
+    ]
+    # One group: no breakdown.
+    assert report(c.group, include=False)["by_group"] is None
+    assert report(keys)["by_group"] is None

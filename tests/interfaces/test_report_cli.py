@@ -28,6 +28,7 @@ from tests.conftest import acting_as, postgres_schema
 FROM = datetime(2023, 12, 1, tzinfo=UTC)
 SECTION_HEADINGS = (
     "Key figures",
+    "By group",  # the whole ledger of several groups: a breakdown by group
     "Where responsibility sits",
     "How widely it is spread",
     "Handovers",
@@ -253,6 +254,24 @@ def expected_tables(report: dict[str, Any]) -> dict[str, tuple[list[str], int]]:
             ["principle_id", "statement", "cited_by_decisions", "endorsers", "objectors"],
             len(report["principles"]["principles"]),
         ),
+        "by_group": (
+            [
+                "group_id",
+                "name",
+                "role",
+                "parent_group_id",
+                "parent_name",
+                "depth",
+                "accountabilities",
+                "holders",
+                "organisations",
+                "decisions_agreed",
+                "handovers_accepted",
+                "conflicts_open",
+                "conflicts_raised",
+            ],
+            len(report["by_group"] or []),
+        ),
     }
 
 
@@ -415,7 +434,8 @@ def test_the_html_report_is_one_self_contained_file_with_inline_charts_and_the_f
     assert links and all(link.startswith("#") for link in links)  # the contents, nothing else
     assert "@media print" in page and "@page" in page
     for heading in SECTION_HEADINGS:
-        assert f"<h2>{heading}</h2>" in page
+        expected = "By sub-group" if heading == "By group" else heading
+        assert f"<h2>{expected}</h2>" in page
     # The handover flow matrix names both organisations and holds the count.
     matrix = page[page.index('<table class="matrix">') :]
     matrix = matrix[: matrix.index("</table>")]

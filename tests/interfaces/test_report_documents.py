@@ -127,3 +127,72 @@ def test_report_documents_name_people_and_sectors_and_a_forgotten_person_is_no_n
         REPORT, params={**params, "min_position": str(api.head())}, headers=headers
     )
     assert "Sam Rivera" not in paper.text and "Forgotten person (person)" in paper.text
+
+
+def test_a_report_of_a_group_and_its_sub_groups_breaks_down_by_group_in_every_document(api, admin):
+    ids = world(api)
+    sam = {"Authorization": f"Bearer {ids['sam_key']}"}
+    hub = api.group("Hub <i>keys</i>", parent=ids["ours"])["id"]
+    hidden = api.group("Secret sub", parent=ids["ours"])["id"]
+    org = api.organisation("River Council", "local_authority")["id"]
+    for group, title in ((hub, "Open the hub"), (hub, "Staff the hub"), (hidden, "Quiet work")):
+        api.create(
+            f"/groups/{group}/accountabilities",
+            {"title": title, "holder": {"kind": "organisation", "id": org}},
+            "/accountabilities",
+        )
+    params = {**PERIOD, "group": ids["ours"], "include_subgroups": "true"}
+    params["min_position"] = str(api.head())
+
+    def get(headers, accept, **extra):
+        answer = api.client.get(
+            REPORT, params={**params, **extra}, headers={**headers, "Accept": accept}
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.text
+
+    markdown = get(admin.headers, "text/markdown")
+    part = markdown[markdown.index("## By sub-group") : markdown.index("## Where")]
+    assert "| Design team |  | 1 | 1 | 1 | 0 | 0 | 0 | 0 |" in part
+    assert "| Hub \\<i\\>keys\\</i\\> | Design team | 2 | 1 | 1 | 0 | 0 | 0 | 0 |" in part
+    assert "| Secret sub | Design team | 1 | 1 | 1 |" in part
+    html = get(admin.headers, "text/html")
+    assert '<a href="#by-group">By sub-group</a>' in html
+    section = html[html.index('<section id="by-group">') :]
+    section = section[: section.index("</section>")]
+    assert "<td>Hub &lt;i&gt;keys&lt;/i&gt;</td><td>Design team</td>" in section
+    assert "<i>keys</i>" not in html  # names are text, not markup
+    rows = list(csv.DictReader(io.StringIO(get(admin.headers, "text/csv", table="by_group"))))
+    assert [(r["name"], r["role"], r["parent_name"], r["accountabilities"]) for r in rows] == [
+        ("Design team", "group", "", "1"),
+        ("Hub <i>keys</i>", "subgroup", "Design team", "2"),
+        ("Secret sub", "subgroup", "Design team", "1"),
+    ]
+    # Sam sees the group only: no breakdown, and nothing of the sub-groups.
+    for accept in ("text/markdown", "text/html"):
+        text = get(sam, accept)
+        assert "By sub-group" not in text and "Secret sub" not in text and "Hub" not in text
+    assert list(csv.reader(io.StringIO(get(sam, "text/csv", table="by_group")))) == [
+        [*expected_by_group_headers()]
+    ]
+    # One group alone has no breakdown either.
+    alone = get(admin.headers, "text/markdown", include_subgroups="false")
+    assert "By sub-group" not in alone and "By group" not in alone
+
+
+def expected_by_group_headers() -> tuple[str, ...]:
+    return (
+        "group_id",
+        "name",
+        "role",
+        "parent_group_id",
+        "parent_name",
+        "depth",
+        "accountabilities",
+        "holders",
+        "organisations",
+        "decisions_agreed",
+        "handovers_accepted",
+        "conflicts_open",
+        "conflicts_raised",
+    )

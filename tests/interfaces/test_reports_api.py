@@ -28,6 +28,7 @@ SECTIONS = {
     "decisions",
     "conflicts",
     "principles",
+    "by_group",
 }
 
 

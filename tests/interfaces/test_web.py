@@ -270,6 +270,32 @@ def test_the_api_documentation_is_served_with_its_assets_and_nothing_from_elsewh
     assert "swagger-ui-bundle.js" in api.client.get("/docs").text
 
 
+def test_the_console_report_of_a_group_and_its_sub_groups_breaks_down_by_group(api, admin):
+    ours = api.group("Design team", as_=admin)["id"]
+    hub = api.group("Hub team", as_=admin, parent=ours)["id"]
+    org = api.organisation("River Council", "local_authority")["id"]
+    api.create(
+        f"/groups/{hub}/accountabilities",
+        {"title": "Open the hub", "holder": {"kind": "organisation", "id": org}},
+        "/accountabilities",
+    )
+    sign_in(api, admin)
+    page = api.client.get(f"/console/report?group={ours}&subgroups=1")
+    assert page.status_code == 200
+    assert '<option value="by_group">by group</option>' in page.text
+    html = api.client.get(f"/console/report?group={ours}&subgroups=1&format=html")
+    section = html.text[html.text.index('<section id="by-group">') :]
+    section = section[: section.index("</section>")]
+    assert "<h2>By sub-group</h2>" in section
+    assert '<td>Hub team</td><td>Design team</td><td class="num">1</td>' in section
+    table = api.client.get(f"/console/report?group={ours}&subgroups=1&format=csv&table=by_group")
+    assert table.headers["content-type"].startswith("text/csv")
+    assert [line.split(",")[1] for line in table.text.splitlines()[1:]] == [
+        "Design team",
+        "Hub team",
+    ]
+
+
 def test_the_report_page_shows_key_figures_and_gives_the_documents_within_ones_rights(api, admin):
     org = api.organisation("Hope Street")["id"]
     ada = api.person("Ada Lovelace", org)

@@ -51,3 +51,10 @@ class AccountabilityReport(BaseModel):
         description="Agreed, amended, retired in the period; per principle: citations by decisions, "
         "endorsers and objectors."
     )
+    by_group: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="When the report covers more than one group: one row per group in scope, "
+        "in tree order (group_id, name, role, parent_group_id, depth; accountabilities, holders "
+        "and organisations at `to`; decisions agreed, handovers accepted and conflicts raised in "
+        "the period; conflicts open at `to`). Null for one group.",
+    )
