@@ -37,5 +37,13 @@ class Unauthenticated(AccordError):
     """No valid API key was presented."""
 
 
+class SessionExpired(Unauthenticated):
+    """The web session was idle too long, or has been open too long in all."""
+
+
+class SessionKeyRevoked(Unauthenticated):
+    """The key a web session was started with has been revoked."""
+
+
 class AlreadyBootstrapped(AccordError):
     """The first administrator exists already; create further keys with an administrator's key."""

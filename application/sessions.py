@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from application.core import LedgerCore
-from application.errors import Unauthenticated
+from application.errors import SessionExpired, SessionKeyRevoked, Unauthenticated
 from application.identity import (
     SESSION_KEY_LABEL,
     ApiKeyIdentities,
@@ -98,11 +98,11 @@ class SessionCommands:
         seen = datetime.fromisoformat(row.last_seen_at)
         if now - started > self.lifetime or now - seen > self.idle:
             self._close(row)
-            raise Unauthenticated("your session has expired; sign in again")
+            raise SessionExpired("your session has expired; sign in again")
         found = self.core.store.find_caller(row.key_id)
         if found is None or found[0].revoked_at is not None:
             self.store.delete_session(row.session_hash)
-            raise Unauthenticated("the key this session was started with is revoked")
+            raise SessionKeyRevoked("the key this session was started with is revoked")
         key = found[0]
         caller = Caller(key.person_id, key.key_id, key.role, tuple(found[2]))
         # Touch at most once a minute: reading a page need not write each time.

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from application.errors import Unauthenticated
+from application.errors import SessionExpired, SessionKeyRevoked, Unauthenticated
 from application.sessions import Session, SessionCommands
 from domain.base import NotAllowed, current_actor
 from interfaces.api.deps import LedgerDep
@@ -19,14 +19,22 @@ from interfaces.web.templating import page
 SESSION_COOKIE = "accord_session"
 # Before sign-in there is no session: the sign-in form's CSRF token is a cookie it matches.
 SIGNIN_COOKIE = "accord_signin"
+# Why the browser was sent to sign in, by code: the sign-in page shows only these sentences,
+# never text from its address (which anyone can write into a link).
+SIGN_IN_NOTES = {
+    "ended": "Your session has ended. Please sign in again.",
+    "expired": "Your session has expired. Please sign in again.",
+    "revoked": "The key you signed in with has been revoked. Sign in with another key.",
+}
 
 
 class SignInRequired(Exception):
     """The page needs a signed-in person (no session, or it ended)."""
 
-    def __init__(self, message: str, back_to: str = "/") -> None:
+    def __init__(self, message: str, back_to: str = "/", note: str = "") -> None:
         super().__init__(message)
         self.back_to = back_to
+        self.note = note  # a key of SIGN_IN_NOTES, or "" (never signed in)
 
 
 def mark_page(request: Request) -> None:
@@ -52,7 +60,7 @@ async def current_session(request: Request, ledger: LedgerDep) -> Session:
         token = request.cookies.get(SESSION_COOKIE)
         session = await run_in_threadpool(ledger.sessions.resume, token)
     except Unauthenticated as error:
-        raise SignInRequired(str(error), request.url.path) from None
+        raise SignInRequired(str(error), request.url.path, _note(token, error)) from None
     request.state.session = session
     current_actor.set(session.caller.person_id)
     return session
@@ -61,9 +69,20 @@ async def current_session(request: Request, ledger: LedgerDep) -> Session:
 SessionDep = Annotated[Session, Depends(current_session)]
 
 
+def _note(token: str | None, error: Unauthenticated) -> str:
+    """Which sign-in note explains a session that could not be resumed."""
+    if not token:
+        return ""
+    if isinstance(error, SessionKeyRevoked):
+        return "revoked"
+    return "expired" if isinstance(error, SessionExpired) else "ended"
+
+
 def to_sign_in(request: Request, error: Exception) -> Response:
     back_to = error.back_to if isinstance(error, SignInRequired) else "/"
-    response = RedirectResponse(f"/signin?next={quote(back_to)}", status_code=303)
+    note = error.note if isinstance(error, SignInRequired) else ""
+    to = f"/signin?next={quote(back_to)}" + (f"&message={note}" if note else "")
+    response = RedirectResponse(to, status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 
@@ -78,7 +97,8 @@ def _safe_next(value: str | None) -> str:
 @router.get("/signin", response_class=HTMLResponse)
 def signin_form(request: Request, next: str = "/", message: str = "") -> Response:
     token = secrets.token_urlsafe(24)
-    response = page(request, "signin.html", csrf=token, next=_safe_next(next), message=message)
+    note = "signed-out" if message == "signed-out" else SIGN_IN_NOTES.get(message, "")
+    response = page(request, "signin.html", csrf=token, next=_safe_next(next), message=note)
     set_cookie(request, response, SIGNIN_COOKIE, token, max_age=3600)
     return response
 
