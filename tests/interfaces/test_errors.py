@@ -28,6 +28,7 @@ from interfaces.api.app import create_app
 from interfaces.bootstrap import build_ledger
 from tests.conftest import STORES, store_settings
 from tests.interfaces.support import (
+    CONVENED,
     NAIVE,
     PROBLEM,
     Actor,
@@ -110,8 +111,9 @@ def build_world(api: Api, store: str) -> World:
 
     def group_with_records(name: str) -> dict[str, str]:
         gid = api.group(name)["id"]
-        api.add_member(gid, mia)
-        api.add_member(gid, bob)
+        # Members from the group's convening, so that the checks may date what they name.
+        api.add_member(gid, mia, effective_at=CONVENED)
+        api.add_member(gid, bob, effective_at=CONVENED)
         decisions = f"/groups/{gid}/decisions"
         proposed = api.create(decisions, {"title": "P", "decision": "P"}, "/decisions")["id"]
         agreed = api.create(
@@ -310,6 +312,7 @@ EXAMPLES: dict[str, Body] = {
         "decision": "D",
         "context": "C",
         "rationale": "R",
+        "effective_at": WHEN,
         "agreement": _agreement(w),
     },
     "GET /groups/{group_id}/decisions": None,
@@ -339,7 +342,11 @@ EXAMPLES: dict[str, Body] = {
         "reason": "R",
     },
     "POST /conflicts/{conflict_id}/withdraw": lambda w: {"reason": "R"},
-    "POST /groups/{group_id}/principles": lambda w: {"statement": "S", "rationale": "R"},
+    "POST /groups/{group_id}/principles": lambda w: {
+        "statement": "S",
+        "rationale": "R",
+        "effective_at": WHEN,
+    },
     "GET /groups/{group_id}/principles": None,
     "GET /principles/{principle_id}": None,
     "POST /principles/{principle_id}/endorsements": lambda w: {
@@ -1653,7 +1660,11 @@ def test_extreme_but_valid_effective_times_are_recorded_and_read_back(api):
         assert decision["effective_at"] == when
         assert decision["participant_organisations"] == organisations, when
         assert api.read(f"/decisions/{decision['id']}")["effective_at"] == when
-        principle = api.create(f"/groups/{group}/principles", {"statement": "S"}, "/principles")
+        principle = api.create(
+            f"/groups/{group}/principles",
+            {"statement": "S", "effective_at": earliest},
+            "/principles",
+        )
         agreed = api.write(
             "POST", f"/principles/{principle['id']}/agree", json={"effective_at": when}
         )
