@@ -244,8 +244,11 @@ def test_a_forgotten_persons_data_is_nowhere_and_every_record_naming_them_still_
     report = api.read(f"/reports/accountability?group_id={group}&include_subgroups=true")
     assert report
     assert api.read("/events?limit=500")["items"]
-    # The read models rebuilt from the log after forgetting are as before.
-    assert ledger.projector.rebuild() == ledger.head_position()
+    # The read models rebuilt from the log after forgetting are as before. (The API's own
+    # projector thread may apply part of the rebuild, so count the position, not what
+    # this call applied.)
+    ledger.projector.rebuild()
+    assert ledger.projector.position() == ledger.head_position()
     assert_timeline_as_before(api, group, timeline_before, {q, ysolde.person_id})
     # The hash chain still holds: erasing rewrote no event.
     assert ledger.integrity.verify_chain().intact
