@@ -41,7 +41,12 @@ def story(api: Api, admin: Actor) -> Story:
         api.add_member(group, person, effective_at="2026-01-02T09:00:00Z")
     principle = api.create(
         f"/groups/{group}/principles",
-        {"statement": "Work sits where it belongs", "rationale": "Heifetz"},
+        # Proposed before it is agreed (docs/time.md: a step follows the one it answers).
+        {
+            "statement": "Work sits where it belongs",
+            "rationale": "Heifetz",
+            "effective_at": "2026-01-15T09:00:00Z",
+        },
         "/principles",
     )["id"]
     for person, stance, reason in ((ben, "endorse", "Yes"), (cora, "object", "Too vague")):
