@@ -35,8 +35,13 @@ def story(api: Api, admin: Actor, mia_name: str = "Mia Walker") -> Story:
     gid = api.group("Hub group", as_=admin, effective_at=JAN)["id"]
     api.add_member(gid, mia, effective_at=JAN)
     api.add_member(gid, bob, effective_at=JAN)
+    # Each step is dated no earlier than what it follows (docs/time.md): the decision is
+    # proposed when it is agreed, the keys offered a month before Bob accepts them.
     proposed = api.create(
-        f"/groups/{gid}/decisions", {"title": "Open at nine", "decision": "9am."}, "/decisions", mia
+        f"/groups/{gid}/decisions",
+        {"title": "Open at nine", "decision": "9am.", "effective_at": MAR},
+        "/decisions",
+        mia,
     )
     api.write(
         "POST",
@@ -64,7 +69,7 @@ def story(api: Api, admin: Actor, mia_name: str = "Mia Walker") -> Story:
         "POST",
         f"/accountabilities/{defined['id']}/handovers",
         mia,
-        {"to": {"kind": "person", "id": bob.person_id}},
+        {"to": {"kind": "person", "id": bob.person_id}, "effective_at": MAR},
         status=201,
     )
     api.write(

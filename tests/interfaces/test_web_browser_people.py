@@ -26,7 +26,8 @@ def test_a_reviewer_finds_a_person_opens_their_page_and_the_minutes(browser: Any
     part = someone["name"].split()[0][:4].lower()
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     sign_in(page, served)
-    page.get_by_role("link", name="People").click()
+    # The navigation's link, not a record whose title happens to contain the word.
+    page.get_by_role("link", name="People", exact=True).click()
     assert page.get_by_role("heading", name="People", level=1).is_visible()
     page.get_by_label("Name contains").fill(part)
     page.get_by_role("button", name="Find").click()
