@@ -402,6 +402,21 @@ class Reference:
 
     # -------------------------------------------------------------- decisions
 
+    def named(self, group_id: str, person: str, effective: datetime, field: str) -> Verdict | None:
+        """docs/time.md: a person a change names must be a member at effective_at, as known
+        now. Never a member: 422 naming their own field; a member at other times: 422 naming
+        effective_at. Either way a 422."""
+        if self.member_role(group_id, person, effective) is not None:
+            return None
+        return refuse(f"{field} is not a member at effective_at", 422)
+
+    def answers_the_future(self, dated: datetime | None, what: str) -> Verdict | None:
+        """docs/time.md: a step that takes effect when recorded is refused (422) while what
+        it answers is dated in the future."""
+        if dated is not None and dated > datetime.now(UTC):
+            return refuse(f"{what} while what it answers is dated in the future", 422)
+        return None
+
     def check_agree(
         self,
         record_id: str | None,
@@ -409,22 +424,30 @@ class Reference:
         participants: list[str],
         supersedes: list[str],
         effective: datetime,
-        members_checked: bool = True,
+        proposed: datetime | None = None,
     ) -> Verdict:
+        """An agreement; `proposed` is the proposal's effective time (for a decision recorded
+        at once, the body's own `effective_at`, if it gave one)."""
         checks = [self.too_early(group_id, effective, "an agreement")]
         if record_id is not None:
             checks.append(self.status(record_id, ("proposed",), "agree"))
+            proposed = self.latest(record_id)["proposed_at"]
+        if proposed is not None and effective < proposed:
+            checks.append(refuse("an agreement before the decision was proposed"))
         for old in supersedes:
             checks.append(self.status(old, ("agreed",), "supersede"))
             if effective < self.latest(old)["effective_at"]:
                 checks.append(refuse("superseding before the superseded decision took effect"))
-        if members_checked:
-            for person in participants:
-                if self.member_role(group_id, person, effective) is None:
-                    checks.append(
-                        refuse("a participant not a member at effective_at", 404, 409, 422)
-                    )
+        for index, person in enumerate(participants):
+            checks.append(self.named(group_id, person, effective, f"participants[{index}]"))
         return first_refusal(*checks)
+
+    def check_end_decision(self, record_id: str, ending: str) -> Verdict:
+        """Rejecting or withdrawing a proposal (taking effect when recorded)."""
+        return first_refusal(
+            self.status(record_id, ("proposed",), ending),
+            self.answers_the_future(self.latest(record_id)["proposed_at"], ending),
+        )
 
     def participant_organisations(self, participants: list[str], effective: datetime) -> set[str]:
         """As the agreeing command resolves them: affiliations in effect then, known now."""
@@ -463,9 +486,29 @@ class Reference:
     # -------------------------------------------------------------- principles
 
     def check_principle_agree(self, record_id: str, effective: datetime) -> Verdict:
+        early = None
+        if effective < self.latest(record_id)["proposed_at"]:
+            early = refuse("a principle agreed before it was proposed")
         return first_refusal(
             self.too_early(self.records[record_id].group_id, effective, "a principle's agreement"),
             self.status(record_id, ("proposed",), "agree"),
+            early,
+        )
+
+    def check_respond(self, record_id: str, person: str) -> Verdict:
+        """Endorsing or objecting (taking effect when recorded): by a member now, to a
+        proposal not dated in the future."""
+        state = self.latest(record_id)
+        group = self.records[record_id].group_id
+        again = any(
+            e.record_id == record_id and e.data.get("responder") == person for e in self.events
+        )
+        return first_refusal(
+            self.answers_the_future(state["proposed_at"], "a response"),
+            self.named(group, person, datetime.now(UTC), "person_id"),
+            unspecified("a second response by the same person (time.md is silent)")
+            if again
+            else None,
         )
 
     def check_principle_change(self, record_id: str, effective: datetime) -> Verdict:
@@ -477,19 +520,34 @@ class Reference:
 
     # -------------------------------------------------------------- conflicts
 
-    def check_raise(self, group_id: str, effective: datetime) -> Verdict:
-        return first_refusal(self.too_early(group_id, effective, "a conflict's raising"))
+    def check_raise(self, group_id: str, raiser: str, effective: datetime) -> Verdict:
+        return first_refusal(
+            self.too_early(group_id, effective, "a conflict's raising"),
+            self.named(group_id, raiser, effective, "raised_by"),
+        )
+
+    def check_conflict_step(self, record_id: str, wanted: Iterable[str], how: str) -> Verdict:
+        """Acknowledging, noting or withdrawing (taking effect when recorded)."""
+        return first_refusal(
+            self.status(record_id, wanted, how),
+            self.answers_the_future(self.latest(record_id)["raised_at"], how),
+        )
 
     def check_resolve(self, record_id: str, effective: datetime) -> Verdict:
         early = None
         if effective < self.latest(record_id)["raised_at"]:
-            early = refuse("a resolution before the raising (issue 17, being decided)", 422)
+            early = refuse("a resolution before the raising", 422)
         return first_refusal(self.status(record_id, OPEN_CONFLICT[1:], "resolve"), early)
 
     # -------------------------------------------------------------- accountabilities
 
-    def check_define(self, group_id: str, effective: datetime) -> Verdict:
-        return first_refusal(self.too_early(group_id, effective, "an accountability"))
+    def check_define(self, group_id: str, holder: State, effective: datetime) -> Verdict:
+        return first_refusal(
+            self.too_early(group_id, effective, "an accountability"),
+            self.named(group_id, holder["id"], effective, "holder.id")
+            if holder["kind"] == "person"
+            else None,
+        )
 
     def _before_holder(self, record_id: str, effective: datetime) -> Verdict | None:
         if effective < self.latest(record_id)["holder_since"]:
@@ -498,27 +556,43 @@ class Reference:
 
     def check_offer(self, record_id: str, to: State, effective: datetime) -> Verdict:
         state = self.latest(record_id)
+        group = self.records[record_id].group_id
         checks = [
             self.status(record_id, ("active",), "offer"),
             refuse("a handover already open", 409) if state["open_handover"] else None,
             self._before_holder(record_id, effective),
+            self.named(group, to["id"], effective, "to.id"),
         ]
         if to == state["holder"]:
             checks.append(unspecified("an offer to the current holder (time.md is silent)"))
         return first_refusal(*checks)
 
-    def check_accept(self, record_id: str, handover: str, effective: datetime) -> Verdict:
-        state = self.latest(record_id)
-        open_ = state["open_handover"]
-        if open_ is None or open_["handover_id"] != handover:
-            return refuse("the handover is not open", 409)
-        return first_refusal(self._before_holder(record_id, effective))
-
-    def check_settle(self, record_id: str, handover: str) -> Verdict:
+    def _open(self, record_id: str, handover: str) -> State | None:
         open_ = self.latest(record_id)["open_handover"]
         if open_ is None or open_["handover_id"] != handover:
+            return None
+        return dict(open_)
+
+    def check_accept(self, record_id: str, handover: str, effective: datetime) -> Verdict:
+        open_ = self._open(record_id, handover)
+        if open_ is None:
             return refuse("the handover is not open", 409)
-        return ACCEPT
+        early = None
+        if effective < open_["offered_at"]:
+            early = refuse("an acceptance before the offer")
+        group = self.records[record_id].group_id
+        return first_refusal(
+            self._before_holder(record_id, effective),
+            early,
+            self.named(group, open_["to"]["id"], effective, "the recipient"),
+        )
+
+    def check_settle(self, record_id: str, handover: str, how: str) -> Verdict:
+        """Declining or withdrawing an offer (taking effect when recorded)."""
+        open_ = self._open(record_id, handover)
+        if open_ is None:
+            return refuse("the handover is not open", 409)
+        return first_refusal(self.answers_the_future(open_["offered_at"], how))
 
     def previous_holder(self, record_id: str) -> State | None:
         holders = [

@@ -24,6 +24,8 @@ ROLES = ("convener", "member", "observer")
 METHODS = ("consent", "consensus", "vote", "delegated_authority", "single_lead")
 # Effective times, in days from the programme's start: back-dated, around now, future-dated.
 OFFSETS = (-400, -120, -60, -30, -10, -3, -1, 1, 3, 10, 20, 30, 90)
+# Proposals are dated now and then; most take effect when recorded.
+PROPOSALS = (-120, -30, -3, 3, 30, None, None, None, None, None)
 CONVENED = (-500, -200, -60, -30, None)
 IST = timezone(timedelta(hours=5, minutes=30))
 
@@ -51,7 +53,6 @@ class Outcome:
 class Programme:
     api: Api
     data: Any
-    members_checked: bool = True  # participants drawn only from members at effective_at
     model: Reference = field(default_factory=Reference)
     start: datetime = field(default_factory=lambda: datetime.now(UTC))
     orgs: list[str] = field(default_factory=list)
