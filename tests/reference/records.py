@@ -48,10 +48,21 @@ def change(
 # ------------------------------------------------------------------ decisions
 
 
-def participants(p: Programme) -> list[str]:
-    """Anyone: members, members at other times and people never in the group."""
+def someone(p: Programme, group: str, effective: datetime | None, label: str) -> str:
+    """A person to name: mostly a member at effective_at, sometimes anyone (a member at
+    other times, or never one)."""
     everyone = [a.person_id for a in p.everyone]
-    return sorted(p.draw(st.sets(st.sampled_from(everyone), min_size=1), "participants"))
+    moment = p.when(effective)
+    members = [x for x in everyone if p.model.member_role(group, x, moment) is not None]
+    if members and p.draw(st.sampled_from([True, True, True, False]), f"{label}: a member"):
+        everyone = members
+    return str(p.draw(st.sampled_from(everyone), label))
+
+
+def participants(p: Programme, group: str, effective: datetime | None) -> list[str]:
+    """Mostly members at effective_at; sometimes anyone."""
+    named = p.draw(st.integers(1, 3), "participants")
+    return sorted({someone(p, group, effective, "participant") for _ in range(named)})
 
 
 def agreement(p: Programme, group: str) -> tuple[dict[str, Any], datetime | None, list[str]]:
@@ -67,7 +78,7 @@ def agreement(p: Programme, group: str) -> tuple[dict[str, Any], datetime | None
     body = p.timed(
         {
             "method": p.draw(st.sampled_from(METHODS), "method"),
-            "participants": participants(p),
+            "participants": participants(p, group, effective),
             "supersedes": supersedes,
         },
         effective,
@@ -314,20 +325,20 @@ def amend_or_retire_principle(p: Programme) -> None:
 def raise_conflict(p: Programme) -> None:
     group = p.draw(st.sampled_from(p.groups), "group")
     party = p.draw(st.sampled_from(p.people), "party").person_id
-    raiser = p.draw(st.sampled_from([None, *p.everyone]), "raised by")
     effective = p.effective()
     assert p.api.admin is not None
+    raiser = None
+    if p.draw(st.booleans(), "raised by someone named"):
+        raiser = someone(p, group, effective, "raised by")
     verdict = first_refusal(
-        p.model.check_raise(
-            group, raiser.person_id if raiser else p.api.admin.person_id, p.when(effective)
-        ),
+        p.model.check_raise(group, raiser or p.api.admin.person_id, p.when(effective)),
         non_member(p, group, party, p.when(effective)),
     )
     body = p.timed(
         {"parties": [{"kind": "person", "id": party}], "about": p.text("About")}, effective
     )
     if raiser is not None:
-        body["raised_by"] = raiser.person_id
+        body["raised_by"] = raiser
 
     def apply(answer: dict[str, Any]) -> None:
         recorded = parse(answer["modified_on"])
@@ -386,10 +397,10 @@ def work_on_conflict(p: Programme) -> None:
 # ------------------------------------------------------------------ accountabilities
 
 
-def party(p: Programme, group: str) -> dict[str, str]:
+def party(p: Programme, group: str, effective: datetime | None) -> dict[str, str]:
     kind = p.draw(st.sampled_from(["person", "person", "organisation", "group"]), "holder kind")
     if kind == "person":
-        return {"kind": "person", "id": p.draw(st.sampled_from(p.everyone), "person").person_id}
+        return {"kind": "person", "id": someone(p, group, effective, "holder")}
     if kind == "organisation":
         return {"kind": "organisation", "id": p.draw(st.sampled_from(p.orgs), "organisation")}
     return {"kind": "group", "id": group}
@@ -397,8 +408,8 @@ def party(p: Programme, group: str) -> dict[str, str]:
 
 def define_accountability(p: Programme) -> None:
     group = p.draw(st.sampled_from(p.groups), "group")
-    holder = party(p, group)
     effective = p.effective()
+    holder = party(p, group, effective)
     verdict = p.model.check_define(group, holder, p.when(effective))
     body = p.timed({"title": p.text("Accountability"), "holder": holder}, effective)
 
@@ -423,8 +434,8 @@ def define_accountability(p: Programme) -> None:
 
 
 def offer(p: Programme, record: str) -> None:
-    to = {"kind": "person", "id": p.draw(st.sampled_from(p.everyone), "to").person_id}
     effective = p.effective()
+    to = {"kind": "person", "id": someone(p, p.model.records[record].group_id, effective, "to")}
     verdict = p.model.check_offer(record, to, p.when(effective))
     holder = p.model.latest(record)["holder"]
 
