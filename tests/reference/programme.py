@@ -36,6 +36,12 @@ def parse(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
 
 
+def dotted(field: str) -> str:
+    """A field path in one notation: time.md writes `participants[0]`, a problem may say
+    `participants.0`."""
+    return field.replace("[", ".").replace("]", "")
+
+
 def iso(moment: datetime) -> str:
     return moment.isoformat()
 
@@ -119,6 +125,12 @@ class Programme:
             f"{name}: the model expects {verdict} but the API answered "
             f"{response.status_code} {response.text}"
         )
+        if response.status_code == 422 and verdict.accept is False and verdict.fields:
+            named = [dotted(e["field"]) for e in response.json().get("errors", [])]
+            assert any(f.endswith(dotted(w)) for f in named for w in verdict.fields), (
+                f"{name}: the model expects a problem naming {sorted(verdict.fields)} "
+                f"({verdict.why}) but the API named {named}: {response.text}"
+            )
         if response.status_code >= 300:
             # A refusal records nothing.
             assert self.api.head() == self.head, f"{name} refused but recorded something"
