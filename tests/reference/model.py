@@ -636,8 +636,13 @@ class Reference:
         return first_refusal(*checks)
 
     def check_retire(self, record_id: str, effective: datetime) -> Verdict:
+        open_ = None
+        if self.latest(record_id)["open_handover"]:
+            open_ = unspecified("a retirement with a handover open (time.md is silent)")
         return first_refusal(
-            self.status(record_id, ("active",), "retire"), self._before_holder(record_id, effective)
+            self.status(record_id, ("active",), "retire"),
+            self._before_holder(record_id, effective),
+            open_,
         )
 
     # -------------------------------------------------------------- reads: /changes
