@@ -433,8 +433,17 @@ def define_accountability(p: Programme) -> None:
     p.attempt("define", verdict, "POST", f"/groups/{group}/accountabilities", body, apply)
 
 
-def offer(p: Programme, record: str) -> None:
+def after(p: Programme, since: datetime) -> datetime | None:
+    """An effective time, mostly not before `since` (a step dated before the one it
+    follows is refused; drawn now and then, not most of the time)."""
     effective = p.effective()
+    if effective is not None and effective < since and p.draw(st.booleans(), "move it on"):
+        return None if since <= p.when(None) else since
+    return effective
+
+
+def offer(p: Programme, record: str) -> None:
+    effective = after(p, p.model.latest(record)["holder_since"])
     to = {"kind": "person", "id": someone(p, p.model.records[record].group_id, effective, "to")}
     verdict = p.model.check_offer(record, to, p.when(effective))
     holder = p.model.latest(record)["holder"]
@@ -474,7 +483,7 @@ def settle(p: Programme, record: str) -> None:
     url = f"/accountabilities/{record}/handovers/{handover}/{how}"
     recipient = p.actor(open_["to"]["id"])
     if how == "accept":
-        effective = p.effective()
+        effective = after(p, max(open_["offered_at"], p.model.latest(record)["holder_since"]))
         verdict = p.model.check_accept(record, handover, p.when(effective))
         p.attempt(
             "accept",
@@ -565,6 +574,9 @@ def hand_over(p: Programme) -> None:
     what = p.draw(
         st.sampled_from(["offer", "settle", "settle", "return_or_retire"]), "handover step"
     )
+    offered = [a for a in p.of("accountability") if p.model.latest(a)["open_handover"]]
+    if what == "settle" and offered:
+        record = p.draw(st.sampled_from(offered), "offered accountability")
     {"offer": offer, "settle": settle, "return_or_retire": return_or_retire}[what](p, record)
 
 
