@@ -38,6 +38,9 @@ class Verdict:
     accept: bool | None
     statuses: frozenset[int] = frozenset()
     why: str = ""
+    # For a refusal: the fields the problem may name (its `errors[].field` ends with one);
+    # empty where docs/time.md does not say.
+    fields: frozenset[str] = frozenset()
 
     def allows(self, status: int) -> bool:
         if self.accept is None:
@@ -52,8 +55,13 @@ ANY_REFUSAL = frozenset(range(400, 500))
 CLOSED = Verdict(None, frozenset(), "a change in a closed group (time.md is silent)")
 
 
-def refuse(why: str, *statuses: int) -> Verdict:
-    return Verdict(False, frozenset(statuses or (422,)), why)
+def refuse(why: str, *statuses: int, fields: Iterable[str] = ()) -> Verdict:
+    return Verdict(False, frozenset(statuses or (422,)), why, frozenset(fields))
+
+
+def too_early(why: str) -> Verdict:
+    """docs/time.md: `TooEarly`, 422 naming `effective_at`."""
+    return refuse(why, 422, fields=("effective_at",))
 
 
 def unspecified(why: str) -> Verdict:
@@ -70,7 +78,10 @@ def first_refusal(*checks: Verdict | None) -> Verdict:
     if len(refusals) > 1:
         # Which of several reasons is reported first is not documented.
         statuses = frozenset().union(*(r.statuses for r in refusals))
-        return Verdict(False, statuses, "; ".join(r.why for r in refusals))
+        fields: frozenset[str] = frozenset()
+        if all(r.fields for r in refusals):
+            fields = fields.union(*(r.fields for r in refusals))
+        return Verdict(False, statuses, "; ".join(r.why for r in refusals), fields)
     return (refusals or silences or [ACCEPT])[0]
 
 
@@ -202,7 +213,11 @@ class Reference:
 
     def check_affiliation(self, person: str, org: str | None, effective: datetime) -> Verdict:
         if self.affiliation[person].changes_nothing(effective, {"organisation": org}):
-            return refuse("already belongs to that organisation from effective_at on", 422)
+            return refuse(
+                "already belongs to that organisation from effective_at on",
+                422,
+                fields=("organisation_id",),
+            )
         return ACCEPT
 
     def change_affiliation(
@@ -215,7 +230,7 @@ class Reference:
     def too_early(self, group_id: str, effective: datetime, what: str) -> Verdict | None:
         group = self.groups[group_id]
         if effective < group.convened:
-            return refuse(f"{what} before the group was convened", 422)
+            return too_early(f"{what} before the group was convened")
         return None
 
     def check_convene(self, parent: str | None, effective: datetime) -> Verdict:
@@ -402,6 +417,29 @@ class Reference:
 
     # -------------------------------------------------------------- decisions
 
+    def named(
+        self, group_id: str, person: str, effective: datetime, field: str, dated: bool = True
+    ) -> Verdict | None:
+        """docs/time.md: a person a change names must be a member at effective_at, as known
+        now. Never a member: 422 naming their own field; a member at other times: 422 naming
+        `effective_at` (for a command without one, `dated` False, the field is not said)."""
+        if self.member_role(group_id, person, effective) is not None:
+            return None
+        fact = self.groups[group_id].members.get(person)
+        ever = fact is not None and any(fact.state(c.effective) for c in fact.changes)
+        named = ("effective_at",) if dated else ()
+        own = (field,) if field else ()
+        return refuse(
+            f"{field or 'the recipient'} is not a member then", 422, fields=named if ever else own
+        )
+
+    def answers_the_future(self, dated: datetime | None, what: str) -> Verdict | None:
+        """docs/time.md: a step that takes effect when recorded is refused (422) while what
+        it answers is dated in the future."""
+        if dated is not None and dated > datetime.now(UTC):
+            return refuse(f"{what} while what it answers is dated in the future", 422)
+        return None
+
     def check_agree(
         self,
         record_id: str | None,
@@ -409,22 +447,30 @@ class Reference:
         participants: list[str],
         supersedes: list[str],
         effective: datetime,
-        members_checked: bool = True,
+        proposed: datetime | None = None,
     ) -> Verdict:
+        """An agreement; `proposed` is the proposal's effective time (for a decision recorded
+        at once, the body's own `effective_at`, if it gave one)."""
         checks = [self.too_early(group_id, effective, "an agreement")]
         if record_id is not None:
             checks.append(self.status(record_id, ("proposed",), "agree"))
+            proposed = self.latest(record_id)["proposed_at"]
+        if proposed is not None and effective < proposed:
+            checks.append(too_early("an agreement before the decision was proposed"))
         for old in supersedes:
             checks.append(self.status(old, ("agreed",), "supersede"))
             if effective < self.latest(old)["effective_at"]:
-                checks.append(refuse("superseding before the superseded decision took effect"))
-        if members_checked:
-            for person in participants:
-                if self.member_role(group_id, person, effective) is None:
-                    checks.append(
-                        refuse("a participant not a member at effective_at", 404, 409, 422)
-                    )
+                checks.append(too_early("superseding before the superseded decision took effect"))
+        for index, person in enumerate(participants):
+            checks.append(self.named(group_id, person, effective, f"participants[{index}]"))
         return first_refusal(*checks)
+
+    def check_end_decision(self, record_id: str, ending: str) -> Verdict:
+        """Rejecting or withdrawing a proposal (taking effect when recorded)."""
+        return first_refusal(
+            self.status(record_id, ("proposed",), ending),
+            self.answers_the_future(self.latest(record_id)["proposed_at"], ending),
+        )
 
     def participant_organisations(self, participants: list[str], effective: datetime) -> set[str]:
         """As the agreeing command resolves them: affiliations in effect then, known now."""
@@ -457,68 +503,120 @@ class Reference:
     def check_revoke(self, record_id: str, effective: datetime) -> Verdict:
         early = None
         if effective < self.latest(record_id)["effective_at"]:
-            early = refuse("revoked before the decision took effect")
+            early = too_early("revoked before the decision took effect")
         return first_refusal(self.status(record_id, ("agreed",), "revoke"), early)
 
     # -------------------------------------------------------------- principles
 
     def check_principle_agree(self, record_id: str, effective: datetime) -> Verdict:
+        early = None
+        if effective < self.latest(record_id)["proposed_at"]:
+            early = too_early("a principle agreed before it was proposed")
         return first_refusal(
             self.too_early(self.records[record_id].group_id, effective, "a principle's agreement"),
             self.status(record_id, ("proposed",), "agree"),
+            early,
+        )
+
+    def check_respond(self, record_id: str, person: str) -> Verdict:
+        """Endorsing or objecting (taking effect when recorded): by a member now, to a
+        proposal not dated in the future."""
+        state = self.latest(record_id)
+        group = self.records[record_id].group_id
+        again = any(
+            e.record_id == record_id and e.data.get("responder") == person for e in self.events
+        )
+        return first_refusal(
+            self.answers_the_future(state["proposed_at"], "a response"),
+            self.named(group, person, datetime.now(UTC), "person_id", dated=False),
+            unspecified("a second response by the same person (time.md is silent)")
+            if again
+            else None,
         )
 
     def check_principle_change(self, record_id: str, effective: datetime) -> Verdict:
         early = None
         agreed = self.latest(record_id).get("agreed_at")
         if agreed is not None and effective < agreed:
-            early = refuse("before the principle was agreed")
+            early = too_early("before the principle was agreed")
         return first_refusal(self.status(record_id, ("agreed",), "amend or retire"), early)
 
     # -------------------------------------------------------------- conflicts
 
-    def check_raise(self, group_id: str, effective: datetime) -> Verdict:
-        return first_refusal(self.too_early(group_id, effective, "a conflict's raising"))
+    def check_raise(self, group_id: str, raiser: str, effective: datetime) -> Verdict:
+        return first_refusal(
+            self.too_early(group_id, effective, "a conflict's raising"),
+            self.named(group_id, raiser, effective, "raised_by"),
+        )
+
+    def check_conflict_step(self, record_id: str, wanted: Iterable[str], how: str) -> Verdict:
+        """Acknowledging, noting or withdrawing (taking effect when recorded)."""
+        return first_refusal(
+            self.status(record_id, wanted, how),
+            self.answers_the_future(self.latest(record_id)["raised_at"], how),
+        )
 
     def check_resolve(self, record_id: str, effective: datetime) -> Verdict:
         early = None
         if effective < self.latest(record_id)["raised_at"]:
-            early = refuse("a resolution before the raising (issue 17, being decided)", 422)
+            early = too_early("a resolution before the raising")
         return first_refusal(self.status(record_id, OPEN_CONFLICT[1:], "resolve"), early)
 
     # -------------------------------------------------------------- accountabilities
 
-    def check_define(self, group_id: str, effective: datetime) -> Verdict:
-        return first_refusal(self.too_early(group_id, effective, "an accountability"))
+    def check_define(self, group_id: str, holder: State, effective: datetime) -> Verdict:
+        return first_refusal(
+            self.too_early(group_id, effective, "an accountability"),
+            self.named(group_id, holder["id"], effective, "holder.id")
+            if holder["kind"] == "person"
+            else None,
+        )
 
     def _before_holder(self, record_id: str, effective: datetime) -> Verdict | None:
         if effective < self.latest(record_id)["holder_since"]:
-            return refuse("before the current holder's start")
+            return too_early("before the current holder's start")
         return None
 
     def check_offer(self, record_id: str, to: State, effective: datetime) -> Verdict:
         state = self.latest(record_id)
+        group = self.records[record_id].group_id
         checks = [
             self.status(record_id, ("active",), "offer"),
             refuse("a handover already open", 409) if state["open_handover"] else None,
             self._before_holder(record_id, effective),
+            self.named(group, to["id"], effective, "to.id"),
         ]
         if to == state["holder"]:
             checks.append(unspecified("an offer to the current holder (time.md is silent)"))
         return first_refusal(*checks)
 
-    def check_accept(self, record_id: str, handover: str, effective: datetime) -> Verdict:
-        state = self.latest(record_id)
-        open_ = state["open_handover"]
-        if open_ is None or open_["handover_id"] != handover:
-            return refuse("the handover is not open", 409)
-        return first_refusal(self._before_holder(record_id, effective))
-
-    def check_settle(self, record_id: str, handover: str) -> Verdict:
+    def _open(self, record_id: str, handover: str) -> State | None:
         open_ = self.latest(record_id)["open_handover"]
         if open_ is None or open_["handover_id"] != handover:
+            return None
+        return dict(open_)
+
+    def check_accept(self, record_id: str, handover: str, effective: datetime) -> Verdict:
+        open_ = self._open(record_id, handover)
+        if open_ is None:
             return refuse("the handover is not open", 409)
-        return ACCEPT
+        early = None
+        if effective < open_["offered_at"]:
+            early = too_early("an acceptance before the offer")
+        group = self.records[record_id].group_id
+        return first_refusal(
+            self._before_holder(record_id, effective),
+            early,
+            # The acceptance names no recipient field: a never-member's field is not said.
+            self.named(group, open_["to"]["id"], effective, ""),
+        )
+
+    def check_settle(self, record_id: str, handover: str, how: str) -> Verdict:
+        """Declining or withdrawing an offer (taking effect when recorded)."""
+        open_ = self._open(record_id, handover)
+        if open_ is None:
+            return refuse("the handover is not open", 409)
+        return first_refusal(self.answers_the_future(open_["offered_at"], how))
 
     def previous_holder(self, record_id: str) -> State | None:
         holders = [
@@ -538,8 +636,13 @@ class Reference:
         return first_refusal(*checks)
 
     def check_retire(self, record_id: str, effective: datetime) -> Verdict:
+        open_ = None
+        if self.latest(record_id)["open_handover"]:
+            open_ = unspecified("a retirement with a handover open (time.md is silent)")
         return first_refusal(
-            self.status(record_id, ("active",), "retire"), self._before_holder(record_id, effective)
+            self.status(record_id, ("active",), "retire"),
+            self._before_holder(record_id, effective),
+            open_,
         )
 
     # -------------------------------------------------------------- reads: /changes

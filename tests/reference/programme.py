@@ -24,6 +24,8 @@ ROLES = ("convener", "member", "observer")
 METHODS = ("consent", "consensus", "vote", "delegated_authority", "single_lead")
 # Effective times, in days from the programme's start: back-dated, around now, future-dated.
 OFFSETS = (-400, -120, -60, -30, -10, -3, -1, 1, 3, 10, 20, 30, 90)
+# Proposals are dated now and then; most take effect when recorded.
+PROPOSALS = (-120, -30, -3, 3, 30, None, None, None, None, None)
 CONVENED = (-500, -200, -60, -30, None)
 IST = timezone(timedelta(hours=5, minutes=30))
 
@@ -32,6 +34,12 @@ Apply = Callable[[dict[str, Any]], None]
 
 def parse(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def dotted(field: str) -> str:
+    """A field path in one notation: time.md writes `participants[0]`, a problem may say
+    `participants.0`."""
+    return field.replace("[", ".").replace("]", "")
 
 
 def iso(moment: datetime) -> str:
@@ -51,7 +59,6 @@ class Outcome:
 class Programme:
     api: Api
     data: Any
-    members_checked: bool = True  # participants drawn only from members at effective_at
     model: Reference = field(default_factory=Reference)
     start: datetime = field(default_factory=lambda: datetime.now(UTC))
     orgs: list[str] = field(default_factory=list)
@@ -118,6 +125,12 @@ class Programme:
             f"{name}: the model expects {verdict} but the API answered "
             f"{response.status_code} {response.text}"
         )
+        if response.status_code == 422 and verdict.accept is False and verdict.fields:
+            named = [dotted(e["field"]) for e in response.json().get("errors", [])]
+            assert any(f.endswith(dotted(w)) for f in named for w in verdict.fields), (
+                f"{name}: the model expects a problem naming {sorted(verdict.fields)} "
+                f"({verdict.why}) but the API named {named}: {response.text}"
+            )
         if response.status_code >= 300:
             # A refusal records nothing.
             assert self.api.head() == self.head, f"{name} refused but recorded something"

@@ -9,12 +9,12 @@ from typing import Any
 from hypothesis import strategies as st
 
 from tests.reference.model import ACCEPT, Verdict, first_refusal, unspecified
-from tests.reference.programme import METHODS, Programme, parse
+from tests.reference.programme import METHODS, PROPOSALS, Programme, parse
 
 
 def non_member(p: Programme, group: str, person: str, effective: datetime) -> Verdict | None:
-    """A person named as holder, recipient or party who is not a member at effective_at (or
-    now): time.md is silent on whether they must be."""
+    """A conflict's party who is not a member at effective_at (or now): time.md names the
+    raiser, not the parties, among the people who must be members."""
     for moment in (effective, datetime.now(p.start.tzinfo)):
         if p.model.member_role(group, person, moment) is None:
             return unspecified("a person named who is not a member (time.md is silent)")
@@ -26,10 +26,12 @@ def pick(p: Programme, kind: str) -> str | None:
     return p.draw(st.sampled_from(found), kind) if found else None
 
 
-def early_proposal(p: Programme, group: str) -> Verdict:
-    """A record created (taking effect when recorded) in a group convened later."""
-    if p.model.groups[group].convened > datetime.now(p.start.tzinfo):
-        return unspecified("a proposal recorded before its group's convening (time.md is silent)")
+def early_proposal(p: Programme, group: str, effective: datetime) -> Verdict:
+    """A proposal taking effect, or recorded by a proposer who is a member only, before its
+    group's convening: time.md lists neither among the refusals."""
+    now = datetime.now(p.start.tzinfo)
+    if p.model.groups[group].convened > min(effective, now):
+        return unspecified("a proposal before its group's convening (time.md is silent)")
     return ACCEPT
 
 
@@ -46,20 +48,21 @@ def change(
 # ------------------------------------------------------------------ decisions
 
 
-def participants(p: Programme, group: str, effective: datetime) -> list[str]:
+def someone(p: Programme, group: str, effective: datetime | None, label: str) -> str:
+    """A person to name: mostly a member at effective_at, sometimes anyone (a member at
+    other times, or never one)."""
     everyone = [a.person_id for a in p.everyone]
-    if p.members_checked:
-        # Members at effective_at, now and as last recorded: today the API checks the last (issue 17, being
-        # fixed); the pending test draws anyone.
-        now = datetime.now(p.start.tzinfo)
-        members = [
-            x
-            for x in everyone
-            if None not in (p.model.member_role(group, x, m) for m in (effective, now))
-            and p.model.groups[group].members[x].latest() is not None
-        ]
-        everyone = members or everyone[:1]
-    return sorted(p.draw(st.sets(st.sampled_from(everyone), min_size=1), "participants"))
+    moment = p.when(effective)
+    members = [x for x in everyone if p.model.member_role(group, x, moment) is not None]
+    if members and p.draw(st.sampled_from([True, True, True, False]), f"{label}: a member"):
+        everyone = members
+    return str(p.draw(st.sampled_from(everyone), label))
+
+
+def participants(p: Programme, group: str, effective: datetime | None) -> list[str]:
+    """Mostly members at effective_at; sometimes anyone."""
+    named = p.draw(st.integers(1, 3), "participants")
+    return sorted({someone(p, group, effective, "participant") for _ in range(named)})
 
 
 def agreement(p: Programme, group: str) -> tuple[dict[str, Any], datetime | None, list[str]]:
@@ -75,7 +78,7 @@ def agreement(p: Programme, group: str) -> tuple[dict[str, Any], datetime | None
     body = p.timed(
         {
             "method": p.draw(st.sampled_from(METHODS), "method"),
-            "participants": participants(p, group, p.when(effective)),
+            "participants": participants(p, group, effective),
             "supersedes": supersedes,
         },
         effective,
@@ -99,36 +102,57 @@ def agree_in_model(
         p.model._change("Decision.Superseded", old, stamp, when, status="superseded")
 
 
+def proposed_at(
+    proposal: datetime | None, agreement: datetime | None, at_once: bool, recorded: datetime
+) -> datetime:
+    """When a proposal takes effect (docs/time.md): its own `effective_at`; left out, when
+    recorded, or with its agreement in the same request, when the agreement takes effect."""
+    if proposal is not None:
+        return proposal
+    if at_once:
+        return agreement or recorded
+    return recorded
+
+
 def propose_decision(p: Programme) -> None:
     group = p.draw(st.sampled_from(p.groups), "group")
     body: dict[str, Any] = {"title": p.text("Decision"), "decision": "Do it"}
     recorded_at_once = p.draw(st.booleans(), "with its agreement")
-    verdict = early_proposal(p, group)
+    proposal = p.effective(PROPOSALS)
     effective = None
     supersedes: list[str] = []
     if recorded_at_once:
         body["agreement"], effective, supersedes = agreement(p, group)
-        verdict = p.model.check_agree(
-            None,
-            group,
-            body["agreement"]["participants"],
-            supersedes,
-            p.when(effective),
-            p.members_checked,
+    verdict = early_proposal(p, group, p.when(proposal if proposal else effective))
+    if recorded_at_once:
+        verdict = first_refusal(
+            verdict,
+            p.model.check_agree(
+                None,
+                group,
+                body["agreement"]["participants"],
+                supersedes,
+                p.when(effective),
+                proposal,
+            ),
         )
+    p.timed(body, proposal)
 
     def apply(answer: dict[str, Any]) -> None:
         record = answer["id"]
+        created = parse(answer["created_on"])
+        since = proposed_at(proposal, effective, recorded_at_once, created)
         p.model.create(
             "decision",
             "Decision.Proposed",
             record,
             group,
-            parse(answer["created_on"]),
-            parse(answer["created_on"]),
+            created,
+            since,
             status="proposed",
             method=None,
             effective_at=None,
+            proposed_at=since,
             participant_organisations=set(),
         )
         p.of("decision").append(record)
@@ -145,7 +169,7 @@ def agree_decision(p: Programme) -> None:
     group = p.model.records[record].group_id
     body, effective, supersedes = agreement(p, group)
     verdict = p.model.check_agree(
-        record, group, body["participants"], supersedes, p.when(effective), p.members_checked
+        record, group, body["participants"], supersedes, p.when(effective)
     )
     p.attempt(
         "agree decision",
@@ -163,7 +187,7 @@ def end_decision(p: Programme) -> None:
         return
     ending = p.draw(st.sampled_from(["reject", "withdraw"]), "ending")
     status = {"reject": "rejected", "withdraw": "withdrawn"}[ending]
-    verdict = p.model.status(record, ("proposed",), ending) or ACCEPT
+    verdict = p.model.check_end_decision(record, ending)
     name = f"Decision.{status.capitalize()}"
     p.attempt(
         f"{ending} decision",
@@ -200,6 +224,7 @@ def revoke_decision(p: Programme) -> None:
 def propose_principle(p: Programme) -> None:
     group = p.draw(st.sampled_from(p.groups), "group")
     statement = p.text("Principle")
+    effective = p.effective(PROPOSALS)
 
     def apply(answer: dict[str, Any]) -> None:
         recorded = parse(answer["created_on"])
@@ -209,20 +234,39 @@ def propose_principle(p: Programme) -> None:
             answer["id"],
             group,
             recorded,
-            recorded,
+            effective or recorded,
             status="proposed",
             statement=statement,
             agreed_at=None,
+            proposed_at=effective or recorded,
         )
         p.of("principle").append(answer["id"])
 
     p.attempt(
         "propose principle",
-        early_proposal(p, group),
+        early_proposal(p, group, p.when(effective)),
         "POST",
         f"/groups/{group}/principles",
-        {"statement": statement},
+        p.timed({"statement": statement}, effective),
         apply,
+    )
+
+
+def respond_to_principle(p: Programme) -> None:
+    """An endorsement or an objection, by the caller or a named person."""
+    record = pick(p, "principle")
+    if record is None or p.model.latest(record)["status"] != "proposed":
+        return  # what a response to an agreed principle does is not in time.md
+    person = p.draw(st.sampled_from(p.everyone), "responder").person_id
+    stance = p.draw(st.sampled_from(["endorse", "object"]), "stance")
+    name = {"endorse": "Principle.Endorsed", "object": "Principle.ObjectedTo"}[stance]
+    p.attempt(
+        f"{stance} principle",
+        p.model.check_respond(record, person),
+        "POST",
+        f"/principles/{record}/endorsements",
+        {"stance": stance, "person_id": person},
+        change(p, name, record, None, responder=person),
     )
 
 
@@ -282,13 +326,19 @@ def raise_conflict(p: Programme) -> None:
     group = p.draw(st.sampled_from(p.groups), "group")
     party = p.draw(st.sampled_from(p.people), "party").person_id
     effective = p.effective()
+    assert p.api.admin is not None
+    raiser = None
+    if p.draw(st.booleans(), "raised by someone named"):
+        raiser = someone(p, group, effective, "raised by")
     verdict = first_refusal(
-        p.model.check_raise(group, p.when(effective)),
+        p.model.check_raise(group, raiser or p.api.admin.person_id, p.when(effective)),
         non_member(p, group, party, p.when(effective)),
     )
     body = p.timed(
         {"parties": [{"kind": "person", "id": party}], "about": p.text("About")}, effective
     )
+    if raiser is not None:
+        body["raised_by"] = raiser
 
     def apply(answer: dict[str, Any]) -> None:
         recorded = parse(answer["modified_on"])
@@ -316,9 +366,6 @@ def work_on_conflict(p: Programme) -> None:
     open_ = ("raised", "acknowledged", "working_through")
     if how == "resolve":
         effective = p.effective()
-        raised = p.model.latest(record)["raised_at"]
-        if p.members_checked and effective is not None and effective < raised:
-            effective = None  # issue 17 is deciding this case; see the pending test
         verdict = p.model.check_resolve(record, p.when(effective))
         p.attempt(
             "resolve conflict",
@@ -331,7 +378,7 @@ def work_on_conflict(p: Programme) -> None:
         return
     # The lifecycle (PRODUCT.md): raised -> acknowledged -> worked through.
     wanted = {"acknowledge": ("raised",), "notes": open_[1:]}.get(how, open_)
-    verdict = p.model.status(record, wanted, how) or ACCEPT
+    verdict = p.model.check_conflict_step(record, wanted, how)
     status, name, body = {
         "acknowledge": ("acknowledged", "Conflict.Acknowledged", {}),
         "notes": ("working_through", "Conflict.NoteAdded", {"text": "We met"}),
@@ -350,10 +397,10 @@ def work_on_conflict(p: Programme) -> None:
 # ------------------------------------------------------------------ accountabilities
 
 
-def party(p: Programme, group: str) -> dict[str, str]:
+def party(p: Programme, group: str, effective: datetime | None) -> dict[str, str]:
     kind = p.draw(st.sampled_from(["person", "person", "organisation", "group"]), "holder kind")
     if kind == "person":
-        return {"kind": "person", "id": p.draw(st.sampled_from(p.everyone), "person").person_id}
+        return {"kind": "person", "id": someone(p, group, effective, "holder")}
     if kind == "organisation":
         return {"kind": "organisation", "id": p.draw(st.sampled_from(p.orgs), "organisation")}
     return {"kind": "group", "id": group}
@@ -361,14 +408,9 @@ def party(p: Programme, group: str) -> dict[str, str]:
 
 def define_accountability(p: Programme) -> None:
     group = p.draw(st.sampled_from(p.groups), "group")
-    holder = party(p, group)
     effective = p.effective()
-    verdict = first_refusal(
-        p.model.check_define(group, p.when(effective)),
-        non_member(p, group, holder["id"], p.when(effective))
-        if holder["kind"] == "person"
-        else None,
-    )
+    holder = party(p, group, effective)
+    verdict = p.model.check_define(group, holder, p.when(effective))
     body = p.timed({"title": p.text("Accountability"), "holder": holder}, effective)
 
     def apply(answer: dict[str, Any]) -> None:
@@ -391,19 +433,29 @@ def define_accountability(p: Programme) -> None:
     p.attempt("define", verdict, "POST", f"/groups/{group}/accountabilities", body, apply)
 
 
-def offer(p: Programme, record: str) -> None:
-    to = {"kind": "person", "id": p.draw(st.sampled_from(p.everyone), "to").person_id}
+def after(p: Programme, since: datetime) -> datetime | None:
+    """An effective time, mostly not before `since` (a step dated before the one it
+    follows is refused; drawn now and then, not most of the time)."""
     effective = p.effective()
-    group = p.model.records[record].group_id
-    verdict = first_refusal(
-        p.model.check_offer(record, to, p.when(effective)),
-        non_member(p, group, to["id"], p.when(effective)),
-    )
+    if effective is not None and effective < since and p.draw(st.booleans(), "move it on"):
+        return None if since <= p.when(None) else since
+    return effective
+
+
+def offer(p: Programme, record: str) -> None:
+    effective = after(p, p.model.latest(record)["holder_since"])
+    to = {"kind": "person", "id": someone(p, p.model.records[record].group_id, effective, "to")}
+    verdict = p.model.check_offer(record, to, p.when(effective))
     holder = p.model.latest(record)["holder"]
 
     def apply(answer: dict[str, Any]) -> None:
         recorded = parse(answer["modified_on"])
-        handover = {"handover_id": answer["open_handover_id"], "to": to, "from": holder}
+        handover = {
+            "handover_id": answer["open_handover_id"],
+            "to": to,
+            "from": holder,
+            "offered_at": effective or recorded,
+        }
         p.model._change(
             "Accountability.HandoverOffered",
             record,
@@ -431,7 +483,7 @@ def settle(p: Programme, record: str) -> None:
     url = f"/accountabilities/{record}/handovers/{handover}/{how}"
     recipient = p.actor(open_["to"]["id"])
     if how == "accept":
-        effective = p.effective()
+        effective = after(p, max(open_["offered_at"], p.model.latest(record)["holder_since"]))
         verdict = p.model.check_accept(record, handover, p.when(effective))
         p.attempt(
             "accept",
@@ -446,7 +498,7 @@ def settle(p: Programme, record: str) -> None:
     name = {"decline": "HandoverDeclined", "withdraw": "HandoverWithdrawn"}[how]
     p.attempt(
         how,
-        p.model.check_settle(record, handover),
+        p.model.check_settle(record, handover, how),
         "POST",
         url,
         {},
@@ -522,6 +574,9 @@ def hand_over(p: Programme) -> None:
     what = p.draw(
         st.sampled_from(["offer", "settle", "settle", "return_or_retire"]), "handover step"
     )
+    offered = [a for a in p.of("accountability") if p.model.latest(a)["open_handover"]]
+    if what == "settle" and offered:
+        record = p.draw(st.sampled_from(offered), "offered accountability")
     {"offer": offer, "settle": settle, "return_or_retire": return_or_retire}[what](p, record)
 
 
@@ -533,6 +588,7 @@ RECORD_STEPS: dict[str, Callable[[Programme], None]] = {
     "propose_principle": propose_principle,
     "agree_principle": agree_principle,
     "amend_or_retire_principle": amend_or_retire_principle,
+    "respond_to_principle": respond_to_principle,
     "raise_conflict": raise_conflict,
     "work_on_conflict": work_on_conflict,
     "define_accountability": define_accountability,

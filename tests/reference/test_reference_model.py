@@ -45,8 +45,8 @@ ALL_STEPS = [
 ]
 
 
-def run_programme(api: Api, data: Any, members_checked: bool = True) -> Programme:
-    programme = Programme(api, data, members_checked=members_checked)
+def run_programme(api: Api, data: Any) -> Programme:
+    programme = Programme(api, data)
     programme.set_up()
     for _ in range(data.draw(st.integers(*STEPS), label="steps")):
         name = data.draw(st.sampled_from(ALL_STEPS), label="step")
@@ -132,28 +132,6 @@ def test_the_api_answers_what_the_reference_model_of_time_says(store, tmp_path, 
     def run(data: Any) -> None:
         with_api(
             store, tmp_path, request, lambda api: check_everything(run_programme(api, data), data)
-        )
-
-    run()
-
-
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 17, being fixed beside this test: participants are to be checked against "
-    "membership at effective_at, and a resolution dated before its raising refused with 422 "
-    "(docs/time.md still calls the latter an open question)",
-)
-@pytest.mark.store_independent
-@pytest.mark.parametrize("store", STORES)
-def test_commands_pending_in_issue_17_follow_the_reference_model(store, tmp_path, request):
-    @property_settings(store)
-    @given(st.data())
-    def run(data: Any) -> None:
-        with_api(
-            store,
-            tmp_path,
-            request,
-            lambda api: check_everything(run_programme(api, data, members_checked=False), data),
         )
 
     run()
