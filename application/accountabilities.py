@@ -6,7 +6,8 @@ from datetime import datetime
 from uuid import uuid4
 
 from application import checks
-from application.core import LedgerCore, Written, command
+from application.commands import command
+from application.core import LedgerCore, Written
 from domain.accountability import Accountability
 from domain.group import Group
 from domain.person import Person

@@ -6,7 +6,8 @@ from datetime import date, datetime
 from typing import Any
 
 from application import checks
-from application.core import LedgerCore, Written, command
+from application.commands import command
+from application.core import LedgerCore, Written
 from domain.base import InvalidInput, effective, require_aware
 from domain.decision import Decision
 from domain.group import Group

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from application.core import LedgerCore, Written, command
+from application.commands import command
+from application.core import LedgerCore, Written
 from domain.organisation import Organisation
 
 

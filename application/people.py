@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from application import checks
-from application.core import LedgerCore, Written, command
+from application.commands import command
+from application.core import LedgerCore, Written
 from domain.person import Person
 
 

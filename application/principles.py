@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from application.core import LedgerCore, Written, command
+from application.commands import command
+from application.core import LedgerCore, Written
 from domain.base import InvalidInput
 from domain.group import Group
 from domain.principle import Principle

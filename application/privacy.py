@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from application.core import LedgerCore, Written, command
+from application.commands import command
+from application.core import LedgerCore, Written
 from application.personal import PersonalDataMapper, new_key
 from application.ports import (
     ChainStore,

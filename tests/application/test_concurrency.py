@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from application.core import ATTEMPTS
+from application.commands import ATTEMPTS
 from application.errors import ConcurrentUpdate, VersionMismatch
 from application.ledger import Ledger
 from domain.group import Group

@@ -7,7 +7,8 @@ import uuid
 
 import pytest
 
-from application.core import Written, command
+from application.commands import command
+from application.core import Written
 from application.ledger import Ledger
 from domain.base import InvalidInput
 from domain.group import Group

@@ -200,7 +200,7 @@ def test_without_if_match_every_acknowledged_command_is_recorded_exactly_once(ra
         refused += len(lost)
 
     assert len(acknowledged) + refused == ROUNDS * CLIENTS
-    # Lost races are re-applied (application.core.ATTEMPTS, with random pauses), so that
+    # Lost races are re-applied (application.commands.ATTEMPTS, with random pauses), so that
     # fewer than 1% of the writes of eight clients racing on one record are refused.
     assert refused < ROUNDS * CLIENTS / 100, f"{refused} of {ROUNDS * CLIENTS} refused"
     assert current_version(race) == start + len(acknowledged)
