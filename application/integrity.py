@@ -28,7 +28,8 @@ from uuid import UUID
 
 from application.checkpoints import ChainError, Checkpoint
 from application.core import LedgerCore
-from application.ports import ChainStore, IntegrityLogStore, IntegrityRun, Row
+from application.ports import ChainStore, Row
+from application.ports_console import IntegrityLogStore, IntegrityRun
 from application.projections.describe import describe, iso
 
 GENESIS = bytes(32)

@@ -12,13 +12,8 @@ from uuid import UUID
 from application.commands import command
 from application.core import LedgerCore, Written
 from application.personal import PersonalDataMapper, new_key
-from application.ports import (
-    ChainStore,
-    Forgetting,
-    PersonKeyStore,
-    SignInLinkStore,
-    StateRewrite,
-)
+from application.ports import ChainStore, Forgetting, PersonKeyStore, StateRewrite
+from application.ports_console import SignInLinkStore
 from domain.base import LifecycleError
 from domain.person import Person
 

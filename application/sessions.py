@@ -25,7 +25,7 @@ from application.identity import (
     IdentityProvider,
 )
 from application.keys import Caller, KeyCommands
-from application.ports import SessionRow, SessionStore
+from application.ports_console import SessionRow, SessionStore
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from application.errors import RecordNotFound, Unauthenticated
 from application.idempotency import unrepeatable
 from application.identity import SESSION_KEY_LABEL, Identity
 from application.keys import ROLES
-from application.ports import SignInLinkRow, SignInLinkStore
+from application.ports_console import SignInLinkRow, SignInLinkStore
 from domain.base import InvalidInput, NotAllowed
 from domain.person import Person
 

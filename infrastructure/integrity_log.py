@@ -6,7 +6,7 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import Any
 
-from application.ports import IntegrityRun
+from application.ports_console import IntegrityRun
 
 COLUMNS = "kind, at, position, link, events, intact, detail"
 

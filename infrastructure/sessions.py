@@ -10,7 +10,7 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import Any
 
-from application.ports import SessionRow, SignInLinkRow
+from application.ports_console import SessionRow, SignInLinkRow
 
 COLUMNS = "session_hash, key_id, csrf, created_at, last_seen_at"
 LINK_COLUMNS = "link_hash, person_id, role, created_at, expires_at, used_at"
