@@ -10,59 +10,32 @@ beside the running server, against the same database.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import sqlite3
-import subprocess
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from tests.conftest import postgres_schema
 from tests.interfaces import test_web_browser as shared
-from tests.interfaces.test_server_survives import ACCORD
+
+# The links module's demo server per store (module-scoped: this module gets a ledger of its
+# own, in which a person is forgotten) and its way of running `accord` beside it.
+from tests.interfaces import test_web_browser_links as links
 from tests.interfaces.test_web_browser import (
     Served,
-    demo_served,
     no_accessibility_violations,
     sign_in,
 )
+from tests.interfaces.test_web_browser_links import accord
 
 # The browser fixture of the console's browser tests.
 browser = shared.browser
+# A demo ledger of this module's own per store (a person is forgotten in it), with the
+# environment that names its database, as the links module serves it.
+served_with_env = links.served_with_env
 pytestmark = pytest.mark.slow
 COORDINATING = "Living Well Coordinating Group"
-
-
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
-def served_with_env(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[Served, dict[str, str]]]:
-    """A demo ledger of this module's own (a person is forgotten in it), served per store, and
-    the environment that names its database (for `accord` beside the server)."""
-    if request.param == "sqlite":
-        database = tmp_path_factory.mktemp("sessions") / "accord.db"
-        env = {"ACCORD_DATABASE_URL": f"sqlite:///{database}"}
-        with demo_served(env) as served:
-            yield served, env
-        return
-    url = request.getfixturevalue("postgres_url")
-    with postgres_schema(url) as schema:
-        env = {"ACCORD_DATABASE_URL": url, "ACCORD_POSTGRES_SCHEMA": schema}
-        with demo_served(env) as served:
-            yield served, env
-
-
-def accord(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [str(ACCORD), *args], env={**os.environ, **env}, capture_output=True, text=True,
-        timeout=120, check=True,
-    )  # fmt: skip
-    return done.stdout
 
 
 def new_member(served: Served) -> tuple[str, str, str]:
