@@ -27,9 +27,11 @@ REQUIRE_POSTGRES = os.environ.get("ACCORD_REQUIRE_POSTGRES", "") not in ("", "0"
 os.environ.setdefault("ACCORD_RATE_LIMIT", "0")
 
 # The tier: "quick" (`make test`, the default) or "full" (`make check`, what CI runs).
-# The quick tier runs tests marked store_independent on the in-memory store only, leaves
-# out tests marked slow (deselected, never skipped) and uses the quick hypothesis profile;
-# the full tier runs every test on every store with the full profile.
+# The quick tier runs tests marked store_independent on the in-memory store only, lets
+# SQLite stand for both durable stores (a test that applies to SQLite and PostgreSQL runs
+# on PostgreSQL only when marked postgres_differs), leaves out tests marked slow
+# (deselected, never skipped) and uses the quick hypothesis profile; the full tier runs
+# every test on every store with the full profile.
 TIER_VARIABLE = "ACCORD_TEST_TIER"
 TIERS = ("quick", "full")
 TIER = os.environ.get(TIER_VARIABLE, "") or "quick"
@@ -184,10 +186,15 @@ def left_out(item: pytest.Item) -> bool:
         return True
     # A store-independent check runs once, on the in-memory store (or, if it does not
     # apply there, on the first store it applies to).
+    applies = [s for s in STORE_NAMES if marker is None or s in marker.args]
     if store is not None and item.get_closest_marker("store_independent"):
-        applies = [s for s in STORE_NAMES if marker is None or s in marker.args]
         return store != applies[0]
-    return False
+    # SQLite stands for both durable stores, unless PostgreSQL is known to differ here.
+    return (
+        store == "postgres"
+        and "sqlite" in applies
+        and item.get_closest_marker("postgres_differs") is None
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -195,7 +202,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     `@pytest.mark.stores("sqlite", ...)` names the stores a test applies to; a test using
     a fixture in DURABLE_FIXTURES does not apply to the in-memory store. In the quick tier
-    tests marked slow are left out, and tests marked store_independent run on one store.
+    tests marked slow are left out, tests marked store_independent run on one store, and a
+    test that runs on SQLite runs on PostgreSQL only if marked postgres_differs.
     """
     keep: list[pytest.Item] = []
     drop: list[pytest.Item] = []

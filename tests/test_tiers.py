@@ -19,10 +19,12 @@ from tests.conftest import OWN_PROCESS, ROOT, STORE_NAMES, TIER_VARIABLE
 ERRORS = "tests/interfaces/test_errors.py"
 # Marked store_independent: a 422 decided before any store is reached.
 INDEPENDENT = f"{ERRORS}::test_an_unknown_sector_is_refused_with_the_choices"
-# A store's contract: what PostgreSQL does with a NUL character differs from the others.
+# A store's contract, marked postgres_differs: PostgreSQL cannot store a NUL character.
 CONTRACT = f"{ERRORS}::test_a_timeline_filtered_by_text_that_cannot_be_stored_is_not_a_server_error"
 # Marked slow (the whole module), on the stores it applies to.
 SLOW = "tests/interfaces/test_racing.py"
+# Neither: depends on the store, and SQLite stands for PostgreSQL in the quick tier.
+DEPENDENT = "tests/interfaces/test_time.py::test_a_correction_of_an_affiliation_to_an_earlier_date_is_recorded"
 
 
 def run(tier: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -42,7 +44,7 @@ def run(tier: str, *args: str) -> subprocess.CompletedProcess[str]:
 def collected(tier: str) -> tuple[list[str], int]:
     """The node ids a tier collects from the three targets, and how many it deselected;
     everything the targets hold is either collected or deselected, nothing skipped."""
-    done = run(tier, "--collect-only", "-q", INDEPENDENT, CONTRACT, SLOW)
+    done = run(tier, "--collect-only", "-q", INDEPENDENT, CONTRACT, SLOW, DEPENDENT)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     ids = [line for line in done.stdout.splitlines() if "::" in line]
     counts = re.search(r"(\d+)/(\d+) tests collected \((\d+) deselected\)", done.stdout)
@@ -66,13 +68,15 @@ def test_the_quick_tier_runs_independent_checks_on_memory_contracts_on_every_sto
     assert stores(ids, INDEPENDENT) == ["memory"]
     assert stores(ids, CONTRACT) == list(STORE_NAMES)
     assert stores(ids, SLOW) == []
-    assert deselected >= len(STORE_NAMES) - 1 + 4
+    assert stores(ids, DEPENDENT) == ["memory", "sqlite"]
+    assert deselected >= len(STORE_NAMES) - 1 + 4 + 1
 
 
 def test_the_full_tier_runs_every_check_on_every_store_and_the_slow_tests():
     ids, deselected = collected("full")
     assert stores(ids, INDEPENDENT) == list(STORE_NAMES)
     assert stores(ids, CONTRACT) == list(STORE_NAMES)
+    assert stores(ids, DEPENDENT) == list(STORE_NAMES)
     slow = stores(ids, SLOW)
     assert len(slow) >= 4 and set(slow) == {"sqlite", "postgres"}
     # Only the in-memory runs of the slow module, which names the stores it applies to.

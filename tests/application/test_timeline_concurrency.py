@@ -29,6 +29,9 @@ from tests.application.test_projection import (
 )
 from tests.conftest import acting_as
 
+# PostgreSQL runs transactions at once where SQLite takes them one at a time.
+pytestmark = pytest.mark.postgres_differs
+
 
 def in_threads(*calls: Callable[[], Any]) -> list[Any]:
     """Start the calls together; each result is the value returned (exceptions re-raised)."""
