@@ -65,6 +65,8 @@ def _strip(label: str) -> Callable[[Any], Any]:
                 tag = child.tag
                 if callable(tag) or (isinstance(tag, str) and tag.endswith("script")):
                     parent.remove(child)
+            # Only the empty tooltip carries one; a page's policy would refuse it.
+            parent.attrib.pop("style", None)
         root.set("role", "img")
         root.set("aria-label", label)
         return root

@@ -6,9 +6,13 @@ with autoescape from the report's section model; nothing is fetched when it is o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import base64
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from html import escape
+from html import escape, unescape
 from typing import Any
 
 from jinja2 import Environment, PackageLoader
@@ -69,6 +73,16 @@ def _sections(paper: Paper) -> list[tuple[str, str]]:
     ]
 
 
+def _context(paper: Paper) -> dict[str, Any]:
+    """What the sections of the report need (templates/sections.html)."""
+    return {
+        "p": paper,
+        "headings": {**HEADINGS, "by-group": paper.by_group_heading},
+        "holding_charts": holding_charts(paper),
+        "charts": time_series_charts(paper.distribution.series),
+    }
+
+
 def render_html(
     report: Mapping[str, Any],
     names: Mapping[str, str] | None = None,
@@ -76,11 +90,39 @@ def render_html(
 ) -> str:
     paper = build(report, names)
     return ENVIRONMENT.get_template("report.html").render(
-        p=paper,
         title=f"Accountability report: {paper.scope}",
         generated=fmt_time((generated_at or datetime.now(UTC)).replace(microsecond=0)),
         sections=_sections(paper),
-        headings={**HEADINGS, "by-group": paper.by_group_heading},
-        holding_charts=holding_charts(paper),
-        charts=time_series_charts(paper.distribution.series),
+        **_context(paper),
     )
+
+
+@dataclass(frozen=True)
+class Sections:
+    """The report's sections as a fragment of a page, and the contents of the style elements
+    its charts carry, which a page's Content-Security-Policy must allow by their hashes."""
+
+    html: Markup
+    contents: list[tuple[str, str]]
+    styles: list[str]
+
+
+def render_sections(report: Mapping[str, Any], names: Mapping[str, str] | None = None) -> Sections:
+    paper = build(report, names)
+    html = ENVIRONMENT.get_template("sections.html").render(**_context(paper))
+    return Sections(Markup(html), _sections(paper), STYLE_ELEMENT.findall(html))
+
+
+# A chart's style element (pygal writes exactly this opening tag).
+STYLE_ELEMENT = re.compile(r'<style type="text/css">(.*?)</style>', re.DOTALL)
+
+
+def style_hashes(styles: Sequence[str]) -> list[str]:
+    """CSP source expressions allowing exactly these style elements' contents. Inside an
+    SVG a browser reads a style element's character references (`&gt;`), so the hash is of
+    the text it reads."""
+    return sorted({f"'sha256-{_digest(unescape(s))}'" for s in styles})
+
+
+def _digest(text: str) -> str:
+    return base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()

@@ -1,6 +1,6 @@
 """The console's report page: the accountability report for a group (and its sub-groups) or
-everything the person may see, for a period, with its key figures in the page and the whole
-report to open or download (HTML, Markdown, CSV), always within the person's access."""
+everything the person may see, for a period, rendered in the page with its charts and tables,
+and to open or download (HTML, Markdown, CSV), always within the person's access."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from fastapi.responses import HTMLResponse
 from interfaces.api.deps import LedgerDep
 from interfaces.api.documents import report_document
 from interfaces.reports.common import Names
-from interfaces.reports.figures import key_figures, period_text, scope_text
+from interfaces.reports.figures import period_text, scope_text
+from interfaces.reports.html import render_sections, style_hashes
+from interfaces.reports.naming import record_names
 from interfaces.reports.tables import TABLE_NAMES
 from interfaces.web.moments import read_day
 from interfaces.web.pages import visible_groups
@@ -84,10 +86,12 @@ def report_page(
         return document
     names = Names(found, {g["id"]: g["name"] for g in groups})
     query = urlencode({k: v for k, v in settings.items() if v})
+    sections = render_sections(found, record_names(ledger, dict(found)))
     return page(
         request,
         "report.html",
-        figures=key_figures(found),
+        styles=style_hashes(sections.styles),
+        report=sections,
         scope=scope_text(found, names),
         period=period_text(found),
         query=query,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -15,11 +16,12 @@ from application.access import Access
 TEMPLATES = Path(__file__).parent / "templates"
 
 # Only Accord's own styles and scripts; no frames, no plug-ins, no form posts elsewhere.
+POLICY = (
+    "default-src 'none'; style-src 'self'{styles}; script-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
 SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; "
-        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-    ),
+    "Content-Security-Policy": POLICY.format(styles=""),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
@@ -45,12 +47,23 @@ environment = Environment(
 environment.filters["long_date"] = long_date
 
 
-def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    """A page rendered from `template`, with the security headers."""
+def page(
+    request: Request,
+    template: str,
+    status: int = 200,
+    styles: Sequence[str] = (),
+    **context: Any,
+) -> HTMLResponse:
+    """A page rendered from `template`, with the security headers; `styles` are CSP source
+    expressions (hashes) of style elements the page carries, such as a report's charts."""
     session = getattr(request.state, "session", None)
     # The integrity page is in the menu of those who may open it (auditors, administrators).
     audits = session is not None and Access(session.caller).sees_everything
     body = environment.get_template(template).render(
         request=request, session=session, audits=audits, **context
     )
-    return HTMLResponse(body, status_code=status, headers=SECURITY_HEADERS)
+    headers = SECURITY_HEADERS
+    if styles:
+        policy = POLICY.format(styles="".join(f" {s}" for s in styles))
+        headers = {**SECURITY_HEADERS, "Content-Security-Policy": policy}
+    return HTMLResponse(body, status_code=status, headers=headers)

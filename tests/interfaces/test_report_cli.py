@@ -440,7 +440,8 @@ def test_the_html_report_is_one_self_contained_file_with_inline_charts_and_the_f
     matrix = page[page.index('<table class="matrix">') :]
     matrix = matrix[: matrix.index("</table>")]
     assert "Riverside Borough Council" in matrix and "North Trust" in matrix
-    assert re.search(r'<td class="cell" style="background:[^"]+">1</td>', matrix)
+    # The one flow is the largest: the darkest of the five shades (a class, no inline style).
+    assert '<td class="cell shade5">1</td>' in matrix and "style=" not in matrix
     end = report["distribution"][-1]
     assert f'<span class="value">{end["hhi_holders"]:,.0f}</span>' in page
     assert (

@@ -5,8 +5,11 @@ What a browser shows, keyboard use and accessibility are in test_web_browser.py.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from datetime import UTC, datetime, timedelta
+from html import unescape
 
 import pytest
 
@@ -296,7 +299,7 @@ def test_the_console_report_of_a_group_and_its_sub_groups_breaks_down_by_group(a
     ]
 
 
-def test_the_report_page_shows_key_figures_and_gives_the_documents_within_ones_rights(api, admin):
+def test_the_report_page_shows_the_report_and_gives_the_documents_within_ones_rights(api, admin):
     org = api.organisation("Hope Street")["id"]
     ada = api.person("Ada Lovelace", org)
     ours = api.group("Design team", as_=admin)["id"]
@@ -316,7 +319,21 @@ def test_the_report_page_shows_key_figures_and_gives_the_documents_within_ones_r
     page = api.client.get("/console/report")
     assert page.status_code == 200
     assert "Key figures" in page.text and "Active accountabilities at the end" in page.text
-    assert "Secret team" not in page.text
+    assert "Secret team" not in page.text and "Hidden work" not in page.text
+    # The whole report is in the page: its sections, tables and charts.
+    for heading in ("Where responsibility sits", "Agreed in the period", "Notes"):
+        assert heading in page.text, heading
+    charts = re.findall(r'<svg [^>]*role="img"', page.text)
+    assert len(charts) >= 2
+    # Each chart's style element is allowed by its hash, and nothing else inline is.
+    styles = re.findall(r'<style type="text/css">(.*?)</style>', page.text, re.DOTALL)
+    policy = page.headers["content-security-policy"]
+    assert styles and "'unsafe-inline'" not in policy
+    for style in styles:
+        # What a browser hashes: the text it reads, with `&gt;` read as `>`.
+        digest = base64.b64encode(hashlib.sha256(unescape(style).encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in policy
+    assert ' style="' not in page.text
     html = api.client.get("/console/report?format=html")
     assert html.headers["content-type"].startswith("text/html")
     assert "style-src 'unsafe-inline'" in html.headers["content-security-policy"]

@@ -6,6 +6,7 @@ Set ACCORD_SCREENS=docs/screens to keep screenshots of the main pages there.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
@@ -260,3 +261,51 @@ def test_the_api_documentation_loads_with_no_network_beyond_accord(browser, serv
     page.wait_for_selector(".swagger-ui .info .title", timeout=30_000)
     assert "Accord" in page.inner_text(".swagger-ui .info .title")
     assert elsewhere == []
+
+
+def filled(pdf: bytes) -> list[float]:
+    """How far down each printed page its text reaches (0 empty, 1 the bottom edge)."""
+    from pypdf import PdfReader
+
+    reach: list[float] = []
+    for sheet in PdfReader(io.BytesIO(pdf)).pages:
+        height = float(sheet.mediabox.height)
+        lowest = [height]
+
+        def seen(text: str, cm: Any, tm: Any, font: Any, size: Any, lowest: Any = lowest) -> None:
+            if text.strip():
+                lowest[0] = min(lowest[0], tm[5] * cm[3] + cm[5])
+
+        sheet.extract_text(visitor_text=seen)
+        reach.append(round(1 - lowest[0] / height, 2))
+    return reach
+
+
+def test_the_report_and_the_minutes_print_without_half_empty_pages_or_refused_styles(
+    browser, served
+):
+    """The report in the page (with its charts, whose style elements the page's policy allows
+    by hash), the report document and the minutes, printed on A4: every page but the last is
+    at least 60% full, and the browser refuses nothing the pages carry."""
+    page = browser.new_page()
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: refused.append(message.text) if "Security Policy" in message.text else None,
+    )
+    sign_in(page, served)
+    page.get_by_role("link", name="Report").click()
+    assert page.locator(".report svg[role=img]").count() >= 2
+    assert page.get_by_role("heading", name="Agreed in the period").is_visible()
+    group = served.api("GET", "/groups", params={"limit": 1})["items"][0]["id"]
+    printed = {
+        "report page": page.url,
+        "report document": f"{served.url}/console/report?format=html",
+        "minutes": f"{served.url}/console/groups/{group}/changes?from=2024-01-01",
+    }
+    for name, url in printed.items():
+        page.goto(url)
+        reach = filled(page.pdf(format="A4"))
+        assert len(reach) >= 2, (name, reach)
+        assert min(reach[:-1]) >= 0.6, (name, reach)
+    assert refused == []
