@@ -20,6 +20,7 @@ from interfaces.web import (
     accountabilities,
     decisions,
     integrity,
+    invitations,
     links,
     minutes,
     pages,
@@ -49,6 +50,7 @@ def install(app: FastAPI) -> None:
     app.include_router(records.router)
     app.include_router(accountabilities.router)
     app.include_router(people.router)
+    app.include_router(invitations.router)
     app.include_router(minutes.router)
     app.include_router(integrity.router)
     app.add_exception_handler(signin.SignInRequired, signin.to_sign_in)

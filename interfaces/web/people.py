@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from application.profiles import QUERY_LENGTH
 from domain.base import InvalidInput
 from interfaces.api.deps import LedgerDep
+from interfaces.web.invitations import invitation_form
 from interfaces.web.moments import read_time_settings
 from interfaces.web.signin import SessionDep, mark_page
 from interfaces.web.templating import page
@@ -85,6 +86,7 @@ def person_page(
         "person.html",
         status=422 if moments.errors else 200,
         p=profile,
+        invite=invitation_form(ledger, access, person_id),
         moments=moments,
         base=f"/console/people/{person_id}",
     )

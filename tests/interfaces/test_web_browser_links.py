@@ -142,3 +142,32 @@ def test_someone_signed_in_with_a_key_who_is_not_an_auditor_finds_no_integrity_p
     answer = page.goto(f"{served.url}/console/integrity")
     assert answer is not None and answer.status == 404
     assert page.get_by_role("heading", name="Not found").is_visible()
+
+
+def test_an_administrator_makes_a_link_on_a_person_page_that_signs_the_person_in(
+    browser: Any,  # noqa: F811 (the fixture imported above)
+    served_with_env: tuple[Served, dict[str, str]],
+) -> None:
+    served, _ = served_with_env
+    person = newcomer(served, "Petra Page")
+    page = browser.new_page()
+    sign_in(page, served)
+    page.goto(f"{served.url}/console/people/{person}")
+    no_accessibility_violations(page)
+    # Impossible minutes: a message beside the field, and no link.
+    page.get_by_label("Usable for (minutes)").fill("a week")
+    page.get_by_role("button", name="Make a sign-in link").click()
+    assert page.locator("#minutes-error").is_visible()
+    no_accessibility_violations(page)
+    page.get_by_label("Usable for (minutes)").fill("30")
+    page.get_by_role("button", name="Make a sign-in link").click()
+    assert page.get_by_role("heading", name="The link, shown this once").is_visible()
+    no_accessibility_violations(page)
+    link = page.get_by_label("Sign-in link").input_value()
+    assert link.startswith(f"{served.url}/signin/link/")
+    # Petra, in a browser of her own, signs in with it once.
+    theirs = browser.new_context().new_page()
+    theirs.goto(link)
+    theirs.get_by_role("button", name="Sign in").click()
+    theirs.wait_for_url(f"{served.url}/")
+    assert theirs.get_by_text("Petra Page").first.is_visible()
