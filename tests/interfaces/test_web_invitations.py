@@ -36,16 +36,16 @@ def make(api: Api, person: Actor, **form: str):
     return api.client.post(f"/console/people/{person.person_id}/sign-in-link", data=data)
 
 
-def test_an_administrator_makes_a_link_on_a_person_page_and_it_signs_them_in_once(
-    api, admin, team
-):
+def test_an_administrator_makes_a_link_on_a_person_page_and_it_signs_them_in_once(api, admin, team):
     sign_in(api, admin)
     page = api.client.get(f"/console/people/{team['sam'].person_id}")
     assert "Make a sign-in link" in page.text
     made = make(api, team["sam"], role="auditor", minutes="60")
     assert made.status_code == 200, made.text
     assert "shown this once" in made.text and "an auditor&#39;s rights" in made.text
-    path = LINK.search(made.text).group(1)
+    found = LINK.search(made.text)
+    assert found, made.text
+    path = found.group(1)
     # Another browser (the same application, without starting it again): the person opens
     # the link and presses its button; then it is used up.
     theirs = TestClient(api.client.app)
@@ -76,9 +76,7 @@ def test_a_convener_makes_member_links_for_their_groups_people_only(api, team):
     assert forced.status_code == 403 and "shown this once" not in forced.text
 
 
-def test_a_member_is_not_offered_the_form_and_a_form_without_its_token_is_refused(
-    api, admin, team
-):
+def test_a_member_is_not_offered_the_form_and_a_form_without_its_token_is_refused(api, admin, team):
     sign_in(api, team["sam"])
     page = api.client.get(f"/console/people/{team['ada'].person_id}")
     assert page.status_code == 200 and "Make a sign-in link" not in page.text
