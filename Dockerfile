@@ -8,7 +8,10 @@ COPY domain ./domain
 COPY application ./application
 COPY infrastructure ./infrastructure
 COPY interfaces ./interfaces
-RUN pip install --no-cache-dir . && useradd --system --home /app accord
+# A fixed uid, so that a secret file on the host can be given to it (README, Docker Compose);
+# /checkpoints is where the checkpoint service writes (a volume takes its owner from here).
+RUN pip install --no-cache-dir . && useradd --system --uid 10001 --home /app accord \
+    && mkdir /checkpoints && chown accord /checkpoints
 USER accord
 
 EXPOSE 8000

@@ -19,8 +19,10 @@ def project(args: argparse.Namespace, settings: Settings) -> int:
         if args.status:
             head = ledger.head_position()
             position = projector.position()
-            print(f"head {head}  read models at {position}  lag {max(0, head - position)}")
-            return 0
+            lag = max(0, head - position)
+            print(f"head {head}  read models at {position}  lag {lag}")
+            # A health check's answer: 1 when the read models are too far behind.
+            return 1 if args.max_lag is not None and lag > args.max_lag else 0
         if args.rebuild:
             head = ledger.head_position()
             print(f"rebuilding every read model from position 0 to {head}", file=sys.stderr)
@@ -62,4 +64,10 @@ def register(commands: Any) -> None:
     run.add_argument("--rebuild", action="store_true", help="rebuild every read model from zero")
     run.add_argument("--once", action="store_true", help="catch up once, then exit")
     run.add_argument("--status", action="store_true", help="print the read models' lag")
+    run.add_argument(
+        "--max-lag",
+        type=int,
+        metavar="N",
+        help="with --status: exit 1 when the read models are more than N events behind",
+    )
     run.set_defaults(func=project)
