@@ -112,6 +112,8 @@ class Verification:
     seconds: float
     broken: Break | None
     checkpoint: Checkpoint | None = None
+    # The identity of the ledger verified (None for one chained before identities existed).
+    ledger: str | None = None
 
     @property
     def intact(self) -> bool:

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 import stat
+import subprocess
+import sys
 import uuid
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -49,6 +54,11 @@ def test_verify_reports_an_intact_chain_with_its_speed_and_exits_0(ledger, url, 
     assert f"intact: {head} events verified up to position {head}" in out
     assert "events/s)" in out
     assert f"link {ledger.integrity.chain_head()[1].hex()}" in out
+    code, out, _ = run(capsys, url, "verify", "--json")
+    document = json.loads(out)
+    assert code == 0 and document["status"] == "intact" and document["reason"] is None
+    assert (document["position"], document["events"]) == (head, head)
+    assert document["link"] == ledger.integrity.chain_head()[1].hex()
 
 
 @pytest.mark.stores("sqlite", "postgres")
@@ -59,6 +69,11 @@ def test_verify_names_the_first_broken_position_and_exits_1(ledger, settings, ur
     assert code == 1
     assert out.startswith("BROKEN at position 2: the event does not match its link")
     assert "1 events before it verified" in out
+    code, out, _ = run(capsys, url, "verify", "--json")
+    document = json.loads(out)
+    assert code == 1 and document["status"] == "broken"
+    assert (document["broken_at"], document["position"], document["events"]) == (2, 1, 1)
+    assert document["reason"].startswith("the event does not match its link")
 
 
 @pytest.mark.stores("sqlite", "postgres")
@@ -94,26 +109,111 @@ def test_a_signed_checkpoint_verifies_until_the_tail_is_cut_off(
 
 
 @pytest.mark.stores("sqlite")
-def test_an_edited_checkpoint_or_another_key_fails_verification(ledger, url, capsys, tmp_path):
+def test_an_edited_checkpoint_or_another_key_cannot_be_checked_against(
+    ledger, url, capsys, tmp_path
+):
     a_small_ledger(ledger)
     private, public = keys(capsys, tmp_path)
     code, out, _ = run(capsys, url, "checkpoint", "--key", str(private))
     assert code == 0
     edited = tmp_path / "edited.json"
     edited.write_text(json.dumps({**json.loads(out), "position": 1}))
-    code, out, _ = run(
+    code, out, err = run(
         capsys, url, "verify", "--checkpoint", str(edited), "--public-key", str(public)
     )
-    assert code == 1 and "does not verify" in out
+    assert (code, out) == (2, "") and "does not verify" in err
 
     (tmp_path / "other").mkdir()
     _, other = keys(capsys, tmp_path / "other")
     unsigned = tmp_path / "mine.json"
     run(capsys, url, "checkpoint", "--key", str(private), "--out", str(unsigned))
-    code, out, _ = run(
+    code, out, err = run(
         capsys, url, "verify", "--checkpoint", str(unsigned), "--public-key", str(other)
     )
-    assert code == 1 and "signed with another key" in out
+    assert (code, out) == (2, "") and "signed with another key" in err
+
+
+def could_not_check(tmp_path: Path, private: Path, public: Path, saved: Path) -> dict[str, Any]:
+    """Each way `verify` can fail to check, as (its arguments, what its one line says)."""
+    (tmp_path / "not-json.json").write_text("position: 3")
+    not_a_checkpoint = tmp_path / "not-a-checkpoint.json"
+    not_a_checkpoint.write_text('{"position": 3}')
+    (tmp_path / "a-list.json").write_text("[3]")
+    with_checkpoint = ["verify", "--checkpoint", str(saved), "--public-key"]
+    return {
+        "missing checkpoint": (
+            ["verify", "--checkpoint", str(tmp_path / "gone.json"), "--public-key", str(public)],
+            "gone.json: No such file or directory",
+        ),
+        "private key as public key": ([*with_checkpoint, str(private)], "is a private key"),
+        "missing key": ([*with_checkpoint, str(tmp_path / "no.pub")], "No such file"),
+        "a directory as key": ([*with_checkpoint, str(tmp_path)], "Is a directory"),
+        "a key that is no key": ([*with_checkpoint, str(saved)], "public key cannot be read"),
+        "not JSON": (
+            [
+                "verify",
+                "--checkpoint",
+                str(tmp_path / "not-json.json"),
+                "--public-key",
+                str(public),
+            ],
+            "is not JSON",
+        ),
+        "JSON that is not a checkpoint": (
+            ["verify", "--checkpoint", str(not_a_checkpoint), "--public-key", str(public)],
+            "not an Accord checkpoint",
+        ),
+        "a JSON list": (
+            ["verify", "--checkpoint", str(tmp_path / "a-list.json"), "--public-key", str(public)],
+            "not a JSON object",
+        ),
+    }
+
+
+@pytest.mark.stores("sqlite")
+def test_verify_that_could_not_check_exits_2_with_one_line_and_never_says_broken(
+    ledger, url, capsys, tmp_path
+):
+    a_small_ledger(ledger)
+    private, public = keys(capsys, tmp_path)
+    saved = tmp_path / "checkpoint.json"
+    assert run(capsys, url, "checkpoint", "--key", str(private), "--out", str(saved))[0] == 0
+    for case, (args, reason) in could_not_check(tmp_path, private, public, saved).items():
+        code, out, err = run(capsys, url, *args)
+        assert (code, out) == (2, ""), case
+        assert err.startswith("accord: could not verify: ") and reason in err, (case, err)
+        assert err.count("\n") == 1, (case, err)
+        code, out, err = run(capsys, url, *args, "--json")
+        document = json.loads(out)
+        assert code == 2 and document["status"] == "unchecked", case
+        assert reason in document["reason"] and document["position"] is None, case
+
+
+@pytest.mark.store_independent
+def test_the_installed_command_exits_2_when_the_database_cannot_be_reached_or_is_missing(
+    tmp_path,
+):
+    """As the README's cron line runs it: a database outage is no tamper alarm."""
+    accord = Path(sys.executable).parent / "accord"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_")}
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    unreachable = f"postgresql://postgres@127.0.0.1:{port}/accord"
+    missing = f"sqlite:///{tmp_path / 'no-such-ledger.db'}"
+    for database, reason in ((unreachable, "cannot be reached"), (missing, "does not exist")):
+        done = subprocess.run(
+            [str(accord), "--database-url", database, "verify", "--json"],
+            capture_output=True,
+            text=True,
+            env={**env, "ACCORD_POSTGRES_POOL_TIMEOUT": "1"},
+            timeout=120,
+        )
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.startswith("accord: could not verify: ") and reason in done.stderr
+        assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1
+        assert json.loads(done.stdout)["status"] == "unchecked"
+    assert not (tmp_path / "no-such-ledger.db").exists()
 
 
 @pytest.mark.stores("sqlite")
