@@ -42,6 +42,10 @@ class NothingToCheckpoint(ChainError):
     """The ledger holds no linked event yet."""
 
 
+class CheckpointOfAnotherLedger(ChainError):
+    """The checkpoint was made of another ledger: it says nothing about this one."""
+
+
 def next_link(
     previous: bytes, position: int, originator_id: bytes, version: int, topic: bytes, state: bytes
 ) -> bytes:
@@ -149,6 +153,14 @@ class IntegrityQueries:
         """The position and link of the last linked event (None while nothing is linked)."""
         return self.chain.chain_head()
 
+    def ledger_id(self) -> str | None:
+        """The ledger's identity, made with its chain's first link (None before that)."""
+        return self.chain.ledger_id()
+
+    def claim_ledger_id(self) -> str | None:
+        """Run at start-up: a ledger chained before identities existed gets one, once."""
+        return self.chain.claim_ledger_id()
+
     def ledger_head(self) -> dict[str, Any]:
         """The chain's head for external witnesses: position, link (hex) and recorded time."""
         head = self.chain.chain_head()
@@ -160,7 +172,13 @@ class IntegrityQueries:
         head = self.chain.chain_head()
         if head is None:
             raise NothingToCheckpoint("the ledger holds no linked event yet: nothing to sign")
-        return Checkpoint(head[0], head[1], self._recorded_at(head), iso(now or datetime.now(UTC)))
+        return Checkpoint(
+            head[0],
+            head[1],
+            self._recorded_at(head),
+            iso(now or datetime.now(UTC)),
+            ledger=self.chain.ledger_id(),
+        )
 
     def _recorded_at(self, head: tuple[int, bytes] | None) -> str | None:
         if head is None:
@@ -217,10 +235,18 @@ class IntegrityQueries:
         """Recompute the chain from the stored events; the first position where it breaks.
 
         With a checkpoint, also check that the chain still reaches its position with the
-        same link (a recomputed chain or a cut tail breaks there).
+        same link (a recomputed chain or a cut tail breaks there); a checkpoint that names
+        another ledger is refused (CheckpointOfAnotherLedger). One that names none (made
+        before ledgers had identities) is checked against whichever ledger this is.
         """
         started = time.perf_counter()
         store = self.chain
+        ledger = store.ledger_id()
+        if checkpoint is not None and checkpoint.ledger not in (None, ledger):
+            this = f"this is ledger {ledger}" if ledger else "this ledger has no identity yet"
+            raise CheckpointOfAnotherLedger(
+                f"this checkpoint belongs to ledger {checkpoint.ledger}, {this}"
+            )
         chained = store.chain_head()
         previous, count, last, broken = GENESIS, 0, 0, None
         seen_checkpoint = False
@@ -246,7 +272,7 @@ class IntegrityQueries:
                 f"{checkpoint.position}: events were cut from its end",
             )
         seconds = time.perf_counter() - started
-        return Verification(count, last, previous, seconds, broken, checkpoint)
+        return Verification(count, last, previous, seconds, broken, checkpoint, ledger)
 
 
 def _break(row: Row, chained: tuple[int, bytes] | None) -> Break:

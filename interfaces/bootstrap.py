@@ -122,6 +122,8 @@ def build_ledger(
         # Events stored before the hash chain existed are linked here, once, in batches.
         # Any migration that rewrites stored events must run before this line.
         ledger.integrity.chain_unchained()
+        # A ledger chained before ledgers had identities gets its identity here, once.
+        ledger.integrity.claim_ledger_id()
     if isinstance(ledger.recorder, AccordPostgresRecorder):
         waits.bound(ledger.recorder.datastore)  # requests give up on a failing database
     return ledger

@@ -163,6 +163,8 @@ def _report(result: Verification) -> None:
         return
     print(f"intact: {result.events:,} events verified up to position {result.position} {speed}")
     print(f"head: position {result.position}, link {result.link.hex()}")
+    if result.ledger is not None:
+        print(f"ledger: {result.ledger}")
     if result.checkpoint is not None:
         print(
             f"checkpoint signed {result.checkpoint.signed_at}: the chain still reaches "

@@ -12,7 +12,8 @@ import struct
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,11 +29,11 @@ from application.checkpoints import (
     read_checkpoint,
     sign_checkpoint,
 )
-from application.integrity import GENESIS, NothingToCheckpoint
+from application.integrity import GENESIS, CheckpointOfAnotherLedger, NothingToCheckpoint
 from application.ledger import Ledger
 from interfaces.bootstrap import build_ledger
 from interfaces.settings import Settings
-from tests.conftest import acting_as, examples
+from tests.conftest import acting_as, examples, store_settings
 from tests.owner import Owner, Statement
 
 EXAMPLES = {"sqlite": 300, "postgres": 150}
@@ -397,3 +398,88 @@ def test_any_single_alteration_is_found_at_the_first_position_it_breaks(ledger, 
         assert restored.intact and restored.link == untouched.link
 
     check()
+
+
+def store_name(settings: Settings) -> str:
+    url = settings.resolved_database_url()
+    return "memory" if url.startswith("memory") else "sqlite" if "sqlite" in url else "postgres"
+
+
+def test_a_ledger_gets_its_identity_with_its_first_event_and_checkpoints_carry_it(ledger, settings):
+    assert ledger.integrity.ledger_id() is None
+    a_small_ledger(ledger)
+    identity = ledger.integrity.ledger_id()
+    assert identity is not None and uuid.UUID(identity).version == 4
+    ledger.organisations.register_organisation("North Trust", "statutory_health")
+    assert ledger.integrity.ledger_id() == identity
+    assert ledger.integrity.checkpoint().ledger == identity
+    assert ledger.integrity.verify_chain().ledger == identity
+    if store_name(settings) != "memory":
+        restarted = build_ledger(settings)
+        try:
+            assert restarted.integrity.ledger_id() == identity
+        finally:
+            restarted.close()
+
+
+@pytest.mark.stores("sqlite", "postgres")
+def test_a_checkpoint_of_another_ledger_is_refused_and_one_without_a_ledger_still_verifies(
+    ledger, settings, request, tmp_path
+):
+    a_small_ledger(ledger)
+    (tmp_path / "other").mkdir()
+    with store_settings(store_name(settings), tmp_path / "other", request) as elsewhere:
+        other = build_ledger(elsewhere)
+        try:
+            a_small_ledger(other)
+            foreign = other.integrity.checkpoint()
+        finally:
+            other.close()
+    assert foreign.ledger not in (None, ledger.integrity.ledger_id())
+    expected = f"belongs to ledger {foreign.ledger}, this is ledger {ledger.integrity.ledger_id()}"
+    with pytest.raises(CheckpointOfAnotherLedger, match=expected):
+        ledger.integrity.verify_chain(foreign)
+    # Made before ledgers had identities: checked against whichever ledger this is.
+    private, public = new_signing_key()
+    old = replace(ledger.integrity.checkpoint(), ledger=None)
+    document = sign_checkpoint(old, private)
+    assert document["version"] == 1 and "ledger" not in document
+    assert ledger.integrity.verify_chain(read_checkpoint(document, public)).intact
+    assert not ledger.integrity.verify_chain(replace(foreign, ledger=None)).intact
+
+
+@pytest.mark.stores("sqlite", "postgres")
+def test_a_ledger_chained_before_identities_existed_gets_one_at_start_up_and_keeps_it(
+    ledger, settings
+):
+    a_small_ledger(ledger)
+    owner = Owner(settings)
+    owner.alter(("DELETE FROM {ledger}", ()))  # as a ledger kept by an older version
+    assert ledger.integrity.ledger_id() is None
+    restarted = build_ledger(settings)
+    try:
+        identity = restarted.integrity.ledger_id()
+        assert identity is not None
+    finally:
+        restarted.close()
+    again = build_ledger(settings)
+    try:
+        assert again.integrity.ledger_id() == identity
+    finally:
+        again.close()
+    assert owner.select("SELECT ledger_id FROM {ledger}") == [(identity,)]
+
+
+@pytest.mark.stores("sqlite")
+def test_the_identity_of_a_ledger_cannot_be_changed_or_removed(ledger, settings):
+    import sqlite3
+
+    a_small_ledger(ledger)
+    path = Path(settings.resolved_database_url()[len("sqlite:///") :])
+    with sqlite3.connect(path) as db:
+        for statement in (
+            "UPDATE accord_ledger SET ledger_id = 'forged'",
+            "DELETE FROM accord_ledger",
+        ):
+            with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+                db.execute(statement)

@@ -16,10 +16,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+from application.checkpoints import sign_checkpoint
 from interfaces import cli
 from interfaces.bootstrap import build_ledger
 from interfaces.settings import Settings
 from tests.application.test_integrity import a_small_ledger
+from tests.conftest import store_settings
 from tests.owner import Owner
 
 
@@ -216,6 +218,39 @@ def test_the_installed_command_exits_2_when_the_database_cannot_be_reached_or_is
     assert not (tmp_path / "no-such-ledger.db").exists()
 
 
+@pytest.mark.stores("sqlite", "postgres")
+def test_verifying_a_checkpoint_of_another_ledger_exits_2_naming_both_ledgers(
+    ledger, settings, url, capsys, tmp_path, request
+):
+    a_small_ledger(ledger)
+    private, public = keys(capsys, tmp_path)
+    store = "sqlite" if url.startswith("sqlite") else "postgres"
+    (tmp_path / "other").mkdir()
+    foreign = tmp_path / "foreign.json"
+    with store_settings(store, tmp_path / "other", request) as elsewhere:
+        other = build_ledger(elsewhere)
+        try:
+            a_small_ledger(other)
+            document = sign_checkpoint(other.integrity.checkpoint(), private.read_bytes())
+            foreign.write_text(json.dumps(document))
+        finally:
+            other.close()
+    this = ledger.integrity.ledger_id()
+    assert this is not None and document["ledger"] != this
+    code, out, err = run(
+        capsys, url, "verify", "--checkpoint", str(foreign), "--public-key", str(public)
+    )
+    assert (code, out) == (2, "")
+    assert f"this checkpoint belongs to ledger {document['ledger']}, this is ledger {this}" in err
+    mine = tmp_path / "mine.json"
+    assert run(capsys, url, "checkpoint", "--key", str(private), "--out", str(mine))[0] == 0
+    assert json.loads(mine.read_text())["ledger"] == this
+    code, out, _ = run(
+        capsys, url, "verify", "--checkpoint", str(mine), "--public-key", str(public)
+    )
+    assert code == 0 and f"ledger: {this}" in out
+
+
 @pytest.mark.stores("sqlite")
 def test_the_commands_refuse_what_they_cannot_do(ledger, url, capsys, tmp_path):
     private, _ = keys(capsys, tmp_path)
@@ -256,7 +291,7 @@ GRANTS = [
     "GRANT USAGE ON SCHEMA {s} TO {app}",
     "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {s} TO {app}",
     "REVOKE DELETE ON {s}.ledger_events FROM {app}",
-    "REVOKE UPDATE, DELETE ON {s}.accord_chain, {s}.ledger_snapshots FROM {app}",
+    "REVOKE UPDATE, DELETE ON {s}.accord_chain, {s}.accord_ledger, {s}.ledger_snapshots FROM {app}",
     "GRANT USAGE ON SEQUENCE {s}.ledger_events_notification_id_seq TO {app}",
 ]
 
@@ -297,6 +332,8 @@ def test_an_application_role_appends_and_can_alter_nothing(settings):
             "DELETE FROM {s}.accord_chain",
             "ALTER TABLE {s}.ledger_events DISABLE TRIGGER USER",
             "ALTER TABLE {s}.accord_chain DISABLE TRIGGER USER",
+            "UPDATE {s}.accord_ledger SET ledger_id = 'forged'",
+            "DELETE FROM {s}.accord_ledger",
         ):
             with (
                 psycopg.connect(as_role(app), autocommit=True) as conn,
