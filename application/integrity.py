@@ -31,6 +31,7 @@ from application.core import LedgerCore
 from application.ports import ChainStore, Row
 from application.ports_console import IntegrityLogStore, IntegrityRun
 from application.projections.describe import describe, iso
+from domain.chain import ChainAdoption, NothingToAdopt
 
 GENESIS = bytes(32)
 _sha256 = hashlib.sha256
@@ -106,6 +107,19 @@ class Break:
 
 
 @dataclass(frozen=True)
+class Adoption:
+    """What `adopt_unlinked` recorded and linked."""
+
+    # The positions after the chain's head that were adopted, and the adoption's record.
+    first_position: int
+    last_position: int
+    position: int
+    linked: int
+    # Events stored while it ran, left unlinked (the record names only what it saw).
+    left: bool
+
+
+@dataclass(frozen=True)
 class Verification:
     """What `verify_chain` found."""
 
@@ -129,7 +143,7 @@ class Verification:
 
 
 class IntegrityQueries:
-    """The chain's head, linking events stored before the chain existed, and verifying."""
+    """The chain's head, the ledger's identity, verifying, and adopting unlinked events."""
 
     def __init__(self, core: LedgerCore) -> None:
         self.core = core
@@ -141,13 +155,32 @@ class IntegrityQueries:
             raise TypeError("the ledger needs one of Accord's recorders (see interfaces.bootstrap)")
         return recorder
 
-    def chain_unchained(self) -> int:
-        """Link every event after the chain's head, in order; returns how many were linked.
+    def unlinked(self) -> tuple[int, int] | None:
+        """The first position after the chain's head and the ledger's last, if any event
+        lies after the head (no writer links them: see adopt_unlinked)."""
+        head = self.chain.chain_head()
+        first, last = (head[0] if head else 0) + 1, self.core.head_position()
+        return (first, last) if last >= first else None
 
-        Run at start-up, after any migration that rewrites stored events: a ledger
-        recorded before the chain existed is linked once, in batches.
+    def adopt_unlinked(self, reason: str) -> Adoption:
+        """Take the events after the chain's head into the chain, on an operator's word.
+
+        Events stored before the chain existed (or added outside Accord) are never linked
+        implicitly. This records who (the actor) adopted which positions and why, as an
+        event, then links those positions and that record, in order, in batches.
         """
-        return self.chain.chain_unchained()
+        span = self.unlinked()
+        if span is None:
+            raise NothingToAdopt("every event is linked already: there is nothing to adopt")
+        written = self.core.write(ChainAdoption.adopt(span[0], span[1], reason))
+        recorder = self.core.recorder
+        stored_meanwhile = written.position - 1 > span[1] and bool(
+            recorder.select_notifications(span[1] + 1, 1, stop=written.position - 1)
+        )
+        # Only what the record names, and the record itself if nothing came between.
+        stop = span[1] if stored_meanwhile else written.position
+        linked = self.chain.chain_unchained(stop=stop)
+        return Adoption(span[0], span[1], written.position, linked, stored_meanwhile)
 
     def chain_head(self) -> tuple[int, bytes] | None:
         """The position and link of the last linked event (None while nothing is linked)."""
@@ -284,7 +317,8 @@ def _break(row: Row, chained: tuple[int, bytes] | None) -> Break:
             return Break(
                 position,
                 "no event from here on has a link: they were added outside Accord, or "
-                "recorded before the chain existed and not linked yet (`accord chain`)",
+                "recorded before the chain existed and not adopted yet (`accord chain adopt`, "
+                "after review)",
             )
         return Break(position, "an event without a link: added outside Accord, or its link removed")
     return Break(

@@ -13,6 +13,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -28,7 +29,7 @@ from application.checkpoints import (
     sign_checkpoint,
 )
 from application.integrity import Verification
-from domain.base import AccordError
+from domain.base import AccordError, current_actor
 from interfaces.bootstrap import build_ledger
 from interfaces.cli.serve import shown
 from interfaces.settings import Settings
@@ -214,13 +215,63 @@ def keygen(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def chain(args: argparse.Namespace, settings: Settings) -> int:
+    # Reads only: nothing is linked here (see `accord chain adopt`).
     ledger = build_ledger(settings, chain=False)
     try:
-        count = ledger.integrity.chain_unchained()
         head = ledger.integrity.chain_head()
+        unlinked = ledger.integrity.unlinked()
+        identity = ledger.integrity.ledger_id()
     finally:
         ledger.close()
-    print(f"linked {count:,} events; the chain's head is position {head[0] if head else 0}")
+    position, link = head if head is not None else (0, None)
+    if args.json:
+        _print_json(
+            {
+                "ledger": identity,
+                "position": position,
+                "link": link.hex() if link else None,
+                "unlinked": None
+                if unlinked is None
+                else {"first_position": unlinked[0], "last_position": unlinked[1]},
+            }
+        )
+        return 0
+    print(f"ledger: {identity or 'none yet (it is made with the first link)'}")
+    print(f"head: position {position}" + (f", link {link.hex()}" if link else ""))
+    if unlinked is None:
+        print("every event is linked")
+    else:
+        print(
+            f"positions {unlinked[0]} to {unlinked[1]} have no link: `accord verify` reports "
+            "them as tampering until, after review, `accord chain adopt` takes them in"
+        )
+    return 0
+
+
+def adopt(args: argparse.Namespace, settings: Settings) -> int:
+    ledger = build_ledger(settings, chain=False)
+    token = current_actor.set(args.by)
+    try:
+        ledger.records.get_person(args.by)  # the one adopting must be a person the ledger knows
+        done = ledger.integrity.adopt_unlinked(args.reason)
+        identity = ledger.integrity.ledger_id()
+    finally:
+        current_actor.reset(token)
+        ledger.close()
+    if args.json:
+        _print_json({**asdict(done), "ledger": identity, "by": args.by})
+    else:
+        print(
+            f"adopted positions {done.first_position} to {done.last_position} into the chain "
+            f"(recorded at position {done.position}, by {args.by}); {done.linked:,} events linked"
+        )
+    if done.left:
+        print(
+            "accord: events were stored while it ran and are left unlinked; stop the servers "
+            "and run it again",
+            file=sys.stderr,
+        )
+        return 2
     return 0
 
 
@@ -243,5 +294,23 @@ def register(commands: Any) -> None:
     generate = keys.add_parser("keygen", help="a new signing key pair: FILE and FILE.pub")
     generate.add_argument("--out", dest="key_out", metavar="FILE", required=True)
     generate.set_defaults(func=keygen)
-    run = commands.add_parser("chain", help="link events stored before the hash chain existed")
+    run = commands.add_parser(
+        "chain", help="the chain's head, the ledger's identity, and any events without a link"
+    )
+    run.add_argument("--json", action="store_true", help="print it as one JSON object")
     run.set_defaults(func=chain)
+    adoption = run.add_subparsers(dest="chain_command").add_parser(
+        "adopt",
+        help="take events without a link into the chain, recording who and why (after review)",
+        description="Records, as an event, who adopts the positions after the chain's head "
+        "and why, then links them and that record. Run it with the servers stopped.",
+    )
+    adoption.add_argument("--by", required=True, help="the id of the person adopting them")
+    adoption.add_argument(
+        "--reason",
+        required=True,
+        help="why, at most 500 characters, e.g. 'ledger kept before the chain existed, "
+        "compared with backup 2026-03-01'; kept for good, so no personal data in it",
+    )
+    adoption.add_argument("--json", action="store_true", help="print the result as JSON")
+    adoption.set_defaults(func=adopt)

@@ -31,6 +31,8 @@ from application.checkpoints import (
 )
 from application.integrity import GENESIS, CheckpointOfAnotherLedger, NothingToCheckpoint
 from application.ledger import Ledger
+from domain.base import InvalidInput
+from domain.chain import NothingToAdopt
 from interfaces.bootstrap import build_ledger
 from interfaces.settings import Settings
 from tests.conftest import acting_as, examples, store_settings
@@ -101,28 +103,67 @@ def test_an_import_continues_the_chain_to_the_same_head_as_its_source(
         target.close()
 
 
+def forge(owner: Owner) -> Statement:
+    """A row appended as the application's own role could: a plain INSERT, with the
+    position the store gives it, copying a real event's type and bytes."""
+    _, _, _, topic, state = owner.events()[-1]
+    return (
+        "INSERT INTO {events} (originator_id, originator_version, topic, state) "
+        "VALUES ({p}, {p}, {p}, {p})",
+        (owner.new_id(), 1, topic, state),
+    )
+
+
 @pytest.mark.stores("sqlite", "postgres")
-def test_events_stored_before_the_chain_existed_are_linked_in_order_at_start_up(ledger, settings):
-    a_small_ledger(ledger)
+def test_a_row_added_outside_accord_is_never_linked_by_writers_or_start_up(ledger, settings):
+    person, _ = a_small_ledger(ledger)
+    owner = Owner(settings)
+    head = ledger.integrity.chain_head()
+    assert head is not None
+    owner.alter(forge(owner))
+    forged = owner.events()[-1][0]
+    with acting_as(person):
+        ledger.organisations.register_organisation("North Trust", "statutory_health")
+    for _ in range(2):  # a server start, an ordinary command
+        build_ledger(settings).close()
+    assert ledger.integrity.chain_head() == head  # nothing after the forged row is linked
+    broken = ledger.integrity.verify_chain().broken
+    assert broken is not None and broken.position == forged
+    assert "no event from here on has a link" in broken.reason
+    assert ledger.integrity.unlinked() == (head[0] + 1, ledger.head_position())
+
+
+@pytest.mark.stores("sqlite", "postgres")
+def test_adopting_unlinked_events_records_who_adopted_which_positions_and_links_the_record(
+    ledger, settings
+):
+    person, _ = a_small_ledger(ledger)
     Owner(settings).alter(("DELETE FROM {chain}", ()))  # as a ledger kept by an older version
     ledger.organisations.register_organisation("North Trust", "statutory_health")
     assert ledger.integrity.chain_head() is None  # a writer does not link after unlinked events
+    last = ledger.head_position()
+    with pytest.raises(InvalidInput), acting_as(person):
+        ledger.integrity.adopt_unlinked(" ")
+    assert ledger.head_position() == last  # refused before anything was written
 
-    broken = ledger.integrity.verify_chain().broken
-    assert broken is not None and broken.position == 1
-    assert "no event from here on has a link" in broken.reason
-
-    assert ledger.integrity.chain.chain_unchained(batch=2) == len(Owner(settings).events())
-    restarted = build_ledger(settings)  # start-up finds nothing left to link
-    try:
-        assert restarted.integrity.chain_unchained() == 0
-        assert restarted.integrity.verify_chain().intact
-        later = restarted.organisations.register_organisation("Hope Street", "vcse")
-        head = restarted.integrity.chain_head()
-        assert head is not None
-        assert head[0] == later.position
-    finally:
-        restarted.close()
+    with acting_as(person):
+        adoption = ledger.integrity.adopt_unlinked("kept before the chain existed")
+    assert (adoption.first_position, adoption.last_position) == (1, last)
+    assert adoption.position == ledger.head_position() > last and not adoption.left
+    assert adoption.linked == len(Owner(settings).events())
+    result = ledger.integrity.verify_chain()
+    assert result.intact and result.position == adoption.position
+    assert ledger.integrity.ledger_id() is not None
+    stored = ledger.recorder.select_notifications(adoption.position, 1)[0]
+    record = ledger.mapper.to_domain_event(stored)
+    assert stored.topic == "accord.ChainAdoption.Adopted" and record.actor == person
+    assert (record.first_position, record.last_position) == (1, last)
+    assert record.reason == "kept before the chain existed"
+    with pytest.raises(NothingToAdopt):
+        ledger.integrity.adopt_unlinked("again")
+    later = ledger.organisations.register_organisation("Hope Street", "vcse")
+    assert ledger.integrity.chain_head()[0] == later.position  # writers link again
+    assert ledger.integrity.verify_chain().intact
 
 
 @pytest.mark.stores("sqlite", "postgres")
@@ -174,7 +215,7 @@ def test_a_checkpoint_finds_a_chain_recomputed_after_an_alteration(ledger, setti
         alteration = ("UPDATE {events} SET state = {p} WHERE {pos} = 1", (b"forged",))
         finding = "differs from the signed checkpoint"
     Owner(settings).alter(alteration, ("DELETE FROM {chain}", ()))
-    ledger.integrity.chain_unchained()  # every link recomputed over the altered events
+    ledger.integrity.chain.chain_unchained()  # every link recomputed over the altered events
     assert ledger.integrity.verify_chain().intact
     broken = ledger.integrity.verify_chain(checkpoint).broken
     assert broken is not None and broken.position == checkpoint.position

@@ -265,15 +265,49 @@ def test_the_commands_refuse_what_they_cannot_do(ledger, url, capsys, tmp_path):
 
 
 @pytest.mark.stores("sqlite", "postgres")
-def test_chain_links_a_ledger_kept_before_the_chain_existed(ledger, settings, url, capsys):
-    a_small_ledger(ledger)
+def test_chain_adopt_links_a_ledger_kept_before_the_chain_existed_only_when_asked(
+    ledger, settings, url, capsys
+):
+    person, _ = a_small_ledger(ledger)
     Owner(settings).alter(("DELETE FROM {chain}", ()))
+    head = ledger.head_position()
     code, out, _ = run(capsys, url, "verify")
     assert code == 1 and "BROKEN at position 1: no event from here on has a link" in out
+    code, out, _ = run(capsys, url, "chain", "--json")
+    assert code == 0
+    assert json.loads(out)["unlinked"] == {"first_position": 1, "last_position": head}
     code, out, _ = run(capsys, url, "chain")
-    head = ledger.head_position()
-    assert code == 0 and f"linked {head} events; the chain's head is position {head}" in out
-    assert run(capsys, url, "verify")[0] == 0
+    assert f"positions 1 to {head} have no link" in out
+    assert run(capsys, url, "verify")[0] == 1  # `accord chain` linked nothing
+
+    # The installed command, as an operator runs it.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_")}
+    if url.startswith("postgres"):
+        env["ACCORD_POSTGRES_SCHEMA"] = settings.postgres_schema
+    adopt = [str(Path(sys.executable).parent / "accord"), "--database-url", url, "chain", "adopt"]
+    done = subprocess.run(
+        [*adopt, "--by", str(uuid.uuid4()), "--reason", "kept before the chain"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr  # an unknown person
+    done = subprocess.run(
+        [*adopt, "--by", person, "--reason", "kept before the chain", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    adopted = json.loads(done.stdout)
+    assert (adopted["first_position"], adopted["last_position"]) == (1, head)
+    assert adopted["position"] > head and adopted["by"] == person
+    code, out, _ = run(capsys, url, "verify", "--json")
+    assert code == 0 and json.loads(out)["position"] == adopted["position"]
+    code, _, err = run(capsys, url, "chain", "adopt", "--by", person, "--reason", "again")
+    assert code == 2 and "nothing to adopt" in err
 
 
 def test_the_ledger_head_is_served_to_any_authenticated_caller(api, admin, ledger):
