@@ -215,8 +215,9 @@ def keygen(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def chain(args: argparse.Namespace, settings: Settings) -> int:
-    # Reads only: nothing is linked here (see `accord chain adopt`).
-    ledger = build_ledger(settings, chain=False)
+    # An ordinary start (tables, migrations, the identity of an older ledger); it links
+    # nothing (see `accord chain adopt`).
+    ledger = build_ledger(settings)
     try:
         head = ledger.integrity.chain_head()
         unlinked = ledger.integrity.unlinked()

@@ -98,6 +98,7 @@ def test_an_import_continues_the_chain_to_the_same_head_as_its_source(
     try:
         target.transfer.import_lines(ledger.transfer.export_lines())
         assert target.integrity.chain_head() == ledger.integrity.chain_head()
+        assert target.integrity.ledger_id() not in (None, ledger.integrity.ledger_id())
         assert target.integrity.verify_chain().intact
     finally:
         target.close()
