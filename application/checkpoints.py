@@ -20,7 +20,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from domain.base import AccordError
 
 CHECKPOINT_FORMAT = "accord-checkpoint"
-CHECKPOINT_VERSION = 1
+# 2 names the ledger; version 1 checkpoints (no ledger) still verify, against any ledger.
+CHECKPOINT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 
 
 class ChainError(AccordError):
@@ -39,21 +41,23 @@ class Checkpoint:
     link: bytes
     recorded_at: str | None
     signed_at: str
+    # The identity of the ledger it was made of (None: a version 1 checkpoint, or a ledger
+    # chained before identities existed).
+    ledger: str | None = None
 
     def message(self) -> bytes:
         """The bytes the signature covers."""
-        return json.dumps(
-            {
-                "format": CHECKPOINT_FORMAT,
-                "version": CHECKPOINT_VERSION,
-                "position": self.position,
-                "link": self.link.hex(),
-                "recorded_at": self.recorded_at,
-                "signed_at": self.signed_at,
-            },
-            sort_keys=True,
-            separators=(",", ":"),
-        ).encode()
+        fields: dict[str, Any] = {
+            "format": CHECKPOINT_FORMAT,
+            "version": 1,
+            "position": self.position,
+            "link": self.link.hex(),
+            "recorded_at": self.recorded_at,
+            "signed_at": self.signed_at,
+        }
+        if self.ledger is not None:
+            fields |= {"version": CHECKPOINT_VERSION, "ledger": self.ledger}
+        return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
 
 
 def new_signing_key() -> tuple[bytes, bytes]:
@@ -85,23 +89,37 @@ def sign_checkpoint(checkpoint: Checkpoint, private_key_pem: bytes) -> dict[str,
 
 def read_checkpoint(document: Any, public_key_pem: bytes) -> Checkpoint:
     """The checkpoint in a signed document, if its signature verifies with this public key."""
+    if b"PRIVATE KEY-----" in public_key_pem:
+        raise CheckpointInvalid(
+            "the public key given is a private key: give its public key (the .pub file "
+            "`accord checkpoint keygen` wrote), and keep the private key away from verifiers"
+        )
     try:
         key = serialization.load_pem_public_key(public_key_pem)
     except (ValueError, TypeError) as error:
         raise CheckpointInvalid(f"the public key cannot be read: {error}") from None
     if not isinstance(key, Ed25519PublicKey):
         raise CheckpointInvalid("the public key is not an Ed25519 public key")
+    if not isinstance(document, dict):
+        raise CheckpointInvalid("the checkpoint file is malformed: not a JSON object")
     try:
-        if (document["format"], document["version"]) != (CHECKPOINT_FORMAT, CHECKPOINT_VERSION):
+        if document["format"] != CHECKPOINT_FORMAT:
             raise ValueError("not an Accord checkpoint")
+        if document["version"] not in READABLE_VERSIONS:
+            raise ValueError(f"checkpoint version {document['version']!r} is not known here")
         checkpoint = Checkpoint(
             position=int(document["position"]),
             link=bytes.fromhex(document["link"]),
             recorded_at=document["recorded_at"],
             signed_at=str(document["signed_at"]),
+            ledger=str(document["ledger"]) if document["version"] >= 2 else None,
         )
         signature = base64.b64decode(document["signature"], validate=True)
-    except (KeyError, TypeError, ValueError, binascii.Error) as error:
+    except KeyError as error:
+        raise CheckpointInvalid(
+            f"this is not an Accord checkpoint: it has no {error.args[0]!r} field"
+        ) from None
+    except (TypeError, ValueError, binascii.Error) as error:
         raise CheckpointInvalid(f"the checkpoint file is malformed: {error}") from None
     try:
         key.verify(signature, checkpoint.message())

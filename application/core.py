@@ -423,7 +423,9 @@ class LedgerCore(Application[UUID]):
 
     @staticmethod
     def index_row(aggregate: AccordAggregate) -> IndexRow | None:
-        kind = KINDS[type(aggregate)]
+        kind = KINDS.get(type(aggregate))
+        if kind is None:
+            return None  # not a listed record (a chain adoption)
         if isinstance(aggregate, Person):
             return None  # People are not listed: their names are personal data.
         if isinstance(aggregate, Organisation):

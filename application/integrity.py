@@ -31,6 +31,7 @@ from application.core import LedgerCore
 from application.ports import ChainStore, Row
 from application.ports_console import IntegrityLogStore, IntegrityRun
 from application.projections.describe import describe, iso
+from domain.chain import ChainAdoption, NothingToAdopt
 
 GENESIS = bytes(32)
 _sha256 = hashlib.sha256
@@ -40,6 +41,10 @@ _HEADER = struct.Struct(">qqIIQ")
 
 class NothingToCheckpoint(ChainError):
     """The ledger holds no linked event yet."""
+
+
+class CheckpointOfAnotherLedger(ChainError):
+    """The checkpoint was made of another ledger: it says nothing about this one."""
 
 
 def next_link(
@@ -102,6 +107,19 @@ class Break:
 
 
 @dataclass(frozen=True)
+class Adoption:
+    """What `adopt_unlinked` recorded and linked."""
+
+    # The positions after the chain's head that were adopted, and the adoption's record.
+    first_position: int
+    last_position: int
+    position: int
+    linked: int
+    # Events stored while it ran, left unlinked (the record names only what it saw).
+    left: bool
+
+
+@dataclass(frozen=True)
 class Verification:
     """What `verify_chain` found."""
 
@@ -112,6 +130,8 @@ class Verification:
     seconds: float
     broken: Break | None
     checkpoint: Checkpoint | None = None
+    # The identity of the ledger verified (None for one chained before identities existed).
+    ledger: str | None = None
 
     @property
     def intact(self) -> bool:
@@ -123,7 +143,7 @@ class Verification:
 
 
 class IntegrityQueries:
-    """The chain's head, linking events stored before the chain existed, and verifying."""
+    """The chain's head, the ledger's identity, verifying, and adopting unlinked events."""
 
     def __init__(self, core: LedgerCore) -> None:
         self.core = core
@@ -135,17 +155,44 @@ class IntegrityQueries:
             raise TypeError("the ledger needs one of Accord's recorders (see interfaces.bootstrap)")
         return recorder
 
-    def chain_unchained(self) -> int:
-        """Link every event after the chain's head, in order; returns how many were linked.
+    def unlinked(self) -> tuple[int, int] | None:
+        """The first position after the chain's head and the ledger's last, if any event
+        lies after the head (no writer links them: see adopt_unlinked)."""
+        head = self.chain.chain_head()
+        first, last = (head[0] if head else 0) + 1, self.core.head_position()
+        return (first, last) if last >= first else None
 
-        Run at start-up, after any migration that rewrites stored events: a ledger
-        recorded before the chain existed is linked once, in batches.
+    def adopt_unlinked(self, reason: str) -> Adoption:
+        """Take the events after the chain's head into the chain, on an operator's word.
+
+        Events stored before the chain existed (or added outside Accord) are never linked
+        implicitly. This records who (the actor) adopted which positions and why, as an
+        event, then links those positions and that record, in order, in batches.
         """
-        return self.chain.chain_unchained()
+        span = self.unlinked()
+        if span is None:
+            raise NothingToAdopt("every event is linked already: there is nothing to adopt")
+        written = self.core.write(ChainAdoption.adopt(span[0], span[1], reason))
+        recorder = self.core.recorder
+        stored_meanwhile = written.position - 1 > span[1] and bool(
+            recorder.select_notifications(span[1] + 1, 1, stop=written.position - 1)
+        )
+        # Only what the record names, and the record itself if nothing came between.
+        stop = span[1] if stored_meanwhile else written.position
+        linked = self.chain.chain_unchained(stop=stop)
+        return Adoption(span[0], span[1], written.position, linked, stored_meanwhile)
 
     def chain_head(self) -> tuple[int, bytes] | None:
         """The position and link of the last linked event (None while nothing is linked)."""
         return self.chain.chain_head()
+
+    def ledger_id(self) -> str | None:
+        """The ledger's identity, made with its chain's first link (None before that)."""
+        return self.chain.ledger_id()
+
+    def claim_ledger_id(self) -> str | None:
+        """Run at start-up: a ledger chained before identities existed gets one, once."""
+        return self.chain.claim_ledger_id()
 
     def ledger_head(self) -> dict[str, Any]:
         """The chain's head for external witnesses: position, link (hex) and recorded time."""
@@ -158,7 +205,13 @@ class IntegrityQueries:
         head = self.chain.chain_head()
         if head is None:
             raise NothingToCheckpoint("the ledger holds no linked event yet: nothing to sign")
-        return Checkpoint(head[0], head[1], self._recorded_at(head), iso(now or datetime.now(UTC)))
+        return Checkpoint(
+            head[0],
+            head[1],
+            self._recorded_at(head),
+            iso(now or datetime.now(UTC)),
+            ledger=self.chain.ledger_id(),
+        )
 
     def _recorded_at(self, head: tuple[int, bytes] | None) -> str | None:
         if head is None:
@@ -215,10 +268,18 @@ class IntegrityQueries:
         """Recompute the chain from the stored events; the first position where it breaks.
 
         With a checkpoint, also check that the chain still reaches its position with the
-        same link (a recomputed chain or a cut tail breaks there).
+        same link (a recomputed chain or a cut tail breaks there); a checkpoint that names
+        another ledger is refused (CheckpointOfAnotherLedger). One that names none (made
+        before ledgers had identities) is checked against whichever ledger this is.
         """
         started = time.perf_counter()
         store = self.chain
+        ledger = store.ledger_id()
+        if checkpoint is not None and checkpoint.ledger not in (None, ledger):
+            this = f"this is ledger {ledger}" if ledger else "this ledger has no identity yet"
+            raise CheckpointOfAnotherLedger(
+                f"this checkpoint belongs to ledger {checkpoint.ledger}, {this}"
+            )
         chained = store.chain_head()
         previous, count, last, broken = GENESIS, 0, 0, None
         seen_checkpoint = False
@@ -244,7 +305,7 @@ class IntegrityQueries:
                 f"{checkpoint.position}: events were cut from its end",
             )
         seconds = time.perf_counter() - started
-        return Verification(count, last, previous, seconds, broken, checkpoint)
+        return Verification(count, last, previous, seconds, broken, checkpoint, ledger)
 
 
 def _break(row: Row, chained: tuple[int, bytes] | None) -> Break:
@@ -256,7 +317,8 @@ def _break(row: Row, chained: tuple[int, bytes] | None) -> Break:
             return Break(
                 position,
                 "no event from here on has a link: they were added outside Accord, or "
-                "recorded before the chain existed and not linked yet (`accord chain`)",
+                "recorded before the chain existed and not adopted yet (`accord chain adopt`, "
+                "after review)",
             )
         return Break(position, "an event without a link: added outside Accord, or its link removed")
     return Break(

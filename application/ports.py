@@ -429,8 +429,17 @@ class ChainStore(Protocol):
         """The position and link of the last linked event (None if nothing is linked)."""
         ...
 
-    def chain_unchained(self, batch: int = ...) -> int:
-        """Link the events after the chain's head, in order and in batches; how many."""
+    def chain_unchained(self, batch: int = ..., stop: int | None = ...) -> int:
+        """Link the events after the chain's head (up to `stop`), in order and in batches;
+        how many."""
+        ...
+
+    def ledger_id(self) -> str | None:
+        """The ledger's identity (None until its chain's first link is written)."""
+        ...
+
+    def claim_ledger_id(self) -> str | None:
+        """Give a ledger chained before identities existed its identity; the identity."""
         ...
 
     def scan_chain(self, page: int = ...) -> Generator[Sequence[Row], None, None]:

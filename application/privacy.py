@@ -96,7 +96,7 @@ class PrivacyCommands:
 
         The one sanctioned rewrite of stored events: in one transaction, past the
         append-only guard as the table's owner would be, and before the hash chain covers
-        those events (build_ledger links them just after). Runs once on start-up (again
+        those events (`accord chain adopt` links them after). Runs once on start-up (again
         with `force`); returns how many events it sealed.
         """
         keys = self.person_keys

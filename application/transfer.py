@@ -20,7 +20,7 @@ from eventsourcing.persistence import StoredEvent
 
 from application.core import LedgerCore
 from application.personal import new_key
-from application.ports import ImportedEvent, Importer, IndexRow, PersonKey
+from application.ports import ChainStore, ImportedEvent, Importer, IndexRow, PersonKey
 from application.privacy import PERSON_TOPICS, PrivacyCommands
 from application.projections.describe import describe, iso
 from domain.base import AccordAggregate, AccordError
@@ -106,6 +106,8 @@ class TransferCommands:
             raise ImportRefused("the file does not start with an Accord export header")
         loading = _Loading(self.privacy, progress)
         recorder.import_events(loading.events(iterator), loading.person_keys, loading.index_rows)
+        if isinstance(recorder, ChainStore):
+            recorder.claim_ledger_id()  # a new ledger, with a chain: its own identity
         return loading.count
 
 

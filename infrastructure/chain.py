@@ -5,12 +5,18 @@ is held (SQLite's write lock; PostgreSQL's EXCLUSIVE lock on the events table; t
 in-memory store's lock), so the link read as "previous" is the one just before.
 A writer extends the chain only when it reaches the event just before the writer's
 first: events stored before the chain existed (or while it was being caught up) are
-left for `chain_unchained`, which links them in order, in batches, under the same lock.
+left unlinked: a writer never links rows it did not write. Only `chain_unchained`, run by
+an operator's explicit `accord chain adopt`, links them, in order, in batches, under the
+same lock.
+
+The ledger's identity (one row in `accord_ledger`) is made in the transaction that writes
+the chain's first link, and never changes (the append-only triggers cover its table).
 """
 
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Generator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -24,6 +30,7 @@ from application.integrity import GENESIS, chain_links, id_bytes, next_link
 from application.ports import Row
 
 TABLE = "accord_chain"
+LEDGER_TABLE = "accord_ledger"
 BATCH = 10_000
 PAGE = 20_000
 
@@ -65,8 +72,15 @@ POSTGRES = Dialect(
 def create_statements(prefix: str, dialect: Dialect) -> list[str]:
     return [
         f"CREATE TABLE IF NOT EXISTS {prefix}{TABLE} ("
-        f"position {dialect.position_type} PRIMARY KEY, link {dialect.link_type} NOT NULL)"
+        f"position {dialect.position_type} PRIMARY KEY, link {dialect.link_type} NOT NULL)",
+        # At most one row: the ledger's identity, which checkpoints carry.
+        f"CREATE TABLE IF NOT EXISTS {prefix}{LEDGER_TABLE} ("
+        "id INTEGER PRIMARY KEY CHECK (id = 1), ledger_id TEXT NOT NULL)",
     ]
+
+
+def new_ledger_id() -> str:
+    return str(uuid.uuid4())
 
 
 class SQLChain:
@@ -102,13 +116,39 @@ class SQLChain:
         )
         row = cursor.fetchone()
         if row["previous_event"] != row["position"]:
-            return  # the chain lags behind: chain_unchained will link these in order
+            # Rows this writer did not write come first (stored before the chain existed,
+            # or added outside Accord): never linked here, or they would be laundered.
+            return
+        if row["link"] is None:
+            self._claim_identity(cursor)
         previous = bytes(row["link"]) if row["link"] is not None else GENESIS
         inserted = sorted(zip(ids, stored_events, strict=True), key=itemgetter(0))
         cursor.executemany(
             f"INSERT INTO {chain} (position, link) VALUES ({p}, {p})",
             chain_links(previous, inserted),
         )
+
+    def _claim_identity(self, cursor: Any, ledger_id: str | None = None) -> None:
+        """Give the ledger its identity, unless it has one (in the caller's transaction)."""
+        cursor.execute(
+            f"INSERT INTO {self.prefix}{LEDGER_TABLE} (id, ledger_id) VALUES (1, {self._p}) "
+            "ON CONFLICT (id) DO NOTHING",
+            (ledger_id or new_ledger_id(),),
+        )
+
+    def ledger_id(self) -> str | None:
+        with self._chain_cursor(write=False) as c:
+            c.execute(f"SELECT ledger_id FROM {self.prefix}{LEDGER_TABLE} WHERE id = 1")
+            row = c.fetchone()
+            return str(row[0]) if row else None
+
+    def claim_ledger_id(self) -> str | None:
+        if self.ledger_id() is None and self.chain_head() is not None:
+            # A ledger chained before identities existed gets one now, once.
+            with self._chain_cursor(write=True) as c:
+                if self._head(c) is not None:
+                    self._claim_identity(c)
+        return self.ledger_id()
 
     def chain_head(self) -> tuple[int, bytes] | None:
         with self._chain_cursor(write=False) as c:
@@ -123,9 +163,10 @@ class SQLChain:
         d = self._dialect
         return f"e.{d.position}, {d.originator_id}, e.originator_version, {d.topic}, e.state"
 
-    def chain_unchained(self, batch: int = BATCH) -> int:
+    def chain_unchained(self, batch: int = BATCH, stop: int | None = None) -> int:
         p, pos = self._p, self._dialect.position
         total = 0
+        last = stop if stop is not None else 2**62
         while True:
             # One batch per transaction: writers wait at most one batch for the lock.
             with self._chain_cursor(write=True) as c:
@@ -133,12 +174,14 @@ class SQLChain:
                 position, previous = head if head is not None else (0, GENESIS)
                 c.execute(
                     f"SELECT {self._select_events()} FROM {self._events_table()} e "
-                    f"WHERE e.{pos} > {p} ORDER BY e.{pos} LIMIT {p}",
-                    (position, batch),
+                    f"WHERE e.{pos} > {p} AND e.{pos} <= {p} ORDER BY e.{pos} LIMIT {p}",
+                    (position, last, batch),
                 )
                 rows = c.fetchall()
                 if not rows:
                     return total
+                if head is None:
+                    self._claim_identity(c)
                 links = []
                 for row in rows:
                     previous = next_link(previous, *row)
@@ -244,10 +287,13 @@ class MemoryChain:
         super().__init__()
         # The link of the event at position i + 1 (positions here have no gaps).
         self._links: list[bytes] = []
+        self._ledger_id: str | None = None
 
     def _link_inserted(self, stored_events: Sequence[Any], ids: Sequence[int]) -> None:
         """Under the store's lock, as the events are inserted."""
         if ids and len(self._links) == ids[0] - 1:
+            if not self._links:
+                self._ledger_id = self._ledger_id or new_ledger_id()
             previous = self._links[-1] if self._links else GENESIS
             events = zip(ids, stored_events, strict=True)
             self._links += [link for _, link in chain_links(previous, events)]
@@ -256,10 +302,16 @@ class MemoryChain:
         with self._database_lock:
             return (len(self._links), self._links[-1]) if self._links else None
 
-    def chain_unchained(self, batch: int = BATCH) -> int:
+    def ledger_id(self) -> str | None:
+        return self._ledger_id
+
+    def claim_ledger_id(self) -> str | None:
+        return self._ledger_id
+
+    def chain_unchained(self, batch: int = BATCH, stop: int | None = None) -> int:
         with self._database_lock:
             first = len(self._links) + 1
-            events = self._stored_events[first - 1 :]
+            events = self._stored_events[first - 1 : stop]
             self._link_inserted(events, range(first, first + len(events)))
             return len(events)
 

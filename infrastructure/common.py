@@ -213,12 +213,13 @@ def index_upsert_params(rows: Any) -> list[tuple[Any, ...]]:
 
 
 def sqlite_append_only(events_table: str) -> list[str]:
-    """Triggers that refuse any UPDATE or DELETE of stored events and of their chain's links."""
+    """Triggers that refuse any UPDATE or DELETE of stored events, of their chain's links
+    and of the ledger's identity."""
     return [
         f"CREATE TRIGGER IF NOT EXISTS accord_{table}_no_{op.lower()} "
         f"BEFORE {op} ON {table} "
         "BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END"
-        for table in (events_table, "accord_chain")
+        for table in (events_table, "accord_chain", "accord_ledger")
         for op in ("UPDATE", "DELETE")
     ]
 
@@ -238,7 +239,11 @@ def postgres_append_only(prefix: str, events_table: str) -> list[str]:
     )
     return [function] + [
         statement
-        for table in (f'{prefix}"{events_table}"', f"{prefix}accord_chain")
+        for table in (
+            f'{prefix}"{events_table}"',
+            f"{prefix}accord_chain",
+            f"{prefix}accord_ledger",
+        )
         for statement in (
             f"CREATE OR REPLACE TRIGGER accord_append_only BEFORE UPDATE OR DELETE ON {table} "
             f"FOR EACH ROW EXECUTE FUNCTION {prefix}accord_append_only()",

@@ -104,7 +104,8 @@ def build_ledger(
 ) -> Ledger:
     """Connect to the configured store (creating tables if needed) and return the Ledger.
 
-    `chain=False` leaves events without a link as they are (`accord verify` reports them);
+    `chain=False` writes nothing to the chain's tables (a ledger chained before identities
+    existed gets its identity otherwise), for commands that may only read;
     `seal=False` leaves personal data stored before per-person keys existed unsealed.
     """
     settings = settings or Settings()
@@ -119,9 +120,17 @@ def build_ledger(
         # sanctioned rewrite of stored events, before the chain links them below.
         seal_personal_data(ledger)
     if chain:
-        # Events stored before the hash chain existed are linked here, once, in batches.
-        # Any migration that rewrites stored events must run before this line.
-        ledger.integrity.chain_unchained()
+        # A ledger chained before ledgers had identities gets its identity here, once.
+        ledger.integrity.claim_ledger_id()
+        # Events without a link are never linked here (that would launder rows added
+        # outside Accord): `accord verify` reports them, `accord chain adopt` links them.
+        unlinked = ledger.integrity.unlinked()
+        if unlinked is not None:
+            log.warning(
+                "positions %s to %s have no hash-chain link: `accord verify` reports them; "
+                "after review, an operator takes them into the chain with `accord chain adopt`",
+                *unlinked,
+            )
     if isinstance(ledger.recorder, AccordPostgresRecorder):
         waits.bound(ledger.recorder.datastore)  # requests give up on a failing database
     return ledger

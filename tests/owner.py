@@ -21,7 +21,7 @@ Statement = tuple[str, tuple[Any, ...]]
 class Owner:
     """Runs SQL past the append-only triggers on a SQLite file or a PostgreSQL schema.
 
-    Statements name `{events}`, `{chain}`, `{pos}` (the events' position column) and use
+    Statements name `{events}`, `{chain}`, `{ledger}`, `{pos}` (the events' position column) and use
     `{p}` for each parameter.
     """
 
@@ -30,13 +30,20 @@ class Owner:
         self.sqlite = url.startswith("sqlite:///")
         if self.sqlite:
             self.path = url[len("sqlite:///") :]
-            names = {"events": "stored_events", "chain": "accord_chain", "pos": "rowid", "p": "?"}
+            names = {
+                "events": "stored_events",
+                "chain": "accord_chain",
+                "ledger": "accord_ledger",
+                "pos": "rowid",
+                "p": "?",
+            }
         else:
             self.url = url
             schema = f'"{settings.postgres_schema}"'
             names = {
                 "events": f"{schema}.ledger_events",
                 "chain": f"{schema}.accord_chain",
+                "ledger": f"{schema}.accord_ledger",
                 "pos": "notification_id",
                 "p": "%s",
             }
@@ -65,7 +72,7 @@ class Owner:
             finally:
                 db.close()
             return
-        tables = (self.names["events"], self.names["chain"])
+        tables = (self.names["events"], self.names["chain"], self.names["ledger"])
         with psycopg.connect(self.url) as conn:
             for table in tables:
                 conn.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")

@@ -35,10 +35,15 @@ def migrate_personal_data(args: argparse.Namespace, settings: Settings) -> int:
     ledger = build_ledger(settings, seal=False, chain=False)
     try:
         count = ledger.privacy.seal_personal_data(force=True)
-        ledger.integrity.chain_unchained()
+        unlinked = ledger.integrity.unlinked()
     finally:
         ledger.close()
     print(f"sealed the personal data of {count} stored events")
+    if unlinked is not None:
+        print(
+            f"positions {unlinked[0]} to {unlinked[1]} have no hash-chain link: take them "
+            "into the chain with `accord chain adopt` once you have reviewed them"
+        )
     return 0
 
 

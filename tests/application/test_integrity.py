@@ -12,7 +12,8 @@ import struct
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,11 +29,13 @@ from application.checkpoints import (
     read_checkpoint,
     sign_checkpoint,
 )
-from application.integrity import GENESIS, NothingToCheckpoint
+from application.integrity import GENESIS, CheckpointOfAnotherLedger, NothingToCheckpoint
 from application.ledger import Ledger
+from domain.base import InvalidInput
+from domain.chain import NothingToAdopt
 from interfaces.bootstrap import build_ledger
 from interfaces.settings import Settings
-from tests.conftest import acting_as, examples
+from tests.conftest import acting_as, examples, store_settings
 from tests.owner import Owner, Statement
 
 EXAMPLES = {"sqlite": 300, "postgres": 150}
@@ -95,33 +98,73 @@ def test_an_import_continues_the_chain_to_the_same_head_as_its_source(
     try:
         target.transfer.import_lines(ledger.transfer.export_lines())
         assert target.integrity.chain_head() == ledger.integrity.chain_head()
+        assert target.integrity.ledger_id() not in (None, ledger.integrity.ledger_id())
         assert target.integrity.verify_chain().intact
     finally:
         target.close()
 
 
+def forge(owner: Owner) -> Statement:
+    """A row appended as the application's own role could: a plain INSERT, with the
+    position the store gives it, copying a real event's type and bytes."""
+    _, _, _, topic, state = owner.events()[-1]
+    return (
+        "INSERT INTO {events} (originator_id, originator_version, topic, state) "
+        "VALUES ({p}, {p}, {p}, {p})",
+        (owner.new_id(), 1, topic, state),
+    )
+
+
 @pytest.mark.stores("sqlite", "postgres")
-def test_events_stored_before_the_chain_existed_are_linked_in_order_at_start_up(ledger, settings):
-    a_small_ledger(ledger)
+def test_a_row_added_outside_accord_is_never_linked_by_writers_or_start_up(ledger, settings):
+    person, _ = a_small_ledger(ledger)
+    owner = Owner(settings)
+    head = ledger.integrity.chain_head()
+    assert head is not None
+    owner.alter(forge(owner))
+    forged = owner.events()[-1][0]
+    with acting_as(person):
+        ledger.organisations.register_organisation("North Trust", "statutory_health")
+    for _ in range(2):  # a server start, an ordinary command
+        build_ledger(settings).close()
+    assert ledger.integrity.chain_head() == head  # nothing after the forged row is linked
+    broken = ledger.integrity.verify_chain().broken
+    assert broken is not None and broken.position == forged
+    assert "no event from here on has a link" in broken.reason
+    assert ledger.integrity.unlinked() == (head[0] + 1, ledger.head_position())
+
+
+@pytest.mark.stores("sqlite", "postgres")
+def test_adopting_unlinked_events_records_who_adopted_which_positions_and_links_the_record(
+    ledger, settings
+):
+    person, _ = a_small_ledger(ledger)
     Owner(settings).alter(("DELETE FROM {chain}", ()))  # as a ledger kept by an older version
     ledger.organisations.register_organisation("North Trust", "statutory_health")
     assert ledger.integrity.chain_head() is None  # a writer does not link after unlinked events
+    last = ledger.head_position()
+    with pytest.raises(InvalidInput), acting_as(person):
+        ledger.integrity.adopt_unlinked(" ")
+    assert ledger.head_position() == last  # refused before anything was written
 
-    broken = ledger.integrity.verify_chain().broken
-    assert broken is not None and broken.position == 1
-    assert "no event from here on has a link" in broken.reason
-
-    assert ledger.integrity.chain.chain_unchained(batch=2) == len(Owner(settings).events())
-    restarted = build_ledger(settings)  # start-up finds nothing left to link
-    try:
-        assert restarted.integrity.chain_unchained() == 0
-        assert restarted.integrity.verify_chain().intact
-        later = restarted.organisations.register_organisation("Hope Street", "vcse")
-        head = restarted.integrity.chain_head()
-        assert head is not None
-        assert head[0] == later.position
-    finally:
-        restarted.close()
+    with acting_as(person):
+        adoption = ledger.integrity.adopt_unlinked("kept before the chain existed")
+    assert (adoption.first_position, adoption.last_position) == (1, last)
+    assert adoption.position == ledger.head_position() > last and not adoption.left
+    assert adoption.linked == len(Owner(settings).events())
+    result = ledger.integrity.verify_chain()
+    assert result.intact and result.position == adoption.position
+    assert ledger.integrity.ledger_id() is not None
+    stored = ledger.recorder.select_notifications(adoption.position, 1)[0]
+    record = ledger.mapper.to_domain_event(stored)
+    assert stored.topic == "accord.ChainAdoption.Adopted" and record.actor == person
+    assert (record.first_position, record.last_position) == (1, last)
+    assert record.reason == "kept before the chain existed"
+    with pytest.raises(NothingToAdopt):
+        ledger.integrity.adopt_unlinked("again")
+    later = ledger.organisations.register_organisation("Hope Street", "vcse")
+    assert ledger.integrity.chain_head()[0] == later.position  # writers link again
+    assert ledger.integrity.verify_chain().intact
 
 
 @pytest.mark.stores("sqlite", "postgres")
@@ -173,7 +216,7 @@ def test_a_checkpoint_finds_a_chain_recomputed_after_an_alteration(ledger, setti
         alteration = ("UPDATE {events} SET state = {p} WHERE {pos} = 1", (b"forged",))
         finding = "differs from the signed checkpoint"
     Owner(settings).alter(alteration, ("DELETE FROM {chain}", ()))
-    ledger.integrity.chain_unchained()  # every link recomputed over the altered events
+    ledger.integrity.chain.chain_unchained()  # every link recomputed over the altered events
     assert ledger.integrity.verify_chain().intact
     broken = ledger.integrity.verify_chain(checkpoint).broken
     assert broken is not None and broken.position == checkpoint.position
@@ -397,3 +440,88 @@ def test_any_single_alteration_is_found_at_the_first_position_it_breaks(ledger, 
         assert restored.intact and restored.link == untouched.link
 
     check()
+
+
+def store_name(settings: Settings) -> str:
+    url = settings.resolved_database_url()
+    return "memory" if url.startswith("memory") else "sqlite" if "sqlite" in url else "postgres"
+
+
+def test_a_ledger_gets_its_identity_with_its_first_event_and_checkpoints_carry_it(ledger, settings):
+    assert ledger.integrity.ledger_id() is None
+    a_small_ledger(ledger)
+    identity = ledger.integrity.ledger_id()
+    assert identity is not None and uuid.UUID(identity).version == 4
+    ledger.organisations.register_organisation("North Trust", "statutory_health")
+    assert ledger.integrity.ledger_id() == identity
+    assert ledger.integrity.checkpoint().ledger == identity
+    assert ledger.integrity.verify_chain().ledger == identity
+    if store_name(settings) != "memory":
+        restarted = build_ledger(settings)
+        try:
+            assert restarted.integrity.ledger_id() == identity
+        finally:
+            restarted.close()
+
+
+@pytest.mark.stores("sqlite", "postgres")
+def test_a_checkpoint_of_another_ledger_is_refused_and_one_without_a_ledger_still_verifies(
+    ledger, settings, request, tmp_path
+):
+    a_small_ledger(ledger)
+    (tmp_path / "other").mkdir()
+    with store_settings(store_name(settings), tmp_path / "other", request) as elsewhere:
+        other = build_ledger(elsewhere)
+        try:
+            a_small_ledger(other)
+            foreign = other.integrity.checkpoint()
+        finally:
+            other.close()
+    assert foreign.ledger not in (None, ledger.integrity.ledger_id())
+    expected = f"belongs to ledger {foreign.ledger}, this is ledger {ledger.integrity.ledger_id()}"
+    with pytest.raises(CheckpointOfAnotherLedger, match=expected):
+        ledger.integrity.verify_chain(foreign)
+    # Made before ledgers had identities: checked against whichever ledger this is.
+    private, public = new_signing_key()
+    old = replace(ledger.integrity.checkpoint(), ledger=None)
+    document = sign_checkpoint(old, private)
+    assert document["version"] == 1 and "ledger" not in document
+    assert ledger.integrity.verify_chain(read_checkpoint(document, public)).intact
+    assert not ledger.integrity.verify_chain(replace(foreign, ledger=None)).intact
+
+
+@pytest.mark.stores("sqlite", "postgres")
+def test_a_ledger_chained_before_identities_existed_gets_one_at_start_up_and_keeps_it(
+    ledger, settings
+):
+    a_small_ledger(ledger)
+    owner = Owner(settings)
+    owner.alter(("DELETE FROM {ledger}", ()))  # as a ledger kept by an older version
+    assert ledger.integrity.ledger_id() is None
+    restarted = build_ledger(settings)
+    try:
+        identity = restarted.integrity.ledger_id()
+        assert identity is not None
+    finally:
+        restarted.close()
+    again = build_ledger(settings)
+    try:
+        assert again.integrity.ledger_id() == identity
+    finally:
+        again.close()
+    assert owner.select("SELECT ledger_id FROM {ledger}") == [(identity,)]
+
+
+@pytest.mark.stores("sqlite")
+def test_the_identity_of_a_ledger_cannot_be_changed_or_removed(ledger, settings):
+    import sqlite3
+
+    a_small_ledger(ledger)
+    path = Path(settings.resolved_database_url()[len("sqlite:///") :])
+    with sqlite3.connect(path) as db:
+        for statement in (
+            "UPDATE accord_ledger SET ledger_id = 'forged'",
+            "DELETE FROM accord_ledger",
+        ):
+            with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+                db.execute(statement)

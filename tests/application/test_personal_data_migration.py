@@ -1,8 +1,9 @@
 """People registered before per-person keys existed: their names are sealed in place, once.
 
 A legacy ledger is written as an older Accord wrote it: plain names in Person events, and
-no hash chain. Opening it with this version seals them (the one sanctioned rewrite), then
-links the chain; the people read as before, and can then be forgotten.
+no hash chain. Opening it with this version seals them (the one sanctioned rewrite); the
+operator then adopts its events into the chain; the people read as before, and can then
+be forgotten.
 """
 
 from __future__ import annotations
@@ -96,8 +97,11 @@ def test_opening_a_legacy_ledger_seals_its_names_and_the_people_still_read(setti
     ids = write_legacy(settings)
     assert holds(stored(settings), NAME) and holds(stored(settings), EMAIL)
 
-    ledger = build_ledger(settings)  # seals at start-up, then links the chain
+    ledger = build_ledger(settings)  # seals at start-up; links nothing
     opened.append(ledger)
+    assert ledger.integrity.chain_head() is None
+    with acting_as(ids["alice"]):
+        ledger.integrity.adopt_unlinked("kept before the chain existed")
     blob = stored(settings)
     assert not holds(blob, NAME) and not holds(blob, EMAIL)
     assert not holds(blob, "Alice Member") and not holds(blob, "cora@example.org")
@@ -130,21 +134,28 @@ def test_opening_a_legacy_ledger_seals_its_names_and_the_people_still_read(setti
 
 def test_accord_migrate_personal_data_seals_and_reports_how_many(settings, capsys, monkeypatch):
     monkeypatch.setenv("ACCORD_POSTGRES_SCHEMA", settings.postgres_schema)
-    write_legacy(settings)
+    ids = write_legacy(settings)
     url = settings.resolved_database_url()
     # Registered: four in build_world and Philippa; AffiliationChanged holds no name.
     assert main(["--database-url", url, "migrate-personal-data"]) == 0
     assert "sealed the personal data of 5 stored events" in capsys.readouterr().out
     assert not holds(stored(settings), NAME)
     assert main(["--database-url", url, "migrate-personal-data"]) == 0
-    assert "sealed the personal data of 0 stored events" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "sealed the personal data of 0 stored events" in out
+    assert "have no hash-chain link" in out and "accord chain adopt" in out
+    assert main(["--database-url", url, "verify"]) == 1
+    adopt = ["chain", "adopt", "--by", ids["alice"], "--reason", "kept before the chain"]
+    assert main(["--database-url", url, *adopt]) == 0
     assert main(["--database-url", url, "verify"]) == 0
 
 
 def test_events_the_chain_covers_already_are_not_rewritten(settings, opened):
     ids = write_legacy(settings)
-    ledger = build_ledger(settings, seal=False)  # links the plain events first
+    ledger = build_ledger(settings, seal=False)
     opened.append(ledger)
+    with acting_as(ids["alice"]):
+        ledger.integrity.adopt_unlinked("kept before the chain existed")  # plain, now linked
     with pytest.raises(PersonalDataNotSealed, match="covered by the hash chain"):
         ledger.privacy.seal_personal_data()
     with pytest.raises(PersonalDataNotSealed, match="migrate-personal-data"):
