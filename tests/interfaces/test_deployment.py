@@ -230,6 +230,7 @@ def test_the_services_sql_and_commands_give_an_application_that_appends_and_alte
         f"DELETE FROM {s}.ledger_events",
         f"TRUNCATE {s}.ledger_events",
         f"DELETE FROM {s}.accord_chain",
+        f"UPDATE {s}.accord_ledger SET ledger_id = 'another'",
         f"ALTER TABLE {s}.ledger_events DISABLE TRIGGER USER",
         f"DROP TABLE {s}.ledger_events",
     ):
