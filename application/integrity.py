@@ -195,10 +195,16 @@ class IntegrityQueries:
         return self.chain.claim_ledger_id()
 
     def ledger_head(self) -> dict[str, Any]:
-        """The chain's head for external witnesses: position, link (hex) and recorded time."""
+        """The chain's head for external witnesses: position, link (hex), recorded time, and
+        the ledger's identity (None until the chain's first link)."""
         head = self.chain.chain_head()
         position, link = head if head is not None else (0, GENESIS)
-        return {"position": position, "link": link.hex(), "recorded_at": self._recorded_at(head)}
+        return {
+            "position": position,
+            "link": link.hex(),
+            "recorded_at": self._recorded_at(head),
+            "ledger": self.ledger_id(),
+        }
 
     def checkpoint(self, now: datetime | None = None) -> Checkpoint:
         """The chain's head now, ready to be signed."""

@@ -44,4 +44,5 @@ def _state(ledger: Ledger) -> dict[str, Any]:
         "verification": verification,
         "since": head["position"] - verification.position if verification else None,
         "in_page": head["position"] <= VERIFY_IN_PAGE,
+        "unlinked": ledger.integrity.unlinked(),
     }

@@ -316,6 +316,7 @@ def test_the_ledger_head_is_served_to_any_authenticated_caller(api, admin, ledge
     body = response.json()
     position, link = ledger.integrity.chain_head()
     assert (body["position"], body["link"]) == (position, link.hex())
+    assert body["ledger"] == ledger.integrity.ledger_id() and len(body["ledger"]) >= 16
     assert datetime.fromisoformat(body["recorded_at"]).tzinfo is not None
     assert api.client.get("/ledger/head").status_code == 401
 

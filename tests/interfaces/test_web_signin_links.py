@@ -15,8 +15,10 @@ from application.errors import Unauthenticated
 from application.integrity import Break, Verification
 from interfaces import cli
 from interfaces.web.links import HideLinkTokens
+from tests.application.test_integrity import forge
 from tests.interfaces.support import Actor, Api
 from tests.interfaces.test_web import csrf_of, sign_in
+from tests.owner import Owner
 
 UNUSABLE = "This link cannot be used"
 
@@ -197,8 +199,21 @@ def test_the_integrity_page_is_for_auditors_and_administrators(api, admin, sam):
         assert page.status_code == 200
         head = api.ledger.integrity.ledger_head()
         assert f"<dd>{head['position']}</dd>" in page.text and head["link"] in page.text
+        assert head["ledger"] and f"<code>{head['ledger']}</code>" in page.text
+        assert "Not linked" not in page.text
         assert "Nothing has been verified yet." in page.text
         assert "No checkpoint has been signed yet." in page.text
+
+
+@pytest.mark.stores("sqlite", "postgres")
+def test_the_integrity_page_names_events_added_outside_accord(api, admin, sam, settings):
+    head = api.ledger.integrity.ledger_head()["position"]
+    owner = Owner(settings)
+    owner.alter(forge(owner))
+    sign_in(api, admin)
+    page = text_of(api.client.get("/console/integrity").text)
+    assert f"Not linked. The events at positions {head + 1} to {head + 1}" in page
+    assert "accord chain adopt" in page
 
 
 def test_anyone_else_finds_no_integrity_page_and_no_link_to_it(api, admin, sam):

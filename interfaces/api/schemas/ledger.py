@@ -18,3 +18,7 @@ class LedgerHead(Body):
         pattern="^[0-9a-f]{64}$",
     )
     recorded_at: datetime | None = Field(description="When that event was recorded.")
+    ledger: str | None = Field(
+        description="The ledger's identity, made with the chain's first link (null before): "
+        "signed into checkpoints, so a checkpoint of another ledger is never taken for this one's."
+    )
