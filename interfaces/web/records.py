@@ -21,6 +21,9 @@ from interfaces.web.templating import page
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(mark_page)])
 HISTORY = 500
+# A record's page reads at most this many pages of its history (10,000 events); the API's
+# /{kind}s/{id}/history pages through any number.
+HISTORY_PAGES = 20
 # Event type -> the lifecycle step it is, in words.
 STEPS = {
     "Conflict.Raised": "Raised",
@@ -50,6 +53,7 @@ class Reading:
     namer: Namer
     moments: TimeSettings
     access: Access
+    complete: bool = True
 
     @property
     def shown(self) -> list[dict[str, Any]]:
@@ -78,6 +82,7 @@ class Reading:
             "query": self.moments.query(),
             "steps": steps,
             "history": [sentence(self.namer, e) for e in reversed(self.events)],
+            "history_complete": self.complete,
             "group": self.namer.group(self.record["group_id"], linked=True)
             if self.record
             else None,
@@ -103,8 +108,7 @@ def read(
             )
         except RecordNotFound:
             record = None
-    events = ledger.history.record_history(kind, record_id, limit=HISTORY, min_position=head)
-    items = events["items"]
+    items, complete = whole_history(ledger, kind, record_id, head)
     if moments.as_of is not None:
         known_at = ledger.history.moment(moments.as_of, None, None)[0]
         items = [e for e in items if e["position"] <= known_at]
@@ -116,7 +120,25 @@ def read(
         moments.query(),
     )
     shown = record or now
-    return Reading(kind, record_id, record, str(shown[title_of]), items, namer, moments, access)
+    return Reading(
+        kind, record_id, record, str(shown[title_of]), items, namer, moments, access, complete
+    )
+
+
+def whole_history(
+    ledger: Ledger, kind: str, record_id: str, head: int
+) -> tuple[list[dict[str, Any]], bool]:
+    """The record's events, oldest first, page by page up to HISTORY_PAGES pages (what its
+    facts, such as a conflict's notes, are read from); and whether that is all of them."""
+    items: list[dict[str, Any]] = []
+    after = 0
+    for _ in range(HISTORY_PAGES):
+        page = ledger.history.record_history(kind, record_id, after, HISTORY, head)
+        items += page["items"]
+        if page["next_after"] is None:
+            return items, True
+        after = page["next_after"]
+    return items, False
 
 
 def _status(reading: Reading) -> int:

@@ -223,6 +223,33 @@ def test_a_conflict_shows_who_raised_it_between_whom_its_notes_outcome_and_lifec
     assert "Outcome" not in past.split("History")[0] and "RAISED" in past.upper()
 
 
+def test_a_long_history_is_read_page_by_page_and_says_when_it_is_cut_short(api, admin, monkeypatch):
+    from interfaces.web import records
+
+    monkeypatch.setattr(records, "HISTORY", 2)  # events a page, as 500 are
+    monkeypatch.setattr(records, "HISTORY_PAGES", 3)
+    s = story(api, admin)
+    conflict = api.create(
+        f"/groups/{s.group}/conflicts",
+        {"about": "Rooms", "parties": [{"kind": "person", "id": s.ben.person_id}]},
+        "/conflicts",
+    )["id"]
+    api.write("POST", f"/conflicts/{conflict}/acknowledge", json={}, status=200)
+    sign_in(api, admin)
+    url = f"/console/conflicts/{conflict}"
+    for n in range(3):
+        api.write("POST", f"/conflicts/{conflict}/notes", json={"text": f"Note {n}"}, status=201)
+    whole = words(api.client.get(url).text)
+    # Past the first page: every note, and no word of anything left out.
+    assert all(f"Note {n}" in whole for n in range(3)) and "more than" not in whole
+    for n in range(3, 6):
+        api.write("POST", f"/conflicts/{conflict}/notes", json={"text": f"Note {n}"}, status=201)
+    cut = words(api.client.get(url).text)
+    # Raised, acknowledged, then six notes: eight events, of which three pages of two are read.
+    assert "This record has more than 6 events: here are the first 6." in cut
+    assert "Note 3" in cut and "Note 4" not in cut
+
+
 def test_a_principle_shows_its_wording_stances_earlier_wordings_and_citing_decisions(api, admin):
     s = story(api, admin)
     sign_in(api, admin)
