@@ -201,18 +201,32 @@ def principle_page(
                 for s in stances
                 if s["stance"] == "object"
             ],
-            "cited_by": _citing(ledger, p["group_id"], principle_id, n),
+            "cited_by": _citing(ledger, p["group_id"], principle_id, n, reading.moments),
         }
     return page(request, "principle.html", status=_status(reading), **reading.context(**facts))
 
 
-def _citing(ledger: Ledger, group_id: str, principle_id: str, namer: Namer) -> list[Any]:
-    """The group's decisions that apply the principle, linked, with their status now."""
+def _citing(
+    ledger: Ledger, group_id: str, principle_id: str, namer: Namer, moments: TimeSettings
+) -> list[Any]:
+    """The group's decisions that apply the principle, linked, with their status at the
+    page's moments (a decision not yet recorded or proposed then is left out)."""
     cited, cursor = [], None
+    past = moments.as_of is not None or moments.effective_at is not None
+    head = ledger.head_position()
     while True:
         found = ledger.records.list_records("decision", group_id, None, cursor, 200)
         for item in found["items"]:
-            decision = ledger.records.get_decision(item["id"])
+            try:
+                decision = (
+                    ledger.records.get_record(
+                        "decision", item["id"], moments.as_of, moments.effective_at, head
+                    )
+                    if past
+                    else ledger.records.get_decision(item["id"])
+                )
+            except RecordNotFound:
+                continue
             if principle_id in decision["principles"]:
                 cited.append(
                     {

@@ -266,6 +266,11 @@ def test_a_principle_shows_its_wording_stances_earlier_wordings_and_citing_decis
     march = words(api.client.get(f"/console/principles/{s.principle}?on=2026-03-01").text)
     heading = march.split("Rationale")[0]
     assert "Work sits where it belongs" in heading and "with those who do it" not in heading
+    assert "Triage at the hub" in march.split("Cited by decisions")[1]
+    # On 5 February the decision citing it was not yet in effect: no decision cited it.
+    before = words(api.client.get(f"/console/principles/{s.principle}?on=2026-02-05").text)
+    cited = before.split("Cited by decisions")[1]
+    assert "Triage at the hub" not in cited and "No decision applies it yet." in cited
 
 
 def test_the_group_page_links_its_records_and_members_keeping_the_time(api, admin):
