@@ -40,7 +40,6 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
             raise ConfigurationError(
                 "use sqlite:///relative/path.db or sqlite:////absolute/path.db"
             )
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": path,
@@ -108,7 +107,11 @@ def build_ledger(
     `seal=False` leaves personal data stored before per-person keys existed unsealed.
     """
     settings = settings or Settings()
-    ledger = Ledger(env={**eventsourcing_env(settings), **record_cache(settings)})
+    env = eventsourcing_env(settings)
+    if "SQLITE_DBNAME" in env:
+        # Only here, when a ledger is opened: working out the environment creates nothing.
+        Path(env["SQLITE_DBNAME"]).parent.mkdir(parents=True, exist_ok=True)
+    ledger = Ledger(env={**env, **record_cache(settings)})
     ledger.sign_in_links.lifetime = timedelta(minutes=settings.sign_in_link_minutes)
     # Read models made by an older version are dropped here and rebuilt by the projector.
     ledger.projector.store.prepare_read_models()

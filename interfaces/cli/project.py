@@ -9,6 +9,7 @@ from typing import Any
 
 from application.projections.projector import ProjectorThread
 from interfaces.bootstrap import build_ledger
+from interfaces.cli.output import as_json
 from interfaces.settings import Settings
 
 
@@ -19,7 +20,11 @@ def project(args: argparse.Namespace, settings: Settings) -> int:
         if args.status:
             head = ledger.head_position()
             position = projector.position()
-            print(f"head {head}  read models at {position}  lag {max(0, head - position)}")
+            lag = max(0, head - position)
+            if args.json:
+                print(as_json({"head": head, "position": position, "lag": lag}))
+                return 0
+            print(f"head {head}  read models at {position}  lag {lag}")
             return 0
         if args.rebuild:
             head = ledger.head_position()
@@ -62,4 +67,5 @@ def register(commands: Any) -> None:
     run.add_argument("--rebuild", action="store_true", help="rebuild every read model from zero")
     run.add_argument("--once", action="store_true", help="catch up once, then exit")
     run.add_argument("--status", action="store_true", help="print the read models' lag")
+    run.add_argument("--json", action="store_true", help="with --status: as JSON")
     run.set_defaults(func=project)
