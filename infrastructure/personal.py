@@ -105,6 +105,12 @@ class SQLPersonKeys:
             f"WHERE person_id = {p} AND revoked_at IS NULL",
             (forgetting.revoked_at, forgetting.person_id),
         )
+        # A key's label is free text, often a name ("Sam's laptop"): it goes with the key.
+        cursor.execute(
+            f"UPDATE {self.prefix}accord_api_keys SET label = NULL "
+            f"WHERE person_id = {p} AND label IS NOT NULL",
+            (forgetting.person_id,),
+        )
 
     def migration_done(self, name: str) -> bool:
         with self._rm_cursor(False) as c:
@@ -215,12 +221,34 @@ class PostgresPersonKeys(SQLPersonKeys):
         return changed
 
     def scrub_person_keys(self) -> None:
-        """VACUUM the keys table (outside a transaction), so the dead row is pruned."""
+        """VACUUM the key tables (outside a transaction), so the dead rows (the destroyed key,
+        the erased labels) are pruned.
+
+        A role that does not own a table is not refused: PostgreSQL skips the table with a
+        WARNING notice, which is logged here as the README says.
+        """
+        tables = [f"{self.prefix}accord_person_keys", f"{self.prefix}accord_api_keys"]
+        skipped: list[str] = []
+
+        def note(diagnostic: Any) -> None:
+            if diagnostic.severity_nonlocalized == "WARNING":
+                skipped.append(str(diagnostic.message_primary))
+
         try:
             with self.datastore.get_connection() as conn:
-                conn.execute(f"VACUUM {self.prefix}accord_person_keys".encode())
+                conn.add_notice_handler(note)
+                try:
+                    conn.execute(f"VACUUM {', '.join(tables)}".encode())
+                finally:
+                    conn.remove_notice_handler(note)
         except PersistenceError as error:
-            log.warning("could not VACUUM accord_person_keys after destroying a key: %s", error)
+            skipped.append(str(error))
+        if skipped:
+            log.warning(
+                "could not VACUUM the key tables after destroying a key (%s): autovacuum "
+                "prunes the dead rows later; see the README, 'Erasing a person's data'",
+                "; ".join(skipped),
+            )
 
 
 class MemoryPersonKeys:
@@ -258,8 +286,9 @@ class MemoryPersonKeys:
             return
         self._person_keys.pop(forgetting.person_id, None)
         for key_id, (row, secret_hash) in list(self._keys.items()):
-            if row.person_id == forgetting.person_id and row.revoked_at is None:
-                self._keys[key_id] = (replace(row, revoked_at=forgetting.revoked_at), secret_hash)
+            if row.person_id == forgetting.person_id:
+                revoked_at = row.revoked_at or forgetting.revoked_at
+                self._keys[key_id] = (replace(row, label=None, revoked_at=revoked_at), secret_hash)
 
     def scrub_person_keys(self) -> None:
         return None

@@ -320,6 +320,29 @@ def test_a_good_import_into_no_ledger_makes_one(capsys, tmp_path, database_url):
     assert code == 0 and out == ""  # keys are not exported
 
 
+# --- forgetting a person erases their keys' labels ---------------------------------------
+
+
+def test_the_installed_forget_command_erases_the_labels_of_the_persons_keys(database_url):
+    a_ledger(database_url)
+    ledger = build_ledger(Settings(database_url=database_url))
+    try:
+        sam = ledger.people.register_person("Sam Label").id
+        ledger.keys.create_key(sam, "member", "Sam's laptop")
+    finally:
+        ledger.close()
+    done = accord("keys", "list", "--person", sam, "--json", "--database-url", database_url)
+    assert [k["label"] for k in json.loads(done.stdout)] == ["Sam's laptop"]
+    done = accord("forget", sam, "--basis", "request 2026-114", "--database-url", database_url)
+    assert done.returncode == 0, done.stderr
+    done = accord("keys", "list", "--json", "--database-url", database_url)
+    listed = json.loads(done.stdout)
+    theirs = [(k["label"], k["revoked_at"] is not None) for k in listed if k["person_id"] == sam]
+    assert theirs == [(None, True)]
+    assert [k["label"] for k in listed if k["person_id"] != sam] == ["first administrator"]
+    assert "Sam" not in done.stdout
+
+
 # --- expected errors: a message, never a traceback ---------------------------------------
 
 
