@@ -49,6 +49,9 @@ class SQLPersonKeys:
     def _rm_cursor(self, commit: bool) -> AbstractContextManager[Any]:
         raise NotImplementedError
 
+    def _rowcount(self, cursor: Any) -> int:
+        raise NotImplementedError
+
     def person_key(self, person_id: str) -> bytes | None:
         with self._rm_cursor(False) as c:
             c.execute(
@@ -111,6 +114,19 @@ class SQLPersonKeys:
             f"WHERE person_id = {p} AND label IS NOT NULL",
             (forgetting.person_id,),
         )
+
+    def erase_key_labels(self, person_ids: list[str], migration: str) -> int:
+        erased = 0
+        with self._rm_cursor(True) as c:
+            for person_id in person_ids:
+                c.execute(
+                    f"UPDATE {self.prefix}accord_api_keys SET label = NULL "
+                    f"WHERE person_id = {self._p} AND label IS NOT NULL",
+                    (person_id,),
+                )
+                erased += self._rowcount(c)
+            self._mark_done(c, migration, _now())
+        return erased
 
     def migration_done(self, name: str) -> bool:
         with self._rm_cursor(False) as c:
@@ -295,6 +311,16 @@ class MemoryPersonKeys:
 
     def migration_done(self, name: str) -> bool:
         return name in self._migrations
+
+    def erase_key_labels(self, person_ids: list[str], migration: str) -> int:
+        erased = 0
+        with self._database_lock:
+            for key_id, (row, secret_hash) in list(self._keys.items()):
+                if row.person_id in person_ids and row.label is not None:
+                    self._keys[key_id] = (replace(row, label=None), secret_hash)
+                    erased += 1
+            self._migrations.add(migration)
+        return erased
 
     def rewrite_event_states(self, rewrites: Sequence[StateRewrite], migration: str | None) -> int:
         changed = 0

@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from eventsourcing.persistence import PersistenceError
 from eventsourcing.utils import get_topic
 
 from application.ledger import Ledger
@@ -98,6 +99,15 @@ def seal_personal_data(ledger: Ledger) -> None:
         log.error("personal data left unsealed: %s", error)
 
 
+def erase_forgotten_key_labels(ledger: Ledger) -> None:
+    """Erase, once, the key labels of people forgotten before forgetting erased them; a role
+    that may not write them leaves that to the next start by one that may (logged)."""
+    try:
+        ledger.privacy.erase_forgotten_key_labels()
+    except PersistenceError as error:
+        log.warning("the key labels of people forgotten earlier are not erased yet: %s", error)
+
+
 def build_ledger(
     settings: Settings | None = None, *, chain: bool = True, seal: bool = True
 ) -> Ledger:
@@ -121,6 +131,7 @@ def build_ledger(
         # Names stored before per-person keys existed are sealed here, once: the one
         # sanctioned rewrite of stored events, before the chain links them below.
         seal_personal_data(ledger)
+        erase_forgotten_key_labels(ledger)
     if chain:
         # Events stored before the hash chain existed are linked here, once, in batches.
         # Any migration that rewrites stored events must run before this line.

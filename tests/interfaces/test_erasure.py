@@ -470,3 +470,37 @@ def test_a_role_that_may_not_vacuum_the_key_tables_logs_a_warning(
         with psycopg.connect(superuser, autocommit=True) as conn:
             conn.execute(f"DROP OWNED BY {app}")
             conn.execute(f"DROP ROLE {app}")
+
+
+@pytest.mark.stores("sqlite", "postgres")
+@pytest.mark.postgres_differs
+def test_labels_left_by_an_earlier_erasure_are_erased_on_the_next_start(
+    ledger: Ledger, settings: Settings
+):
+    sam = ledger.people.register_person("Sam Earlier").id
+    kept = ledger.people.register_person("Kim Kept").id
+    sams_key = ledger.keys.create_key(sam, "member", "Sam's old laptop")[0].key_id
+    kims_key = ledger.keys.create_key(kept, "member", "Kim's desk")[0].key_id
+    ledger.privacy.forget_person(sam, BASIS)
+    # As a version that revoked keys but kept their labels left it.
+    statements = [
+        f"UPDATE {{t}}accord_api_keys SET label = 'Sam''s old laptop' WHERE key_id = '{sams_key}'",
+        "DELETE FROM {t}accord_migrations WHERE name = 'erase-forgotten-key-labels'",
+    ]
+    if store_of(settings) == "sqlite":
+        import sqlite3
+
+        with sqlite3.connect(sqlite_path(settings)) as db:
+            for statement in statements:
+                db.execute(statement.format(t=""))
+    else:
+        with psycopg.connect(settings.resolved_database_url()) as conn:
+            for statement in statements:
+                conn.execute(statement.format(t=f'"{settings.postgres_schema}".').encode())
+    assert api_key_labels(ledger, settings)[sams_key] == "Sam's old laptop"
+
+    build_ledger(settings).close()
+
+    labels = api_key_labels(ledger, settings)
+    assert labels[sams_key] is None and labels[kims_key] == "Kim's desk"
+    assert ledger.keys.get_key(sams_key).label is None
