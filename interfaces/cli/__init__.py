@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, NoReturn
 
-from eventsourcing.persistence import InterfaceError, OperationalError
+from eventsourcing.persistence import InterfaceError, OperationalError, ProgrammingError
 from pydantic import ValidationError
 
 from domain.base import AccordError
@@ -133,6 +134,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         url = shown(settings.resolved_database_url())
         print(f"accord: the database at {url} cannot be reached: {error}", file=sys.stderr)
         return UNREACHABLE
+    except (ProgrammingError, sqlite3.DatabaseError) as error:
+        # Reached, but not usable as a ledger: a file that is not SQLite, a missing schema.
+        url = shown(settings.resolved_database_url())
+        print(f"accord: the database at {url} cannot be used: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("accord: interrupted", file=sys.stderr)
+        return 130
 
 
 def _first(error: ValidationError) -> str:

@@ -350,7 +350,19 @@ def test_the_installed_forget_command_erases_the_labels_of_the_persons_keys(data
 def test_expected_errors_are_told_in_one_line_without_a_traceback(tmp_path):
     url = f"sqlite:///{tmp_path / 'accord.db'}"
     a_ledger(url)
+    (tmp_path / "notes.txt").write_text("not a database\n")
     cases = [
+        (
+            [
+                "keys",
+                "bootstrap",
+                "--name",
+                "A",
+                "--database-url",
+                f"sqlite:///{tmp_path}/notes.txt",
+            ],
+            "cannot be used: file is not a database",
+        ),
         (["--database-url", "mysql://x/y", "keys", "list"], "unsupported database URL"),
         (["--database-url", "sqlite://", "keys", "list"], "sqlite:///relative/path.db"),
         (["--database-url", url, "export", str(tmp_path / "no" / "dir.jsonl")], "No such file"),
@@ -392,3 +404,17 @@ def test_a_failed_export_leaves_no_half_written_file(capsys, tmp_path, monkeypat
     code, _, err = run(capsys, "export", str(out), "--database-url", url)
     assert code == 2 and "No space left on device" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["accord.db"]
+
+
+@pytest.mark.postgres
+def test_a_schema_that_does_not_exist_is_told_in_one_line(postgres_url, monkeypatch, tmp_path):
+    monkeypatch.setenv("ACCORD_POSTGRES_SCHEMA", "accord_no_such_schema")
+    done = accord("keys", "bootstrap", "--name", "Ada", "--database-url", postgres_url)
+    assert done.returncode == 2 and done.stdout == ""
+    assert 'cannot be used: schema "accord_no_such_schema" does not exist' in done.stderr
+    assert "Traceback" not in done.stderr
+    done = accord("history", "--database-url", postgres_url)
+    assert done.returncode == 2
+    assert (
+        done.stderr.startswith("accord: no ledger at ") and "accord_no_such_schema" in done.stderr
+    )
