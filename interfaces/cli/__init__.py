@@ -64,21 +64,27 @@ def _version() -> str:
         return "unknown"
 
 
-# Commands that only read the ledger: where there is none, they say so and create nothing.
-READS: set[Callable[..., Any]] = {
+# Commands that only read the ledger, or change records only a ledger can hold (a person,
+# a key): where there is no ledger they say so and create nothing.
+NEEDS_A_LEDGER: set[Callable[..., Any]] = {
     history.history,
     history.state,
     history.changes,
     report.report,
     transfer.export,
     keys.keys_list,
+    keys.keys_create,
+    keys.keys_revoke,
+    keys.keys_rotate,
+    keys.keys_invite,
+    privacy.forget,
     integrity.verify,
     integrity.checkpoint,
 }
 
 
-def reads_only(args: argparse.Namespace) -> bool:
-    return args.func in READS or (args.func is project.project and args.status)
+def needs_a_ledger(args: argparse.Namespace) -> bool:
+    return args.func in NEEDS_A_LEDGER or (args.func is project.project and args.status)
 
 
 def entry() -> None:
@@ -117,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"accord: the configuration cannot be used: {_first(error)}", file=sys.stderr)
         return 2
     try:
-        if reads_only(args):
+        if needs_a_ledger(args):
             require_ledger(settings)
         return int(args.func(args, settings))
     except (AccordError, ConfigurationError) as error:

@@ -204,7 +204,7 @@ def test_key_commands_and_project_status_print_json(capsys, database_url):
     assert status["head"] >= 1 and status["lag"] == status["head"] - status["position"]
 
 
-# --- read commands create nothing --------------------------------------------------------
+# --- commands that read, or need records, create nothing --------------------------------------------------------
 
 READ_COMMANDS = [
     ["history"],
@@ -215,12 +215,17 @@ READ_COMMANDS = [
     ["keys", "list"],
     ["project", "--status"],
     ["verify"],
+    ["keys", "create", "--person", "p"],
+    ["keys", "revoke", "k"],
+    ["keys", "rotate", "k"],
+    ["keys", "invite", "--person", "p"],
+    ["forget", "p", "--basis", "request 1"],
 ]
 
 
 @pytest.mark.postgres_differs
 @pytest.mark.parametrize("command", READ_COMMANDS, ids=lambda c: " ".join(c[:2]))
-def test_a_read_command_where_there_is_no_ledger_exits_2_and_creates_nothing(
+def test_a_command_that_needs_a_ledger_where_there_is_none_exits_2_and_creates_nothing(
     capsys, tmp_path, database_url, command
 ):
     before = what_is_there(database_url, tmp_path)
