@@ -409,6 +409,11 @@ class PersonKeyStore(Protocol):
 
     def migration_done(self, name: str) -> bool: ...
 
+    def erase_key_labels(self, person_ids: list[str], migration: str) -> int:
+        """Erase the labels of these people's API keys, in one transaction that also marks
+        `migration` done; returns how many labels were erased."""
+        ...
+
     def rewrite_event_states(self, rewrites: list[StateRewrite], migration: str) -> int:
         """The one sanctioned rewrite of stored events, past the append-only guard, in one
         transaction that also marks `migration` done; returns how many events changed."""

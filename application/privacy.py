@@ -20,6 +20,7 @@ from domain.person import Person
 log = logging.getLogger("accord.privacy")
 
 MIGRATION = "seal-personal-data"
+LABELS_MIGRATION = "erase-forgotten-key-labels"
 # Every Person event's topic: the events that may hold personal fields, and the Forgotten.
 PERSON_TOPICS = tuple(
     sorted(
@@ -131,6 +132,22 @@ class PrivacyCommands:
         count = keys.rewrite_event_states(rewrites, MIGRATION)
         if count:
             log.info("sealed the personal data of %s stored Person events", count)
+        return count
+
+    def erase_forgotten_key_labels(self) -> int:
+        """Erase the API key labels of people forgotten before forgetting erased them too.
+        Runs once, on start-up; returns how many labels it erased."""
+        keys = self.person_keys
+        if keys.migration_done(LABELS_MIGRATION):
+            return 0
+        forgotten = {
+            str(n.originator_id)
+            for n in self._person_notifications()
+            if n.topic == Person.Forgotten.TOPIC
+        }
+        count = keys.erase_key_labels(sorted(forgotten), LABELS_MIGRATION)
+        if count:
+            log.info("erased the labels of %s API keys of people forgotten earlier", count)
         return count
 
     def _person_notifications(self) -> Iterator[Any]:

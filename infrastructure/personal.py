@@ -49,6 +49,9 @@ class SQLPersonKeys:
     def _rm_cursor(self, commit: bool) -> AbstractContextManager[Any]:
         raise NotImplementedError
 
+    def _rowcount(self, cursor: Any) -> int:
+        raise NotImplementedError
+
     def person_key(self, person_id: str) -> bytes | None:
         with self._rm_cursor(False) as c:
             c.execute(
@@ -105,6 +108,25 @@ class SQLPersonKeys:
             f"WHERE person_id = {p} AND revoked_at IS NULL",
             (forgetting.revoked_at, forgetting.person_id),
         )
+        # A key's label is free text, often a name ("Sam's laptop"): it goes with the key.
+        cursor.execute(
+            f"UPDATE {self.prefix}accord_api_keys SET label = NULL "
+            f"WHERE person_id = {p} AND label IS NOT NULL",
+            (forgetting.person_id,),
+        )
+
+    def erase_key_labels(self, person_ids: list[str], migration: str) -> int:
+        erased = 0
+        with self._rm_cursor(True) as c:
+            for person_id in person_ids:
+                c.execute(
+                    f"UPDATE {self.prefix}accord_api_keys SET label = NULL "
+                    f"WHERE person_id = {self._p} AND label IS NOT NULL",
+                    (person_id,),
+                )
+                erased += self._rowcount(c)
+            self._mark_done(c, migration, _now())
+        return erased
 
     def migration_done(self, name: str) -> bool:
         with self._rm_cursor(False) as c:
@@ -215,12 +237,34 @@ class PostgresPersonKeys(SQLPersonKeys):
         return changed
 
     def scrub_person_keys(self) -> None:
-        """VACUUM the keys table (outside a transaction), so the dead row is pruned."""
+        """VACUUM the key tables (outside a transaction), so the dead rows (the destroyed key,
+        the erased labels) are pruned.
+
+        A role that does not own a table is not refused: PostgreSQL skips the table with a
+        WARNING notice, which is logged here as the README says.
+        """
+        tables = [f"{self.prefix}accord_person_keys", f"{self.prefix}accord_api_keys"]
+        skipped: list[str] = []
+
+        def note(diagnostic: Any) -> None:
+            if diagnostic.severity_nonlocalized == "WARNING":
+                skipped.append(str(diagnostic.message_primary))
+
         try:
             with self.datastore.get_connection() as conn:
-                conn.execute(f"VACUUM {self.prefix}accord_person_keys".encode())
+                conn.add_notice_handler(note)
+                try:
+                    conn.execute(f"VACUUM {', '.join(tables)}".encode())
+                finally:
+                    conn.remove_notice_handler(note)
         except PersistenceError as error:
-            log.warning("could not VACUUM accord_person_keys after destroying a key: %s", error)
+            skipped.append(str(error))
+        if skipped:
+            log.warning(
+                "could not VACUUM the key tables after destroying a key (%s): autovacuum "
+                "prunes the dead rows later; see the README, 'Erasing a person's data'",
+                "; ".join(skipped),
+            )
 
 
 class MemoryPersonKeys:
@@ -258,14 +302,25 @@ class MemoryPersonKeys:
             return
         self._person_keys.pop(forgetting.person_id, None)
         for key_id, (row, secret_hash) in list(self._keys.items()):
-            if row.person_id == forgetting.person_id and row.revoked_at is None:
-                self._keys[key_id] = (replace(row, revoked_at=forgetting.revoked_at), secret_hash)
+            if row.person_id == forgetting.person_id:
+                revoked_at = row.revoked_at or forgetting.revoked_at
+                self._keys[key_id] = (replace(row, label=None, revoked_at=revoked_at), secret_hash)
 
     def scrub_person_keys(self) -> None:
         return None
 
     def migration_done(self, name: str) -> bool:
         return name in self._migrations
+
+    def erase_key_labels(self, person_ids: list[str], migration: str) -> int:
+        erased = 0
+        with self._database_lock:
+            for key_id, (row, secret_hash) in list(self._keys.items()):
+                if row.person_id in person_ids and row.label is not None:
+                    self._keys[key_id] = (replace(row, label=None), secret_hash)
+                    erased += 1
+            self._migrations.add(migration)
+        return erased
 
     def rewrite_event_states(self, rewrites: Sequence[StateRewrite], migration: str | None) -> int:
         changed = 0

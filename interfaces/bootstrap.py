@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from eventsourcing.persistence import PersistenceError
 from eventsourcing.utils import get_topic
 
 from application.ledger import Ledger
@@ -40,7 +41,6 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
             raise ConfigurationError(
                 "use sqlite:///relative/path.db or sqlite:////absolute/path.db"
             )
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": path,
@@ -99,6 +99,15 @@ def seal_personal_data(ledger: Ledger) -> None:
         log.error("personal data left unsealed: %s", error)
 
 
+def erase_forgotten_key_labels(ledger: Ledger) -> None:
+    """Erase, once, the key labels of people forgotten before forgetting erased them; a role
+    that may not write them leaves that to the next start by one that may (logged)."""
+    try:
+        ledger.privacy.erase_forgotten_key_labels()
+    except PersistenceError as error:
+        log.warning("the key labels of people forgotten earlier are not erased yet: %s", error)
+
+
 def build_ledger(
     settings: Settings | None = None, *, chain: bool = True, seal: bool = True
 ) -> Ledger:
@@ -109,7 +118,11 @@ def build_ledger(
     `seal=False` leaves personal data stored before per-person keys existed unsealed.
     """
     settings = settings or Settings()
-    ledger = Ledger(env={**eventsourcing_env(settings), **record_cache(settings)})
+    env = eventsourcing_env(settings)
+    if "SQLITE_DBNAME" in env:
+        # Only here, when a ledger is opened: working out the environment creates nothing.
+        Path(env["SQLITE_DBNAME"]).parent.mkdir(parents=True, exist_ok=True)
+    ledger = Ledger(env={**env, **record_cache(settings)})
     ledger.sign_in_links.lifetime = timedelta(minutes=settings.sign_in_link_minutes)
     # Read models made by an older version are dropped here and rebuilt by the projector.
     ledger.projector.store.prepare_read_models()
@@ -119,6 +132,7 @@ def build_ledger(
         # Names stored before per-person keys existed are sealed here, once: the one
         # sanctioned rewrite of stored events, before the chain links them below.
         seal_personal_data(ledger)
+        erase_forgotten_key_labels(ledger)
     if chain:
         # A ledger chained before ledgers had identities gets its identity here, once.
         ledger.integrity.claim_ledger_id()

@@ -9,6 +9,7 @@ from typing import Any
 
 from application.projections.projector import ProjectorThread
 from interfaces.bootstrap import build_ledger
+from interfaces.cli.output import as_json
 from interfaces.settings import Settings
 
 
@@ -20,9 +21,13 @@ def project(args: argparse.Namespace, settings: Settings) -> int:
             head = ledger.head_position()
             position = projector.position()
             lag = max(0, head - position)
-            print(f"head {head}  read models at {position}  lag {lag}")
             # A health check's answer: 1 when the read models are too far behind.
-            return 1 if args.max_lag is not None and lag > args.max_lag else 0
+            status = 1 if args.max_lag is not None and lag > args.max_lag else 0
+            if args.json:
+                print(as_json({"head": head, "position": position, "lag": lag}))
+                return status
+            print(f"head {head}  read models at {position}  lag {lag}")
+            return status
         if args.rebuild:
             head = ledger.head_position()
             print(f"rebuilding every read model from position 0 to {head}", file=sys.stderr)
@@ -70,4 +75,5 @@ def register(commands: Any) -> None:
         metavar="N",
         help="with --status: exit 1 when the read models are more than N events behind",
     )
+    run.add_argument("--json", action="store_true", help="with --status: as JSON")
     run.set_defaults(func=project)

@@ -4,29 +4,40 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
 from domain.base import InvalidInput
 from interfaces.bootstrap import build_ledger
+from interfaces.cli.target import undone_on_failure
 from interfaces.settings import Settings
 
 
 def export(args: argparse.Namespace, settings: Settings) -> int:
+    # Written beside the file and renamed when complete: a failed export leaves no half file.
+    target = Path(args.file)
+    partial = target.with_name(target.name + ".partial")
     ledger = build_ledger(settings)
     try:
         head = ledger.head_position()
         with (
-            open(args.file, "w", encoding="utf-8") as out,
+            open(partial, "w", encoding="utf-8") as out,
             tqdm(total=head, unit="event", disable=head < 10_000, file=sys.stderr) as bar,
         ):
-            for line in ledger.transfer.export_lines():
-                out.write(json.dumps(line, sort_keys=True) + "\n")
-                if "position" in line:
-                    bar.update(1)
+            try:
+                for line in ledger.transfer.export_lines():
+                    out.write(json.dumps(line, sort_keys=True) + "\n")
+                    if "position" in line:
+                        bar.update(1)
+            except BaseException:
+                partial.unlink(missing_ok=True)
+                raise
+        os.replace(partial, target)
     finally:
         ledger.close()
     print(f"exported {head} events to {args.file}")
@@ -50,16 +61,24 @@ def _read(path: str) -> Iterator[dict[str, Any]]:
 
 
 def import_(args: argparse.Namespace, settings: Settings) -> int:
+    with open(args.file, encoding="utf-8"):
+        pass  # unreadable: said before the target is touched
+    # The import itself is one transaction; a target it had to create is removed again.
+    with undone_on_failure(settings):
+        ledger = build_ledger(settings)
+        try:
+            with tqdm(unit="event", file=sys.stderr, disable=not sys.stderr.isatty()) as bar:
+                done = [0]
+
+                def progress(count: int) -> None:
+                    bar.update(count - done[0])
+                    done[0] = count
+
+                count = ledger.transfer.import_lines(_read(args.file), progress)
+        finally:
+            ledger.close()
     ledger = build_ledger(settings)
     try:
-        with tqdm(unit="event", file=sys.stderr, disable=not sys.stderr.isatty()) as bar:
-            done = [0]
-
-            def progress(count: int) -> None:
-                bar.update(count - done[0])
-                done[0] = count
-
-            count = ledger.transfer.import_lines(_read(args.file), progress)
         ledger.projector.catch_up()
     finally:
         ledger.close()

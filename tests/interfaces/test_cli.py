@@ -237,7 +237,9 @@ def test_running_the_cli_in_process_leaves_the_processs_sigpipe_handling_alone(c
     # Only the `accord` command restores SIGPIPE's default; a program (or test run) that
     # calls main() keeps Python's, so a write to a closed socket raises instead of killing it.
     before = signal.getsignal(signal.SIGPIPE)
-    assert run(capsys, f"sqlite:///{tmp_path / 'accord.db'}", "keys", "list")[0] == 0
+    url = f"sqlite:///{tmp_path / 'accord.db'}"
+    assert run(capsys, url, "keys", "bootstrap", "--name", "Ada Admin")[0] == 0
+    assert run(capsys, url, "keys", "list")[0] == 0
     assert signal.getsignal(signal.SIGPIPE) == before == signal.SIG_IGN
 
 

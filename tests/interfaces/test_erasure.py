@@ -10,9 +10,13 @@ import base64
 import glob
 import json
 import logging
+import os
 import subprocess
+import sys
+import uuid
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
@@ -29,6 +33,7 @@ from tests.conftest import acting_as
 from tests.interfaces.support import Actor, Api, assert_problem
 
 PG_DUMP = "/usr/lib/postgresql/15/bin/pg_dump"
+ACCORD = str(Path(sys.executable).parent / "accord")
 BASIS = "UK GDPR Art. 17, request 2026-114"
 # The second canary is registered through the API, with an Idempotency-Key.
 API_NAME = "Ysolde Canary-Fenwick"
@@ -359,3 +364,143 @@ def test_forgetting_refuses_when_the_persons_data_is_stored_unsealed(ledger: Led
         ledger.privacy.forget_person(person, BASIS)
     del mapper.plain_personal_fields
     assert ledger.records.get_person(person)["name"] == "Plain Canary"
+
+
+def api_key_labels(ledger: Ledger, settings: Settings) -> dict[str, str | None]:
+    """Each key's label as the keys table holds it (the memory store's own structure)."""
+    store = store_of(settings)
+    if store == "memory":
+        r: Any = ledger.recorder
+        return {key_id: row.label for key_id, (row, _) in r._keys.items()}
+    if store == "sqlite":
+        import sqlite3
+
+        with sqlite3.connect(sqlite_path(settings)) as db:
+            return dict(db.execute("SELECT key_id, label FROM accord_api_keys").fetchall())
+    with psycopg.connect(settings.resolved_database_url()) as conn:
+        rows = conn.execute(
+            f'SELECT key_id, label FROM "{settings.postgres_schema}".accord_api_keys'
+        ).fetchall()
+    return {str(key_id): label for key_id, label in rows}
+
+
+@pytest.mark.postgres_differs
+def test_forgetting_a_person_erases_the_labels_of_their_api_keys(
+    api: Api, ledger: Ledger, settings: Settings
+):
+    person = api.person("Label Canary")
+    other = api.person("Kept Label")
+    labels = {"Label Canary's laptop": person, "Label Canary's phone": person, "desk": other}
+    keys = {}
+    for label, owner in labels.items():
+        response = api.call(
+            "POST", "/keys", api.admin, json={"person_id": owner.person_id, "label": label}
+        )
+        assert response.status_code == 201, response.text
+        keys[label] = response.json()["key_id"]
+    # A revoked key's label goes too.
+    revoked = keys["Label Canary's phone"]
+    assert api.call("POST", f"/keys/{revoked}/revoke", api.admin).status_code == 200
+    assert (
+        api_key_labels(ledger, settings)[keys["Label Canary's laptop"]] == "Label Canary's laptop"
+    )
+
+    api.write("POST", f"/people/{person.person_id}/forget", json={"basis": BASIS})
+
+    listed = {k["key_id"]: k for k in api.read("/keys")["items"]}
+    theirs = [k for k in listed.values() if k["person_id"] == person.person_id]
+    assert len(theirs) == 3  # the key api.person gave them, and the two labelled ones
+    assert all(k["label"] is None and k["revoked_at"] is not None for k in theirs)
+    assert listed[keys["desk"]]["label"] == "desk"
+    assert listed[api.admin.key_id]["label"] == "first administrator"  # type: ignore[union-attr]
+    assert api.read(f"/keys/{revoked}")["label"] is None
+    stored = api_key_labels(ledger, settings)
+    assert stored[keys["Label Canary's laptop"]] is None and stored[revoked] is None
+    assert stored[keys["desk"]] == "desk"
+    assert exposed(whole_store(ledger, settings), (b"Canary's laptop", b"Canary's phone")) == []
+
+
+@pytest.mark.stores("postgres")
+def test_a_role_that_may_not_vacuum_the_key_tables_logs_a_warning(
+    ledger: Ledger, settings: Settings, caplog: pytest.LogCaptureFixture
+):
+    from tests.interfaces.test_integrity_cli import GRANTS
+
+    superuser = settings.resolved_database_url()
+    schema, app = settings.postgres_schema, f"accord_app_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(superuser, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {app} LOGIN")
+        for grant in GRANTS:
+            conn.execute(grant.format(s=f'"{schema}"', app=app).encode())
+    try:
+        as_app = urlunsplit(urlsplit(superuser)._replace(netloc=f"{app}@127.0.0.1:5432"))
+        not_owner = build_ledger(
+            Settings(database_url=as_app, postgres_schema=schema, create_tables=False)
+        )
+        try:
+            person = not_owner.people.register_person("Vacuum Canary", "vacuum@example.org").id
+            caplog.clear()
+            with caplog.at_level(logging.WARNING, logger="accord"):
+                not_owner.privacy.forget_person(person, BASIS)
+        finally:
+            not_owner.close()
+        warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+        assert [r.name for r in warnings] == ["accord.personal"]
+        text = warnings[0].getMessage()
+        assert "could not VACUUM" in text
+        assert "accord_person_keys" in text and "accord_api_keys" in text
+        assert "Vacuum Canary" not in caplog.text and "vacuum@example.org" not in caplog.text
+        # The erasure itself stands.
+        assert ledger.records.get_person(person)["name"] == ERASED_NAME
+        # The installed command, run as that role, says so on standard error.
+        other = ledger.people.register_person("Second Canary").id
+        done = subprocess.run(
+            [ACCORD, "forget", other, "--basis", BASIS, "--database-url", as_app],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "ACCORD_POSTGRES_SCHEMA": schema, "ACCORD_CREATE_TABLES": "false"},
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "could not VACUUM the key tables" in done.stderr
+        assert "Second Canary" not in done.stderr + done.stdout
+        assert ledger.records.get_person(other)["name"] == ERASED_NAME
+    finally:
+        with psycopg.connect(superuser, autocommit=True) as conn:
+            conn.execute(f"DROP OWNED BY {app}")
+            conn.execute(f"DROP ROLE {app}")
+
+
+@pytest.mark.stores("sqlite", "postgres")
+@pytest.mark.postgres_differs
+def test_labels_left_by_an_earlier_erasure_are_erased_on_the_next_start(
+    ledger: Ledger, settings: Settings
+):
+    sam = ledger.people.register_person("Sam Earlier").id
+    kept = ledger.people.register_person("Kim Kept").id
+    sams_key = ledger.keys.create_key(sam, "member", "Sam's old laptop")[0].key_id
+    kims_key = ledger.keys.create_key(kept, "member", "Kim's desk")[0].key_id
+    ledger.privacy.forget_person(sam, BASIS)
+    # As a version that revoked keys but kept their labels left it.
+    statements = [
+        f"UPDATE {{t}}accord_api_keys SET label = 'Sam''s old laptop' WHERE key_id = '{sams_key}'",
+        "DELETE FROM {t}accord_migrations WHERE name = 'erase-forgotten-key-labels'",
+    ]
+    if store_of(settings) == "sqlite":
+        import sqlite3
+
+        with sqlite3.connect(sqlite_path(settings)) as db:
+            for statement in statements:
+                db.execute(statement.format(t=""))
+    else:
+        with psycopg.connect(settings.resolved_database_url()) as conn:
+            for statement in statements:
+                conn.execute(statement.format(t=f'"{settings.postgres_schema}".').encode())
+    assert api_key_labels(ledger, settings)[sams_key] == "Sam's old laptop"
+
+    build_ledger(settings).close()
+
+    labels = api_key_labels(ledger, settings)
+    assert labels[sams_key] is None and labels[kims_key] == "Kim's desk"
+    assert ledger.keys.get_key(sams_key).label is None
