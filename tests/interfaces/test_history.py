@@ -964,7 +964,9 @@ def beyond_the_head(api: Api, url: str, params: dict[str, Any], wanted: int) -> 
     wait could never reach it); the head itself is fine."""
     started = time.monotonic()
     response = api.call("GET", url, api.admin, params={**params, "min_position": wanted})
-    assert time.monotonic() - started < 1, "nothing to wait for"
+    # Not held until the read timeout (30 s below): the bound is far from it, so that a
+    # loaded machine's slowness is not taken for a wait.
+    assert time.monotonic() - started < 10, "nothing to wait for"
     problem = assert_problem(response, 422)
     assert "min_position" in problem["detail"] and str(wanted) in problem["detail"]
 
@@ -972,7 +974,7 @@ def beyond_the_head(api: Api, url: str, params: dict[str, Any], wanted: int) -> 
 def test_a_read_beyond_the_head_of_the_ledger_is_refused_at_once_from_an_api_with_its_own_projector(
     api, monkeypatch
 ):
-    monkeypatch.setattr(api.ledger, "read_timeout", 5.0)
+    monkeypatch.setattr(api.ledger, "read_timeout", 30.0)
     monkeypatch.setattr(
         api.client, "event_hooks", {"request": [], "response": [allow_read_models_behind]}
     )
