@@ -30,8 +30,11 @@ class AccountabilityCommands:
     ) -> Written:
         """Define a piece of work and who holds it first."""
         group = self.core.read(Group, group_id)
+        # The domain refuses a person who is not a member first, in the same words for
+        # someone the caller may not see as for no one, before the holder is looked up.
+        accountability = Accountability.define(group, title, holder, scope, effective_at)
         checks.require_party(self.core, holder, "holder")
-        return self.core.write(Accountability.define(group, title, holder, scope, effective_at))
+        return self.core.write(accountability)
 
     @command
     def offer_handover(
@@ -45,10 +48,11 @@ class AccountabilityCommands:
         """Offer the accountability to another holder; returns the handover's id."""
         self.core.read_together(accountability_id, to.get("id"))  # and its group
         accountability = self.core.load(Accountability, accountability_id, expected_version)
-        checks.require_party(self.core, to, "to")
         handover_id = str(uuid4())
         group = self.core.read(Group, accountability.group_id)
+        # As for a holder: membership first, then whether the recipient is there to be seen.
         accountability.offer_handover(group, handover_id, to, reason, effective_at)
+        checks.require_party(self.core, to, "to")
         return self.core.write(accountability, handover_id=handover_id)
 
     @command

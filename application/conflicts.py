@@ -87,9 +87,14 @@ class ConflictCommands:
     ) -> Written:
         """Record that the conflict was escalated to another group."""
         conflict = self.core.load(Conflict, conflict_id, expected_version)
+        group = self.core.read(Group, conflict.group_id)
+        # Its parent group is named on the group's own record; any other group must be one
+        # the caller may see, or it reads as a group that does not exist.
+        if to_group_id != group.parent_group_id and not checks.sees_group(to_group_id):
+            raise InvalidInput(f"to_group_id: no group with id {to_group_id}", "to_group_id")
         to_group = checks.related_group(self.core, to_group_id, "to_group_id")
         assert to_group is not None
-        conflict.escalate(self.core.read(Group, conflict.group_id), to_group, reason)
+        conflict.escalate(group, to_group, reason)
         return self.core.write(conflict)
 
     @command

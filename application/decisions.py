@@ -185,5 +185,6 @@ class DecisionCommands:
             earlier,
             when,
             review_date,
+            groups_above=checks.groups_up(self.core, group),
         )
         return earlier

@@ -158,6 +158,10 @@ class Conflict(AccordAggregate):
             raise ConflictNotAcknowledged(
                 f"conflict {self.id} is not yet acknowledged", self.status
             )
+        if decision is not None and decision.group_id != self.group_id:
+            raise ConflictInvalid(
+                "decision_id must be a decision of the conflict's own group", "decision_id"
+            )
         if decision is not None and decision.status != "agreed":
             raise ConflictInvalid(
                 f"decision {decision.id} is {decision.status}, not agreed", "decision_id"

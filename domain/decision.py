@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 
@@ -143,8 +144,12 @@ class Decision(AccordAggregate):
         supersedes: list[Decision] | None = None,
         effective_at: datetime | None = None,
         review_date: date | None = None,
+        groups_above: Collection[str] = (),
     ) -> None:
-        """Agree the decision; each decision it supersedes must be marked superseded too."""
+        """Agree the decision; each decision it supersedes must be marked superseded too.
+
+        It cites principles of its own group or of `groups_above` (the groups its group
+        reports to), and supersedes decisions of its own group only."""
         self._require("proposed")
         self._require_group(group)
         method = parse(Method, method, "method")
@@ -166,6 +171,12 @@ class Decision(AccordAggregate):
             reason = require_text(objection.get("reason") or "", f"objections[{index}].reason")
             recorded_objections.append({"person_id": person_id, "reason": reason})
         for index, principle in enumerate(principles or []):
+            if principle.group_id != self.group_id and principle.group_id not in groups_above:
+                raise DecisionInvalid(
+                    f"principles[{index}]: principle {principle.id} is not of the decision's "
+                    f"group or a group above it",
+                    f"principles[{index}]",
+                )
             if principle.status != "agreed":
                 raise DecisionInvalid(
                     f"principles[{index}]: principle {principle.id} is not agreed",

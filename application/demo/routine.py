@@ -34,6 +34,7 @@ class Storyteller(Protocol):
     def reserved(self) -> set[str]: ...
     @property
     def in_force(self) -> list[str]: ...
+    def citable(self, group: str) -> list[str]: ...
     @property
     def conflicts(self) -> dict[str, list[str]]: ...
     @property
@@ -156,9 +157,8 @@ class Routine:
         if self.story.backlog[group] and rng.random() < 0.7:
             title, text = self.story.backlog[group].pop(0)
             people = self.present(group)
-            cited = rng.sample(
-                self.story.in_force, min(len(self.story.in_force), rng.randint(0, 2))
-            )
+            citable = self.story.citable(group)
+            cited = rng.sample(citable, min(len(citable), rng.randint(0, 2)))
             objections = (
                 ((people[-1], rng.choice(STORY["objections"])),) if rng.random() < 0.12 else ()
             )

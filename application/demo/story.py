@@ -55,6 +55,7 @@ class Story:
         self.org_of: dict[str, str] = {}
         self.members: dict[str, dict[str, str]] = {}  # group -> {person: role}
         self.group_of: dict[str, str] = {}  # record -> its group
+        self.parent_of: dict[str, str | None] = {}  # group -> the group it reports to
         self.holder: dict[str, str] = {}
         self.holders: dict[str, list[str]] = {}
         self.offers: dict[str, tuple[str, str]] = {}  # accountability -> (handover id, to)
@@ -162,6 +163,7 @@ class Story:
                 name, kind, STORY["purpose"][group], parent_id, self.at()
             )
         self.new(group, "group", written.id)
+        self.parent_of[group] = parent
         self.kind[group], self.members[group], self.conflicts[group] = "group", {by: "convener"}, []
 
     def join(self, group: str, person: str, role: str = "member") -> None:
@@ -213,6 +215,16 @@ class Story:
                 self.ids[group], statement, why, self.at()
             )
         self.new(handle, "principle", written.id, group)
+
+    def citable(self, group: str) -> list[str]:
+        """The agreed principles a decision of the group may cite: its own and those of the
+        groups above it."""
+        above: list[str] = []
+        at: str | None = group
+        while at is not None:
+            above.append(at)
+            at = self.parent_of.get(at)
+        return [p for p in self.in_force if self.group_of[p] in above]
 
     def respond(self, handle: str, person: str, stance: str, reason: str | None = None) -> None:
         with self.acting(person):

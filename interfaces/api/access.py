@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
+from application import checks
 from application.access import Access, Action
 from interfaces.api.deps import CallerDep, LedgerDep
 
@@ -36,7 +37,7 @@ def allow(
 
     async def guard(request: Request, ledger: LedgerDep, caller: CallerDep) -> Access:
         path = request.path_params
-        return await run_in_threadpool(
+        access = await run_in_threadpool(
             ledger.access.authorize,
             caller,
             policy.action,
@@ -44,6 +45,10 @@ def allow(
             path.get(policy.param) if policy.param else None,
             path.get(policy.subject) if policy.subject else None,
         )
+        # What the route's command may let the body name: records of the groups the caller
+        # sees (set here, in the request's own context, as the actor is; see deps).
+        checks.visible_groups.set(access.visible_groups())
+        return access
 
     guard.policy = policy  # type: ignore[attr-defined]
     return Depends(guard)
