@@ -66,11 +66,11 @@ def assigned(body: str) -> set[str]:
 
 def used(body: str) -> set[str]:
     """Variables read, except `${NAME:-default}`, which reads a default when unset."""
-    code = "\n".join(line.split(" # ", 1)[0] for line in body.splitlines() if not line.startswith("#"))
+    code = "\n".join(
+        line.split(" # ", 1)[0] for line in body.splitlines() if not line.startswith("#")
+    )
     return {
-        m.group(1)
-        for m in re.finditer(r"\$\{?([A-Za-z_]\w*)(:-)?", code)
-        if m.group(2) is None
+        m.group(1) for m in re.finditer(r"\$\{?([A-Za-z_]\w*)(:-)?", code) if m.group(2) is None
     }
 
 
@@ -97,10 +97,10 @@ def script(port: int) -> str:
     parts = [
         "set -euo pipefail",
         "SERVER=",
-        "stop_server() { if [ -n \"$SERVER\" ]; then kill -- -\"$SERVER\" 2>/dev/null || true;"
-        " wait \"$SERVER\" 2>/dev/null || true; SERVER=; fi; }",
+        'stop_server() { if [ -n "$SERVER" ]; then kill -- -"$SERVER" 2>/dev/null || true;'
+        ' wait "$SERVER" 2>/dev/null || true; SERVER=; fi; }',
         "trap stop_server EXIT",
-        "make() { command make -o .venv/.installed \"$@\"; }",
+        'make() { command make -o .venv/.installed "$@"; }',
     ]
     for number, block in enumerate(blocks()):
         if not block.runs:
@@ -116,8 +116,7 @@ def script(port: int) -> str:
                 "SERVER=$!",
                 "for _ in $(seq 300); do"
                 f" curl -sf -o /dev/null localhost:{port}/health && break; sleep 0.2; done",
-                f"curl -sf -o /dev/null localhost:{port}/health"
-                f" || {{ cat {log} >&2; exit 1; }}",
+                f"curl -sf -o /dev/null localhost:{port}/health || {{ cat {log} >&2; exit 1; }}",
             ]
         else:
             parts.append(body)
