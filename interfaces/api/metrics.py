@@ -95,7 +95,7 @@ def _batches(recorder: Any) -> Iterator[Metric]:
     if sizes is None:
         return
     buckets = [
-        (str(bound), sum(n for size, n in sizes.items() if size <= bound))
+        (str(float(bound)), sum(n for size, n in sizes.items() if size <= bound))
         for bound in BATCH_BUCKETS
     ]
     buckets.append(("+Inf", sum(sizes.values())))
