@@ -13,12 +13,15 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from interfaces.api.observe import current_request_id
+
 # The fields a request's log line adds to the message (see interfaces.api.observe).
 FIELDS = "accord"
 
 
 class JsonLines(logging.Formatter):
-    """One JSON object a line: time, level, logger, message, and a request's own fields."""
+    """One JSON object a line: time, level, logger, message, a request's own fields, or the
+    id of the request being served when the line was logged."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -27,7 +30,12 @@ class JsonLines(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        entry.update(getattr(record, FIELDS, None) or {})
+        fields = getattr(record, FIELDS, None)
+        if fields:
+            entry.update(fields)
+        elif (request_id := current_request_id.get()) is not None:
+            # Logged while serving a request (handlers format in the thread that logs).
+            entry["request_id"] = request_id
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False, default=str)
@@ -41,6 +49,8 @@ class TextLines(logging.Formatter):
         fields = getattr(record, FIELDS, None)
         if fields:
             text += f" (request {fields['request_id']}, key {fields['key_id'] or '-'})"
+        elif (request_id := current_request_id.get()) is not None:
+            text += f" (request {request_id})"
         if record.exc_info:
             text += "\n" + self.formatException(record.exc_info)
         return text

@@ -13,6 +13,7 @@ import logging
 import re
 import time
 import uuid
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -27,6 +28,9 @@ UNMATCHED = "unmatched"
 SCOPE_KEY = "accord.request"
 
 log = logging.getLogger("accord.request")
+# The id of the request being served, for any other line logged while serving it (an error,
+# a warning): routes run in threads that copy the request's context.
+current_request_id: ContextVar[str | None] = ContextVar("current_request_id", default=None)
 
 
 class Recorder(Protocol):
@@ -89,6 +93,9 @@ class Observe:
                 message = {**message, "headers": [*message.get("headers", ()), header]}
             await send(message)
 
+        # Not reset: each request is served in a task (a context) of its own, and an
+        # unexpected error is logged after this returns (ServerErrorMiddleware, outside).
+        current_request_id.set(seen.request_id)
         try:
             await self.app(scope, receive, answer)
         finally:

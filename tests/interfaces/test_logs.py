@@ -5,6 +5,7 @@ an email. As JSON objects or text; in-process on every store, and from the insta
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
@@ -16,7 +17,9 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
+from interfaces.api.app import create_app
 from interfaces.logs import JsonLines, TextLines, logging_config
 from tests.interfaces.support import Actor, Api
 from tests.interfaces.test_processes import free_port, wait_until_up
@@ -111,6 +114,30 @@ def test_a_sign_in_link_token_names_and_emails_never_reach_the_log(api: Api, adm
     logged = everything_logged(caplog)
     for secret in (token, "Sam Sample", "sam@example.org", sam.secret, admin.secret):
         assert secret not in logged
+
+
+@INDEPENDENT
+def test_an_error_logged_while_serving_a_request_carries_its_id(ledger, settings, monkeypatch):
+    def broken() -> int:
+        raise RuntimeError("the head could not be read")
+
+    written = io.StringIO()
+    handler = logging.StreamHandler(written)
+    handler.setFormatter(JsonLines())
+    errors = logging.getLogger("accord.api")
+    errors.addHandler(handler)
+    try:
+        with TestClient(
+            create_app(settings, ledger=ledger), raise_server_exceptions=False
+        ) as client:
+            monkeypatch.setattr(ledger, "head_position", broken)
+            answered = client.get("/ready", headers={"X-Request-ID": "ready-1"})
+    finally:
+        errors.removeHandler(handler)
+    assert answered.status_code == 500
+    entry = json.loads(written.getvalue().splitlines()[-1])
+    assert (entry["message"], entry["request_id"]) == ("unexpected error", "ready-1")
+    assert "RuntimeError: the head could not be read" in entry["exception"]
 
 
 @INDEPENDENT
