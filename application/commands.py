@@ -54,31 +54,46 @@ def command(method: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(method)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         ledger = cast(Service, args[0]).core
-        with idempotency.taking() as token:
-            ledger.sweep_requests_when_due()
-            found = ledger.recall(token) if token.client else None
-            for attempt in range(1, ATTEMPTS + 1):
-                if found is not None:
-                    return cast(R, found)
-                try:
-                    with ledger._attempting():
-                        return method(*args, **kwargs)
-                except IntegrityError:
-                    found = ledger.recall(token)
-                    if found is None and attempt == ATTEMPTS:
-                        raise ConcurrentUpdate(
-                            "the record kept changing; read it and retry", "busy"
-                        ) from None
-                    if found is None:
-                        _pause(attempt)
-                except AccordError:
-                    # A duplicate that loaded the state its first request had just written.
-                    if token.client and (found := ledger.recall(token)) is not None:
-                        return cast(R, found)
-                    raise
-            return cast(R, found)
+        outcome = "failed"
+        try:
+            result = _execute(ledger, functools.partial(method, *args, **kwargs))
+            outcome = "replayed" if getattr(result, "replayed", False) else "done"
+            return result
+        except AccordError:
+            outcome = "refused"
+            raise
+        finally:
+            ledger.commands_run.add(method.__name__, outcome)
 
     return wrapper
+
+
+def _execute(ledger: LedgerCore, run: Callable[[], R]) -> R:
+    """One command, run once per request: retried when it loses a race, recalled when its
+    request was seen before."""
+    with idempotency.taking() as token:
+        ledger.sweep_requests_when_due()
+        found = ledger.recall(token) if token.client else None
+        for attempt in range(1, ATTEMPTS + 1):
+            if found is not None:
+                return cast(R, found)
+            try:
+                with ledger._attempting():
+                    return run()
+            except IntegrityError:
+                found = ledger.recall(token)
+                if found is None and attempt == ATTEMPTS:
+                    raise ConcurrentUpdate(
+                        "the record kept changing; read it and retry", "busy"
+                    ) from None
+                if found is None:
+                    _pause(attempt)
+            except AccordError:
+                # A duplicate that loaded the state its first request had just written.
+                if token.client and (found := ledger.recall(token)) is not None:
+                    return cast(R, found)
+                raise
+        return cast(R, found)
 
 
 def _pause(attempt: int) -> None:

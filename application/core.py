@@ -32,6 +32,7 @@ from application.ports import (
     PersonKeyStore,
 )
 from application.projections.projector import Projector
+from application.tally import Tally
 from domain.accountability import Accountability
 from domain.base import AccordAggregate, InvalidInput, current_actor
 from domain.conflict import Conflict
@@ -118,6 +119,8 @@ class LedgerCore(Application[UUID]):
         self._projector: Any = None
         self._sweeper = idempotency.Sweeper()
         self._kinds: dict[UUID, str] = {}
+        # Commands run in this process, by name and outcome (GET /metrics).
+        self.commands_run = Tally()
 
     def construct_mapper(self) -> Mapper[UUID]:
         return self.factory.mapper(

@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     # Accord makes; without it, the address a request came to (or, on the command line,
     # http://host:port).
     public_url: str | None = None
+    # What `accord serve` logs look like: "text" to read at a terminal, "json" one object a
+    # line (README, "Watching it run").
+    log_format: Literal["text", "json"] = "text"
+    # GET /metrics: "key" needs an auditor's or an administrator's API key, "open" none (for
+    # a port only the scraper can reach), "off" leaves it out (404).
+    metrics: Literal["key", "open", "off"] = "key"
 
     def resolved_database_url(self) -> str:
         if self.database_url:

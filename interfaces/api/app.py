@@ -12,7 +12,7 @@ from fastapi_offline import FastAPIOffline
 from application.ledger import Ledger
 from application.projections.projector import ProjectorThread
 from interfaces import web
-from interfaces.api import errors, idempotency, limits
+from interfaces.api import errors, idempotency, limits, metrics
 from interfaces.api.routes import (
     accountabilities,
     conflicts,
@@ -37,6 +37,9 @@ decisions, conflicts, principles and accountabilities, as immutable events.
 
 **Authentication**: every route except `/health` and `/ready` needs
 `Authorization: Bearer <API key>` (create keys with `accord keys create`).
+`/metrics` (Prometheus) needs an auditor's or an administrator's key, unless
+`ACCORD_METRICS=open`. Every answer carries an `X-Request-ID`: the client's, if it sent a
+plain one, else a new one; the server's log line for the request holds the same id.
 The person behind the key is recorded as the actor of every event.
 
 **Who may do what**: a key's role is administrator (everything), auditor (read
@@ -118,4 +121,6 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
     idempotency.document(app)
     # The review console: pages over the same queries and access policy.
     web.install(app)
+    # Last, so that it is the outermost middleware: it times and logs all of the above.
+    metrics.install(app, config)
     return app

@@ -13,6 +13,7 @@ from application.keys import Caller
 from application.ledger import Ledger
 from domain.base import InvalidInput, current_actor
 from interfaces.api import limits
+from interfaces.api.observe import note_key
 from interfaces.api.schemas.common import Moment
 
 bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer acc_...`")
@@ -39,6 +40,7 @@ async def authenticated(
     """
     secret = credentials.credentials if credentials else None
     caller = await run_in_threadpool(ledger.keys.authenticate, secret)
+    note_key(request, caller.key_id)
     limits.throttle(request, caller.key_id)  # 429 once this key is over its rate
     current_actor.set(caller.person_id)
     return caller

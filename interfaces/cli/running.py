@@ -23,6 +23,7 @@ import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.supervisors import Multiprocess
 
+from interfaces.logs import logging_config
 from interfaces.settings import Settings
 
 # The application factory each worker process calls when there are several.
@@ -182,6 +183,9 @@ def server_config(
         port=port,
         workers=workers,
         log_level=log_level,
+        # Accord's own line per request (interfaces.api.observe) replaces the access log.
+        log_config=logging_config(settings.log_format),
+        access_log=False,
         http=GuardedHTTP,
         timeout_keep_alive=settings.keep_alive_timeout,
         limit_concurrency=settings.max_connections,

@@ -14,6 +14,7 @@ from application.errors import SessionExpired, SessionKeyRevoked, Unauthenticate
 from application.sessions import Session, SessionCommands
 from domain.base import NotAllowed, current_actor
 from interfaces.api.deps import LedgerDep
+from interfaces.api.observe import note_key
 from interfaces.web.templating import page
 
 SESSION_COOKIE = "accord_session"
@@ -62,6 +63,7 @@ async def current_session(request: Request, ledger: LedgerDep) -> Session:
     except Unauthenticated as error:
         raise SignInRequired(str(error), request.url.path, _note(token, error)) from None
     request.state.session = session
+    note_key(request, session.caller.key_id)
     current_actor.set(session.caller.person_id)
     return session
 
