@@ -314,11 +314,19 @@ class AccordPostgresRecorder(
 
 
 class PostgresWriteListener:
-    """Holds one pooled connection that LISTENs for the ledger's insert notifications."""
+    """Holds a connection of its own, outside the pool, that LISTENs for the ledger's insert
+    notifications: held for as long as the projector runs, a pooled one would take a
+    connection from the requests for good (with a pool of one, every request would wait
+    for it and be answered 503)."""
 
     def __init__(self, datastore: PostgresDatastore, channel: str) -> None:
-        self.pool = datastore.pool
-        self.conn = self.pool.getconn()
+        pool = datastore.pool
+        if pool.get_password_func:  # as the pool does before each connection it opens
+            pool.kwargs["password"] = pool.get_password_func()
+        settings = {k: v for k, v in (pool.kwargs or {}).items() if k != "row_factory"}
+        self.conn = psycopg.Connection.connect(
+            pool.conninfo, autocommit=True, connect_timeout=int(pool.timeout) or 5, **settings
+        )
         self.conn.execute(SQL("LISTEN {}").format(Identifier(channel)))
 
     def wait(self, timeout: float) -> None:
@@ -326,7 +334,4 @@ class PostgresWriteListener:
             pass
 
     def close(self) -> None:
-        try:
-            self.conn.execute(b"UNLISTEN *")
-        finally:
-            self.pool.putconn(self.conn)
+        self.conn.close()

@@ -448,3 +448,57 @@ def test_a_request_stops_retrying_a_failing_database_once_its_budget_is_spent(
             assert time.monotonic() - started < 3
         finally:
             waits.budget.reset(token)
+
+
+@pytest.mark.stores("postgres")
+def test_a_pool_of_one_connection_serves_requests_beside_the_projector(settings, tmp_path):
+    """The projector's listener holds a connection of its own, so that with a pool of one
+    connection and no overflow the in-process projector never starves the requests."""
+    import os
+    import re
+    import subprocess
+
+    import httpx
+
+    from tests.interfaces.test_processes import free_port, wait_until_up
+    from tests.interfaces.test_server_survives import ACCORD
+
+    env = {
+        **os.environ,
+        "ACCORD_DATABASE_URL": settings.resolved_database_url(),
+        "ACCORD_POSTGRES_SCHEMA": settings.postgres_schema,
+        "ACCORD_POSTGRES_POOL_SIZE": "1",
+        "ACCORD_POSTGRES_MAX_OVERFLOW": "0",
+        "ACCORD_PROJECTOR": "thread",
+    }
+    made = subprocess.run(
+        [str(ACCORD), "keys", "bootstrap", "--name", "Ada Admin"],
+        env=env, capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    found = re.search(r"acc_[A-Za-z0-9_.-]+", made.stdout)
+    assert found, made.stdout
+    headers = {"Authorization": f"Bearer {found.group(0)}"}
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with open(tmp_path / "serve.log", "w+b") as log:
+        server = subprocess.Popen(
+            [str(ACCORD), "serve", "--port", str(port)], env=env, stdout=log, stderr=log
+        )
+        try:
+            wait_until_up(base, server, log)
+            with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+                for n in range(10):
+                    made_org = client.post(
+                        "/organisations", json={"name": f"Trust {n}", "sector": "vcse"}
+                    )
+                    assert made_org.status_code == 201, made_org.text
+                    # Read through the read models, once they have this write.
+                    position = made_org.json()["position"]
+                    listed = client.get("/events", params={"min_position": position})
+                    assert listed.status_code == 200, listed.text
+                ready = client.get("/ready")
+                assert ready.status_code == 200, ready.text
+                assert client.get("/health").status_code == 200
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
