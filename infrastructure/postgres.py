@@ -321,11 +321,15 @@ class PostgresWriteListener:
 
     def __init__(self, datastore: PostgresDatastore, channel: str) -> None:
         pool = datastore.pool
+        # Accord's pools are made with keyword settings and no conninfo (the library's
+        # PostgresDatastore): the same settings open this connection.
+        kwargs = pool.kwargs if isinstance(pool.kwargs, dict) else {}
+        settings = {k: v for k, v in kwargs.items() if k != "row_factory"}
         if pool.get_password_func:  # as the pool does before each connection it opens
-            pool.kwargs["password"] = pool.get_password_func()
-        settings = {k: v for k, v in (pool.kwargs or {}).items() if k != "row_factory"}
+            settings["password"] = pool.get_password_func()
+        conninfo = pool.conninfo if isinstance(pool.conninfo, str) else ""
         self.conn = psycopg.Connection.connect(
-            pool.conninfo, autocommit=True, connect_timeout=int(pool.timeout) or 5, **settings
+            conninfo, autocommit=True, connect_timeout=int(pool.timeout) or 5, **settings
         )
         self.conn.execute(SQL("LISTEN {}").format(Identifier(channel)))
 
