@@ -65,7 +65,8 @@ def _version() -> str:
 
 
 # Commands that only read the ledger, or change records only a ledger can hold (a person,
-# a key): where there is no ledger they say so and create nothing.
+# a key): where there is no ledger they say so and create nothing. (`verify` checks for
+# itself, so that any reason it cannot check is its own exit 2.)
 NEEDS_A_LEDGER: set[Callable[..., Any]] = {
     history.history,
     history.state,
@@ -78,7 +79,6 @@ NEEDS_A_LEDGER: set[Callable[..., Any]] = {
     keys.keys_rotate,
     keys.keys_invite,
     privacy.forget,
-    integrity.verify,
     integrity.checkpoint,
 }
 

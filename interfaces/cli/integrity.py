@@ -32,6 +32,7 @@ from application.integrity import Verification
 from domain.base import AccordError, current_actor
 from interfaces.bootstrap import build_ledger
 from interfaces.cli.serve import shown
+from interfaces.cli.target import require_ledger
 from interfaces.settings import Settings
 
 # `accord verify`'s exit statuses.
@@ -63,6 +64,9 @@ def verify(args: argparse.Namespace, settings: Settings) -> int:
 def _verify(args: argparse.Namespace, settings: Settings) -> Verification:
     checkpoint = _checkpoint(args) if args.checkpoint else None
     _existing_file(settings)
+    # A PostgreSQL schema without a ledger is no empty ledger that verifies either; checked
+    # here rather than before the command, so that its failure is verify's exit 2.
+    require_ledger(settings)
     # No start-up linking: an event without a link is reported, not linked.
     ledger = build_ledger(settings, chain=False)
     try:

@@ -182,6 +182,8 @@ def test_sub_groups_are_convened_by_those_who_may_act_in_the_parent(api):
 
 
 def test_someone_offered_a_handover_outside_the_group_sees_it_and_accepts_it(api):
+    """A handover may cross groups, offered by someone who sees both (see the README's
+    *References across groups*)."""
     w = _two(api)
     holder = {"kind": "person", "id": w.north.person_id}
     acc = api.create(
@@ -192,10 +194,17 @@ def test_someone_offered_a_handover_outside_the_group_sees_it_and_accepts_it(api
     )["id"]
     url = f"/accountabilities/{acc}"
     assert_problem(api.call("GET", url, w.south), 404)
+    # North cannot see the South group: to North its id is as unknown as any other.
+    hidden = api.call(
+        "POST", f"{url}/handovers", w.north, json={"to": {"kind": "group", "id": w.south_group}}
+    )
+    assert_problem(hidden, 422)
+    assert hidden.json()["detail"] == f"to: no group with id {w.south_group}"
+    # An administrator, who sees both groups, offers it to the South group.
     offered = api.write(
         "POST",
         f"{url}/handovers",
-        w.north,
+        api.admin,
         {"to": {"kind": "group", "id": w.south_group}},
         status=201,
     )
