@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     # and how many may wait at once before the next is refused at once (0: no bound).
     postgres_pool_timeout: int = Field(default=3, ge=1)
     postgres_max_waiting: int = Field(default=100, ge=0)
+    # Requests served at once per process (the worker threads' number: 40), and the seconds
+    # one may wait for a free slot before it is answered 503 with Retry-After.
+    request_slots: int = Field(default=40, ge=1)
+    queue_wait: float = Field(default=2.0, gt=0)
     sqlite_lock_timeout: int = Field(default=10, ge=1)
     # Records kept in memory between commands (0: none); each use re-reads the events
     # recorded since, so several processes stay correct.

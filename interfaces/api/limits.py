@@ -1,8 +1,10 @@
-"""Bounded resources: request body size, requests per API key, time spent on a failing database.
+"""Bounded resources: request body size, requests per API key, time spent on a failing database,
+requests served at once.
 
 Every limit answers with a problem document: 413 for a body over the limit, 429 with
 Retry-After for a key over its rate, 503 with Retry-After (see errors.py) for a database
-that is down or whose connections are all in use.
+that is down or whose connections are all in use, and for a request that found no free slot
+in time.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 
+import anyio
 from fastapi import FastAPI, Request
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -155,8 +158,49 @@ def throttle(request: Request, key_id: str) -> None:
         )
 
 
+class Admission:
+    """At most `slots` requests are served at once; one that waits `wait` seconds for a
+    slot is answered 503 with Retry-After, rather than queueing without bound behind the
+    worker threads (so that, under any number of clients, no answer takes longer than this
+    wait, the database's own bounds and the work itself). Liveness, readiness and metrics
+    are answered without a slot, so that a busy server still says how it is."""
+
+    UNQUEUED = frozenset({"/health", "/ready", "/metrics"})
+
+    def __init__(self, app: ASGIApp, slots: int, wait: float) -> None:
+        self.app = app
+        self.slots = slots
+        self.wait = wait
+        # anyio's, not asyncio's: it is bound to no one event loop (test clients run several).
+        self.free = anyio.Semaphore(slots)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in self.UNQUEUED:
+            await self.app(scope, receive, send)
+            return
+        admitted = False
+        with anyio.move_on_after(self.wait):
+            await self.free.acquire()
+            admitted = True
+        if not admitted:
+            response = errors.problem(
+                503,
+                "Server busy",
+                f"every one of the server's {self.slots} request slots stayed busy for "
+                f"{self.wait:g} s; retry shortly",
+            )
+            await response(scope, receive, send)
+            return
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.free.release()
+
+
 def install(app: FastAPI, settings: Settings) -> None:
-    """Add the body limit, the database budget and this app's own rate limiter."""
+    """Add the body limit, the database budget, the admission gate and this app's own
+    rate limiter."""
     app.state.rate_limiter = RateLimiter(settings.rate_limit, settings.rate_burst)
     app.add_middleware(DatabaseBudget, seconds=settings.database_wait)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(Admission, slots=settings.request_slots, wait=settings.queue_wait)

@@ -502,3 +502,56 @@ def test_a_pool_of_one_connection_serves_requests_beside_the_projector(settings,
         finally:
             server.terminate()
             server.wait(timeout=30)
+
+
+@pytest.mark.store_independent
+def test_a_request_that_finds_no_free_slot_in_time_is_answered_503_and_health_still_answers():
+    import anyio
+    import httpx
+
+    from interfaces.api.limits import Admission
+
+    async def slow(scope: Scope, receive: Receive, send: Send) -> None:
+        await anyio.sleep(1.0 if scope["path"] == "/slow" else 0)
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"done"})
+
+    gate = Admission(slow, slots=2, wait=0.2)
+
+    async def scenario() -> list[tuple[str, int, float, str | None]]:
+        transport = httpx.ASGITransport(app=gate)
+        answers: list[tuple[str, int, float, str | None]] = []
+        async with httpx.AsyncClient(transport=transport, base_url="http://accord") as client:
+
+            async def call(path: str, after: float = 0) -> None:
+                await anyio.sleep(after)
+                started = time.monotonic()
+                response = await client.get(path)
+                took = time.monotonic() - started
+                answers.append(
+                    (path, response.status_code, took, response.headers.get("retry-after"))
+                )
+
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(call, "/slow")
+                tasks.start_soon(call, "/slow")
+                tasks.start_soon(call, "/groups", 0.1)  # both slots busy for its whole wait
+                tasks.start_soon(call, "/health", 0.1)  # needs no slot
+        return answers
+
+    answers = anyio.run(scenario)
+    by_path = {(path, status) for path, status, _, _ in answers}
+    assert by_path == {("/slow", 200), ("/groups", 503), ("/health", 200)}
+    # Refused after its wait with a time to retry; health, which waited for no slot, was
+    # answered although both slots stayed busy longer than a request may wait.
+    refused = next(a for a in answers if a[0] == "/groups")
+    assert refused[3] is not None
+    # Once a slot is free again, requests are served.
+    assert anyio.run(lambda: _one(gate, "/groups")) == 200
+
+
+async def _one(app: Any, path: str) -> int:
+    import httpx
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://a") as c:
+        return (await c.get(path)).status_code
