@@ -15,7 +15,6 @@ from interfaces.api.deps import LedgerDep
 from interfaces.api.documents import report_document
 from interfaces.reports.common import Names
 from interfaces.reports.figures import period_text, scope_text
-from interfaces.reports.html import render_sections, style_hashes
 from interfaces.reports.naming import record_names
 from interfaces.reports.tables import TABLE_NAMES
 from interfaces.web.moments import read_day
@@ -86,6 +85,10 @@ def report_page(
         return document
     names = Names(found, {g["id"]: g["name"] for g in groups})
     query = urlencode({k: v for k, v in settings.items() if v})
+    # Imported here, as the API's documents do: the charts' library is loaded only when a
+    # report is drawn (importing it changes what a fresh process's stateful API run draws).
+    from interfaces.reports.html import render_sections, style_hashes
+
     sections = render_sections(found, record_names(ledger, dict(found)))
     return page(
         request,

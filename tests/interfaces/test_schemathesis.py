@@ -48,7 +48,14 @@ from tests.conftest import OWN_PROCESS, ROOT
 # Slow (minutes of fuzzing): `make check` runs it, `make test` leaves it out.
 pytestmark = [pytest.mark.stores("sqlite", "postgres"), pytest.mark.slow]
 
-SEED = 20260301
+# The stateful run's scenarios share one live ledger, so a scenario meets the state the
+# earlier ones left; hypothesis refuses ("Inconsistent data generation") when it follows a
+# prefix it has seen into a state where other steps are possible. Which seeds avoid that
+# depends on the process as well (the modules it has imported change the order of the
+# draws): 20260301 did until the metrics and the console's report were added; 3 does now,
+# on both stores. A change of process state may need another seed: that is a limit of this
+# test, not an answer of the API's (which `after_call` checks step by step).
+SEED = 3
 CHECKS = {
     # What the run asserts: no 5xx, and every answer as the description gives it.
     "not_a_server_error": True,

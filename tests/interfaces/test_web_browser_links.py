@@ -99,10 +99,10 @@ def test_a_person_signs_in_with_a_link_from_accord_keys_invite_once_only(
     assert other.get_by_role("button", name="Sign in").count() == 0
     no_accessibility_violations(other)
     assert "/signin" in (other.goto(f"{served.url}/") and other.url)
-    # The server's access log shows the requests, never the link's token.
+    # The server's request log shows the requests by their route, never the link's token.
     port = served.url.rsplit(":", 1)[1]
     log = (Path(os.environ.get("TMPDIR", "/tmp")) / f"accord-web-{port}.log").read_text()
-    assert 'POST /signin/link/… HTTP/1.1" 303' in log
+    assert "POST /signin/link/… 303 " in log
     assert link.rsplit("/", 1)[1] not in log
 
 
