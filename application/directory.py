@@ -101,11 +101,18 @@ class DirectoryQueries:
         except RecordNotFound:
             return "Unknown group"
 
-    def titles(self, record_ids: list[str]) -> dict[str, str]:
+    def titles(
+        self, record_ids: list[str], sees_group: Callable[[str], bool] | None = None
+    ) -> dict[str, str]:
         """The title of each listed record (a decision's title, a principle's statement, a
-        conflict's subject), read from the record index in one query."""
+        conflict's subject), read from the record index in one query; with `sees_group`,
+        only of records in groups the reader may see."""
         rows = self.core.store.find_records(sorted(set(record_ids))) if record_ids else []
-        return {row["record_id"]: str(row["title"] or "") for row in rows}
+        return {
+            row["record_id"]: str(row["title"] or "")
+            for row in rows
+            if sees_group is None or sees_group(row["group_id"])
+        }
 
     def names_for(
         self, sees: Callable[[str], bool], expected: Iterable[str] = ()

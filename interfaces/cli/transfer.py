@@ -19,6 +19,8 @@ from interfaces.settings import Settings
 
 
 def export(args: argparse.Namespace, settings: Settings) -> int:
+    if args.format == "madr":
+        return export_decision_records(Path(args.file), settings)
     # Written beside the file and renamed when complete: a failed export leaves no half file.
     target = Path(args.file)
     partial = target.with_name(target.name + ".partial")
@@ -46,6 +48,42 @@ def export(args: argparse.Namespace, settings: Settings) -> int:
         "keep it as safe as the database, and delete it when done",
         file=sys.stderr,
     )
+    return 0
+
+
+def export_decision_records(folder: Path, settings: Settings) -> int:
+    """Every decision, oldest first, as one MADR Markdown file in `folder` (made if need be;
+    nothing in it is overwritten: a folder that already holds any of the files is refused)."""
+    from interfaces.reports.decision_record import EVERYTHING, decision_record, file_name
+
+    ledger = build_ledger(settings)
+    try:
+        decisions, cursor = [], None
+        while True:
+            found = ledger.records.list_records("decision", None, None, cursor, 200)
+            decisions += [ledger.records.get_decision(item["id"]) for item in found["items"]]
+            cursor = found["next_cursor"]
+            if cursor is None:
+                break
+        documents = {
+            file_name(number, d): decision_record(ledger, d, EVERYTHING)
+            for number, d in enumerate(decisions, start=1)
+        }
+    finally:
+        ledger.close()
+    there = sorted(name for name in documents if (folder / name).exists())
+    if there:
+        raise InvalidInput(f"{folder} already holds {there[0]}: nothing was written", "file")
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, document in documents.items():
+        (folder / name).write_text(document, encoding="utf-8")
+    print(f"wrote {len(documents)} decision records to {folder}")
+    if documents:
+        print(
+            "the records name the people who decided: keep them where the ledger's readers "
+            "may read them, and make them again after someone is forgotten",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -87,8 +125,17 @@ def import_(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def register(commands: Any) -> None:
-    run = commands.add_parser("export", help="write every event to a JSON Lines file")
-    run.add_argument("file")
+    run = commands.add_parser(
+        "export",
+        help="write every event to a JSON Lines file, or every decision as a Markdown record",
+    )
+    run.add_argument("file", help="the file (jsonl), or the folder for the records (madr)")
+    run.add_argument(
+        "--format",
+        choices=("jsonl", "madr"),
+        default="jsonl",
+        help="jsonl: the ledger, to import elsewhere; madr: one decision record per decision",
+    )
     run.set_defaults(func=export)
     run = commands.add_parser("import", help="load an export into an empty store")
     run.add_argument("file")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import PlainTextResponse
 
 from application.access import Access
 from interfaces.api.access import allow
@@ -15,12 +16,15 @@ from interfaces.api.deps import (
     LedgerDep,
     MinPosition,
     PageDep,
+    etag,
     read,
     written,
 )
+from interfaces.api.documents import wanted
 from interfaces.api.errors import problems
 from interfaces.api.schemas.common import Page, Reason
 from interfaces.api.schemas.decisions import Agreement, DecisionCreate, DecisionPublic, Revocation
+from interfaces.reports.decision_record import Sight, decision_record
 
 router = APIRouter(tags=["decisions"])
 WRITE = problems(404, 409, 412, 422)
@@ -78,21 +82,38 @@ def list_decisions(
     "/decisions/{decision_id}",
     response_model=DecisionPublic,
     summary="Get a decision",
-    responses=problems(404),
+    description="JSON by default; with `Accept: text/markdown`, the same decision (at the "
+    "same moments) as a decision record people read, in the MADR shape: title, status, "
+    "group, date, method, deciders and their organisations, context, decision, "
+    "consequences, objections, principles applied, supersession. People and records the "
+    "caller may not see are named by their ids alone, as in the JSON.",
+    responses={
+        **problems(404),
+        200: {
+            "description": "The decision.",
+            "content": {"text/markdown": {"schema": {"type": "string"}}},
+        },
+    },
 )
 def get_decision(
     decision_id: str,
+    request: Request,
     ledger: LedgerDep,
-    _: Annotated[Access, allow("read", "decision", "decision_id")],
+    access: Annotated[Access, allow("read", "decision", "decision_id")],
     response: Response,
     min_position: MinPosition = None,
     as_of: AsOf = None,
     effective_at: EffectiveAt = None,
-) -> dict[str, Any]:
-    return read(
-        response,
-        ledger.records.get_record("decision", decision_id, as_of, effective_at, min_position),
-    )
+) -> Any:
+    found = ledger.records.get_record("decision", decision_id, as_of, effective_at, min_position)
+    if wanted(request) == "text/markdown":
+        sight = Sight(lambda p: ledger.access.sees_person(access, p), access.sees_group)
+        return PlainTextResponse(
+            decision_record(ledger, found, sight),
+            media_type="text/markdown; charset=utf-8",
+            headers={"ETag": etag(int(found["version"]))},
+        )
+    return read(response, found)
 
 
 @router.post(
