@@ -12,6 +12,10 @@ from typing import Any
 from interfaces.reports.common import Names
 from interfaces.reports.tables import tables
 
+# Text a spreadsheet would run as a formula starts with one of these (names and titles are
+# anyone's text): such a cell is written with a leading apostrophe, as text.
+FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
 
 def cell(value: Any) -> Any:
     if value is None:
@@ -20,6 +24,8 @@ def cell(value: Any) -> Any:
         return "true" if value else "false"
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, str) and value.startswith(FORMULA):
+        return "'" + value
     return value
 
 

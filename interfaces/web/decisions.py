@@ -7,10 +7,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request, Response
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from application.ledger import Ledger
 from interfaces.api.deps import LedgerDep
+from interfaces.reports.decision_record import Sight
+from interfaces.reports.outcomes import outcomes_csv
 from interfaces.web.moments import read_day
 from interfaces.web.records import Reading, read
 from interfaces.web.signin import SessionDep, mark_page
@@ -48,8 +50,9 @@ def register(
     q: str = "",
     start: str = "",
     end: str = "",
+    format: str = "",
 ) -> Response:
-    ledger.access.authorize(session.caller, "read", "group", group_id)
+    access = ledger.access.authorize(session.caller, "read", "group", group_id)
     errors: dict[str, str] = {}
     first, last = read_day(start, "start", errors), read_day(end, "end", errors)
     if status and status not in STATUSES:
@@ -72,6 +75,16 @@ def register(
             ):
                 continue
             rows.append({**decision, "organisations": len(decision["participant_organisations"])})
+    if format and format != "csv":
+        errors["format"] = "Choose CSV."
+    if format == "csv" and not errors:
+        # The decisions shown, as the outcomes table the API gives (Accept: text/csv).
+        sight = Sight(lambda p: ledger.access.sees_person(access, p), access.sees_group)
+        return PlainTextResponse(
+            outcomes_csv(ledger, group_id, rows, sight),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="decisions.csv"'},
+        )
     filters = {"status": status, "method": method, "q": q, "start": start, "end": end}
     return page(
         request,

@@ -165,3 +165,114 @@ def test_accord_export_writes_one_record_per_decision_and_overwrites_nothing(
     assert (folder / files[0]).read_text() == written
     assert re.search(r"\bTraceback\b", again.stderr) is None
     assert Path(folder).is_dir()
+
+
+def outcomes(api: Api, group: str, actor: Actor, **params: str) -> list[dict[str, str]]:
+    import csv
+    import io
+
+    answer = api.client.get(
+        f"/groups/{group}/decisions", headers={**actor.headers, "Accept": "text/csv"}, params=params
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"].startswith("text/csv")
+    return list(csv.DictReader(io.StringIO(answer.text)))
+
+
+def test_a_groups_decisions_read_as_an_outcomes_table(api, admin):
+    s = story(api, admin)
+    rejected = api.create(
+        f"/groups/{s.group}/decisions",
+        {"title": "=HYPERLINK(\"http://x\")", "decision": "@SUM(A1)", "context": "Rooms"},
+        "/decisions",
+    )["id"]
+    api.write("POST", f"/decisions/{rejected}/reject", json={"reason": "Not now"}, status=200)
+    rows = outcomes(api, s.group, admin)
+    assert [r["id"] for r in rows] == [s.decision, rejected]
+    agreed = rows[0]
+    assert agreed["title"] == "Triage at the hub" and agreed["status"] == "agreed"
+    assert agreed["group_name"] == "Design team" and agreed["method"] == "consent"
+    assert agreed["participant_names"] == "Ada Lovelace; Ben Okri"
+    assert agreed["participants_count"] == "2" and agreed["outcome_statement"] == "The hub triages."
+    assert agreed["principles"] == "Work sits with those who do it"
+    assert agreed["effective_at"].startswith("2026-02-10")
+    assert agreed["console_path"] == f"/console/decisions/{s.decision}"
+    # Text a spreadsheet would run as a formula is written as text.
+    assert rows[1]["title"] == "'=HYPERLINK(\"http://x\")"
+    assert rows[1]["outcome_statement"] == "'@SUM(A1)"
+    assert rows[1]["status"] == "rejected" and rows[1]["outcome_reason"] == "Not now"
+    # `status` filters; the JSON list pages as before.
+    assert [r["id"] for r in outcomes(api, s.group, admin, status="rejected")] == [rejected]
+    assert api.read(f"/groups/{s.group}/decisions?limit=1", admin)["next_cursor"]
+
+
+def test_the_outcomes_table_leaves_out_what_the_reader_may_not_see(api, admin):
+    parent = api.group("Programme board", as_=admin)["id"]
+    principle = api.create(
+        f"/groups/{parent}/principles",
+        {"statement": "Secret board wording", "effective_at": "2026-01-02T09:00:00Z"},
+        "/principles",
+    )["id"]
+    api.write("POST", f"/principles/{principle}/agree", json={}, status=200)
+    child = api.group("Hub team", as_=admin, parent=parent)["id"]
+    ada = api.person("Ada Lovelace")
+    api.add_member(child, ada, effective_at="2026-01-02T09:00:00Z")
+    api.create(
+        f"/groups/{child}/decisions",
+        {
+            "title": "Open on Saturdays",
+            "decision": "The hub opens on Saturdays.",
+            "agreement": {
+                "method": "consent",
+                "participants": [ada.person_id],
+                "principles": [principle],
+            },
+        },
+        "/decisions",
+    )
+    assert outcomes(api, child, admin)[0]["principles"] == "Secret board wording"
+    as_ada = outcomes(api, child, ada)[0]
+    assert as_ada["principles"] == principle and as_ada["participant_names"] == "Ada Lovelace"
+    outsider = api.person("Oona Outsider")
+    refused = api.client.get(
+        f"/groups/{child}/decisions", headers={**outsider.headers, "Accept": "text/csv"}
+    )
+    assert refused.status_code == 404 and "Saturdays" not in refused.text
+
+
+def test_the_reports_csv_writes_text_that_would_run_as_a_formula_as_text(api, admin):
+    evil = api.organisation("=cmd|' /C calc'!A0")["id"]
+    group = api.group("Design team", as_=admin)["id"]
+    api.create(
+        f"/groups/{group}/accountabilities",
+        {"title": "+Run the pathway", "holder": {"kind": "organisation", "id": evil}},
+        "/accountabilities",
+    )
+    answer = api.client.get(
+        "/reports/accountability",
+        headers={**admin.headers, "Accept": "text/csv"},
+        params={"table": "holdings_by_organisation"},
+    )
+    assert answer.status_code == 200, answer.text
+    assert "'=cmd|' /C calc'!A0" in answer.text
+    assert "\n=cmd" not in answer.text and ",=cmd" not in answer.text
+
+
+def test_the_decision_register_downloads_the_decisions_it_shows_as_a_table(api, admin):
+    import csv
+    import io
+
+    from tests.interfaces.test_web import sign_in
+
+    s = story(api, admin)
+    api.create(f"/groups/{s.group}/decisions", {"title": "Rooms", "decision": "D"}, "/decisions")
+    sign_in(api, admin)
+    register = api.client.get(f"/console/groups/{s.group}/decisions?status=agreed")
+    assert f'/console/groups/{s.group}/decisions?status=agreed&amp;format=csv"' in register.text
+    table = api.client.get(f"/console/groups/{s.group}/decisions?status=agreed&format=csv")
+    assert table.status_code == 200 and table.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(table.text)))
+    assert [r["title"] for r in rows] == ["Triage at the hub"]
+    assert rows[0]["participant_names"] == "Ada Lovelace; Ben Okri"
+    refused = api.client.get(f"/console/groups/{s.group}/decisions?format=pdf")
+    assert refused.status_code == 422 and 'id="format-error"' in refused.text

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 
 from application.access import Access
+from application.ledger import Ledger
 from interfaces.api.access import allow
 from interfaces.api.deps import (
     AsOf,
@@ -25,6 +26,7 @@ from interfaces.api.errors import problems
 from interfaces.api.schemas.common import Page, Reason
 from interfaces.api.schemas.decisions import Agreement, DecisionCreate, DecisionPublic, Revocation
 from interfaces.reports.decision_record import Sight, decision_record
+from interfaces.reports.outcomes import outcomes_csv
 
 router = APIRouter(tags=["decisions"])
 WRITE = problems(404, 409, 412, 422)
@@ -67,15 +69,47 @@ def create_decision(
     "/groups/{group_id}/decisions",
     response_model=Page,
     summary="List a group's decisions",
-    responses=problems(404, 422),
+    description="Paged JSON by default; with `Accept: text/csv`, every decision of the group "
+    "(in `status`, if given; `cursor` and `limit` do not apply) as an outcomes table, one "
+    "row per decision: title, status, method, who proposed it, dates, participants and "
+    "their organisations, objections, principles applied, supersession, context, the "
+    "decision (`outcome_statement`), rationale. Names the caller may not see are left out.",
+    responses={
+        **problems(404, 422),
+        200: {
+            "description": "The group's decisions.",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        },
+    },
 )
 def list_decisions(
     group_id: str,
+    request: Request,
     ledger: LedgerDep,
-    _: Annotated[Access, allow("read", "group", "group_id")],
+    access: Annotated[Access, allow("read", "group", "group_id")],
     page: PageDep,
-) -> dict[str, Any]:
+) -> Any:
+    if wanted(request) == "text/csv":
+        return outcomes_document(ledger, group_id, page.status, access)
     return ledger.records.list_records("decision", group_id, page.status, page.cursor, page.limit)
+
+
+def outcomes_document(
+    ledger: Ledger, group_id: str, status: str | None, access: Access
+) -> PlainTextResponse:
+    decisions, cursor = [], None
+    while True:
+        found = ledger.records.list_records("decision", group_id, status, cursor, 200)
+        decisions += [ledger.records.get_decision(item["id"]) for item in found["items"]]
+        cursor = found["next_cursor"]
+        if cursor is None:
+            break
+    sight = Sight(lambda p: ledger.access.sees_person(access, p), access.sees_group)
+    return PlainTextResponse(
+        outcomes_csv(ledger, group_id, decisions, sight),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="decisions.csv"'},
+    )
 
 
 @router.get(
