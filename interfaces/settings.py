@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     # one may wait for a free slot before it is answered 503 with Retry-After.
     request_slots: int = Field(default=40, ge=1)
     queue_wait: float = Field(default=2.0, gt=0)
+    # GET /events/stream: seconds between heartbeats on a quiet stream, and the streams one
+    # API key, and one process, may hold at once.
+    stream_heartbeat: float = Field(default=15.0, gt=0)
+    streams_per_key: int = Field(default=4, ge=1)
+    max_streams: int = Field(default=100, ge=1)
     sqlite_lock_timeout: int = Field(default=10, ge=1)
     # Records kept in memory between commands (0: none); each use re-reads the events
     # recorded since, so several processes stay correct.

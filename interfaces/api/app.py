@@ -25,6 +25,7 @@ from interfaces.api.routes import (
     organisations,
     principles,
     reports,
+    stream,
 )
 from interfaces.api.routes import ledger as ledger_routes
 from interfaces.api.routes.health import Readiness
@@ -47,8 +48,9 @@ everything, record nothing) or member; a member's rights come from their role in
 group: convener (manage members, purpose, closing), member (record and act on the
 group's records), observer (read). Someone offered a handover may see it and answer it.
 Records of a group the caller is not in answer 404, as unknown ids do; a step the caller
-may see but not take answers 403. Lists, `/events` and reports hold only what the caller
-may see, and emails only for the person, administrators and their groups' conveners.
+may see but not take answers 403. Lists, `/events`, `/events/stream` and reports hold only
+what the caller may see, and emails only for the person, administrators and their groups'
+conveners.
 
 **Writes** answer with the record as of the write, its `ETag` (the record's version)
 and `position` (the event's place in the ledger, also in `X-Accord-Position`).
@@ -101,6 +103,8 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
     )
     errors.install(app)
     limits.install(app, config)
+    app.state.streams = stream.Streams(config.streams_per_key, config.max_streams)
+    app.state.stream_heartbeat = config.stream_heartbeat
     for module in (
         health,
         me,
@@ -112,6 +116,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         principles,
         accountabilities,
         history,
+        stream,
         reports,
         ledger_routes,
     ):

@@ -165,7 +165,8 @@ class Admission:
     wait, the database's own bounds and the work itself). Liveness, readiness and metrics
     are answered without a slot, so that a busy server still says how it is."""
 
-    UNQUEUED = frozenset({"/health", "/ready", "/metrics"})
+    # Streams are long and bounded on their own (routes/stream.py).
+    UNQUEUED = frozenset({"/health", "/ready", "/metrics", "/events/stream"})
 
     def __init__(self, app: ASGIApp, slots: int, wait: float) -> None:
         self.app = app

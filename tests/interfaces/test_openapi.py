@@ -40,9 +40,11 @@ def test_openapi_lists_every_route_with_a_summary(memory_client, openapi):
     assert documented == {(r.path, r.method) for r in routes} | {
         ("/health", "GET"),
         ("/ready", "GET"),
+        ("/events/stream", "GET"),
     }
-    for path in ("/health", "/ready"):
+    for path in ("/health", "/ready", "/events/stream"):
         assert paths[path]["get"]["summary"].strip()
+    assert "text/event-stream" in paths["/events/stream"]["get"]["responses"]["200"]["content"]
 
 
 def test_openapi_documents_bearer_keys_and_problem_responses_on_every_guarded_route(

@@ -107,6 +107,8 @@ def run_config(ids: dict[str, list[str]], head: int, stateful: bool) -> Schemath
     (5 s) and then answers 503 by design (see tests/interfaces/test_history.py).
     """
     operations: list[dict[str, Any]] = [
+        # A stream answers for as long as the client listens: tests/interfaces/test_stream.py.
+        {"include-name": "GET /events/stream", "enabled": False},
         # A number sent for the `type` list serialises to text, which is a valid event type:
         # schemathesis calls that a schema-violating request, wrongly.
         {
