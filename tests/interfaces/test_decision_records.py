@@ -183,7 +183,7 @@ def test_a_groups_decisions_read_as_an_outcomes_table(api, admin):
     s = story(api, admin)
     rejected = api.create(
         f"/groups/{s.group}/decisions",
-        {"title": "=HYPERLINK(\"http://x\")", "decision": "@SUM(A1)", "context": "Rooms"},
+        {"title": '=HYPERLINK("http://x")', "decision": "@SUM(A1)", "context": "Rooms"},
         "/decisions",
     )["id"]
     api.write("POST", f"/decisions/{rejected}/reject", json={"reason": "Not now"}, status=200)
@@ -198,7 +198,7 @@ def test_a_groups_decisions_read_as_an_outcomes_table(api, admin):
     assert agreed["effective_at"].startswith("2026-02-10")
     assert agreed["console_path"] == f"/console/decisions/{s.decision}"
     # Text a spreadsheet would run as a formula is written as text.
-    assert rows[1]["title"] == "'=HYPERLINK(\"http://x\")"
+    assert rows[1]["title"] == '\'=HYPERLINK("http://x")'
     assert rows[1]["outcome_statement"] == "'@SUM(A1)"
     assert rows[1]["status"] == "rejected" and rows[1]["outcome_reason"] == "Not now"
     # `status` filters; the JSON list pages as before.

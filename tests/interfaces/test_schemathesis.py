@@ -114,7 +114,7 @@ def run_config(ids: dict[str, list[str]], head: int, stateful: bool) -> Schemath
         {
             "include-name": "GET /groups/{group_id}/timeline",
             "checks": {"negative_data_rejection": {"enabled": False}},
-        }
+        },
     ]
     if stateful:
         parameters: dict[str, Any] = {
