@@ -555,3 +555,22 @@ async def _one(app: Any, path: str) -> int:
 
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://a") as c:
         return (await c.get(path)).status_code
+
+
+@pytest.mark.store_independent
+def test_text_longer_than_its_limit_is_refused_even_when_most_of_it_is_whitespace(api: Api):
+    """The limit the OpenAPI states (maxLength) holds for the text as sent, before the
+    surrounding whitespace is stripped: 301 characters are refused, not stored as one."""
+    head = api.head()
+    for padded in ("a" + "\t" * 300, " " * 150 + "a" + " " * 150):
+        refused = api.call(
+            "POST", "/organisations", api.admin, json={"name": padded, "sector": "vcse"}
+        )
+        problem = assert_problem(refused, 422)
+        assert error_fields(problem) == ["name"]
+        assert "at most 300 characters" in problem["detail"]
+    assert api.head() == head, "a refused write records nothing"
+    kept = api.call(
+        "POST", "/organisations", api.admin, json={"name": "  Hope  ", "sector": "vcse"}
+    )
+    assert kept.status_code == 201 and kept.json()["name"] == "Hope"
