@@ -88,7 +88,7 @@ def prepare(url: str, events: int, directory: Path) -> tuple[Path, list[Row], di
         finally:
             ledger.close()
         started = time.perf_counter()
-        export(argparse.Namespace(file=str(path)), settings)
+        export(argparse.Namespace(file=str(path), format="jsonl"), settings)
         exported = time.perf_counter() - started
     rows = raw_rows(path)
     print(
