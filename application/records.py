@@ -99,6 +99,20 @@ class RecordQueries:
         found = self.core.load_each(Group, record_ids, to_change=False)
         return [views.group(g) for g in found.values() if g is not None]
 
+    def all_decisions(
+        self, group_id: str | None = None, status: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Every decision (of one group, in one status, if given), oldest first, read whole:
+        the register, the outcomes table and the decision records' export."""
+        found: list[dict[str, Any]] = []
+        cursor = None
+        while True:
+            page = self.list_records("decision", group_id, status, cursor, 200)
+            found += [self.get_decision(item["id"]) for item in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                return found
+
     def get_decision(self, record_id: str, version: int | None = None) -> dict[str, Any]:
         return views.decision(self.core.load(Decision, record_id, at_version=version))
 

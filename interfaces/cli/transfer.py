@@ -58,13 +58,7 @@ def export_decision_records(folder: Path, settings: Settings) -> int:
 
     ledger = build_ledger(settings)
     try:
-        decisions, cursor = [], None
-        while True:
-            found = ledger.records.list_records("decision", None, None, cursor, 200)
-            decisions += [ledger.records.get_decision(item["id"]) for item in found["items"]]
-            cursor = found["next_cursor"]
-            if cursor is None:
-                break
+        decisions = ledger.records.all_decisions()
         documents = {
             file_name(number, d): decision_record(ledger, d, EVERYTHING)
             for number, d in enumerate(decisions, start=1)

@@ -23,16 +23,6 @@ STATUSES = ("proposed", "agreed", "rejected", "withdrawn", "superseded", "revoke
 METHODS = ("consent", "consensus", "vote", "delegated_authority", "single_lead")
 
 
-def _all(ledger: Ledger, group_id: str, status: str | None) -> list[dict[str, Any]]:
-    found, cursor = [], None
-    while True:
-        page_of = ledger.records.list_records("decision", group_id, status, cursor, 200)
-        found.extend(page_of["items"])
-        cursor = page_of["next_cursor"]
-        if cursor is None:
-            return found
-
-
 def _effective_day(value: Any) -> date | None:
     if value is None:
         return None
@@ -63,8 +53,7 @@ def register(
         errors["end"] = "The end must not be before the start."
     rows = []
     if not errors:
-        for item in _all(ledger, group_id, status or None):
-            decision = ledger.records.get_decision(item["id"])
+        for decision in ledger.records.all_decisions(group_id, status or None):
             when = _effective_day(decision["effective_at"])
             if method and decision["method"] != method:
                 continue

@@ -97,13 +97,7 @@ def list_decisions(
 def outcomes_document(
     ledger: Ledger, group_id: str, status: str | None, access: Access
 ) -> PlainTextResponse:
-    decisions, cursor = [], None
-    while True:
-        found = ledger.records.list_records("decision", group_id, status, cursor, 200)
-        decisions += [ledger.records.get_decision(item["id"]) for item in found["items"]]
-        cursor = found["next_cursor"]
-        if cursor is None:
-            break
+    decisions = ledger.records.all_decisions(group_id, status)
     sight = Sight(lambda p: ledger.access.sees_person(access, p), access.sees_group)
     return PlainTextResponse(
         outcomes_csv(ledger, group_id, decisions, sight),
